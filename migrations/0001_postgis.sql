@@ -1,0 +1,2 @@
+-- PostGIS for geometry storage, reprojection (ST_Transform) and GeoJSON encoding.
+CREATE EXTENSION IF NOT EXISTS postgis;

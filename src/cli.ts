@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from './config/env.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open-database.js';
+import { createStore } from './db/store.js';
+import { defaultNamespace } from './db/collection-repository.js';
+import { isValidCollectionId } from './domain/collection.js';
+import { InvalidInputError, PlacelinkError } from './domain/errors.js';
+import { resolveCrs } from './geo/crs-registry.js';
+import { readGeoJsonFile } from './ingest/files/geojson-file.js';
+import { createLogger, type Logger } from './logger.js';
+import { startService } from './main.js';
+import { importFeatures, inferQueryables } from './services/import-features.js';
+
+const USAGE = `placelink — OGC API Features and NGSI-LD over PostGIS
+
+Usage:
+  placelink serve                 apply pending migrations and start the HTTP service
+  placelink migrate               apply pending migrations and exit
+  placelink import <file> --collection <id> [options]
+                                  load a GeoJSON file into a collection (created if missing)
+      --crs <EPSG code or URI>    CRS of the file's coordinates (default CRS84, or the file's legacy crs member)
+      --title <text>              collection title (default: the id)
+      --description <text>
+      --id-property <name>        take feature ids from this property (default: the feature's id member)
+      --time-property <name>      property holding the feature's date or date-time (for datetime queries)
+      --namespace <ns>            INSPIRE namespace of the features (default placelink.<collection>)
+      --skip-invalid              load the valid features and report the others (default: refuse the file)
+  placelink help
+
+Configuration comes from the environment (DATABASE_URL, PORT, HOST, …; see README).`;
+
+function fail(message: string): never {
+  process.stderr.write(`placelink: ${message}\n`);
+  process.exit(2);
+}
+
+async function serve(config: Config, logger: Logger): Promise<void> {
+  const service = await startService(config, logger);
+  service.prepared.catch((error) => {
+    logger.fatal({ err: error }, 'database preparation failed');
+    void service.stop().finally(() => process.exit(1));
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'signal received');
+    service.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function runMigrations(config: Config, logger: Logger): Promise<void> {
+  const opened = await openDatabase(config, logger, 'placelink-migrate');
+  try {
+    const { applied } = await migrate(opened.db, logger);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is current\n');
+  } finally {
+    await opened.close();
+  }
+}
+
+function parseSrid(text: string): number {
+  return resolveCrs(/^\d+$/.test(text) ? `EPSG:${text}` : text, '--crs').srid;
+}
+
+async function runImport(args: string[], config: Config, logger: Logger): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      collection: { type: 'string' },
+      crs: { type: 'string' },
+      title: { type: 'string' },
+      description: { type: 'string' },
+      'id-property': { type: 'string' },
+      'time-property': { type: 'string' },
+      namespace: { type: 'string' },
+      'skip-invalid': { type: 'boolean', default: false },
+    },
+  });
+  const [file, ...extra] = positionals;
+  if (!file || extra.length) fail('import takes exactly one file: placelink import <file> --collection <id>');
+  const collectionId = values.collection;
+  if (!collectionId) fail('--collection <id> is required');
+  if (!isValidCollectionId(collectionId)) fail(`collection id '${collectionId}' must start with a letter or digit and contain only letters, digits, '_', '-', '.'`);
+
+  const crs = values.crs ? resolveCrs(/^\d+$/.test(values.crs) ? `EPSG:${values.crs}` : values.crs, '--crs') : undefined;
+  const namespace = values.namespace ?? defaultNamespace(collectionId);
+  const read = await readGeoJsonFile(file, {
+    namespace,
+    ...(crs ? { crs } : {}),
+    ...(values['id-property'] ? { idProperty: values['id-property'] } : {}),
+    ...(values['time-property'] ? { timeProperty: values['time-property'] } : {}),
+  });
+  for (const issue of read.rejected.slice(0, 50)) process.stderr.write(`  ${issue.location}: ${issue.reason}\n`);
+  if (read.rejected.length > 50) process.stderr.write(`  … and ${read.rejected.length - 50} more\n`);
+  if (read.rejected.length && !values['skip-invalid']) {
+    throw new InvalidInputError(`${read.rejected.length} of ${read.records.length + read.rejected.length} features are invalid; nothing was imported (use --skip-invalid to load the others)`, read.rejected);
+  }
+
+  const opened = await openDatabase(config, logger, 'placelink-import');
+  try {
+    await migrate(opened.db, logger);
+    const store = await createStore(opened.db);
+    const existing = await store.collections.get(collectionId);
+    const summary = await importFeatures(
+      store,
+      {
+        id: collectionId,
+        title: values.title ?? existing?.title ?? collectionId,
+        description: values.description ?? existing?.description ?? null,
+        keywords: existing?.keywords ?? [],
+        license: existing?.license ?? null,
+        attribution: existing?.attribution ?? null,
+        sourceSrid: parseSrid(crs?.uri ?? read.sourceCrs.uri),
+        inspireNamespace: namespace,
+      },
+      read.records,
+      inferQueryables(read.records),
+    );
+    for (const repair of summary.repaired.slice(0, 50)) process.stderr.write(`  repaired ${repair.id}: ${repair.reason}\n`);
+    process.stdout.write(
+      `${summary.collectionId}: ${summary.featureCount} features read from ${file} (${read.sourceCrs.uri}); ` +
+        `${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
+        `${summary.repaired.length} geometries repaired, ${read.rejected.length} rejected\n`,
+    );
+  } finally {
+    await opened.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'help', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = loadConfig();
+  // One-shot commands keep the terminal for their own output unless asked to be chatty.
+  const logger = createLogger(command === 'serve' || process.env['LOG_LEVEL'] ? config.logLevel : 'warn');
+  switch (command) {
+    case 'serve':
+      return serve(config, logger);
+    case 'migrate':
+      return runMigrations(config, logger);
+    case 'import':
+      return runImport(rest, config, logger);
+    default:
+      fail(`unknown command '${command}'\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof PlacelinkError) {
+    process.stderr.write(`placelink: ${error.message}\n`);
+    process.exit(error instanceof InvalidInputError ? 3 : 1);
+  }
+  if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail(error.message);
+  process.stderr.write(`placelink: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../domain/errors.js';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const ENV_SCHEMA = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// connection URL')
+    .optional(),
+  PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  BASE_URL: z
+    .url({ message: 'expected an absolute http(s) URL' })
+    .refine((v) => /^https?:\/\//.test(v), 'expected an absolute http(s) URL')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+  PLACELINK_DATA_DIR: z.string().min(1).default('./data'),
+  PLACELINK_DEMO: booleanFlag.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PLACELINK_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  PLACELINK_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  PLACELINK_COUNT_LIMIT: z.coerce.number().int().min(0).default(100_000),
+});
+
+export interface Config {
+  /** Unset: the embedded PostGIS (PGlite) in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly port: number;
+  readonly host: string;
+  readonly baseUrl: string | undefined;
+  readonly trustProxy: boolean;
+  readonly dataDir: string;
+  readonly demo: boolean;
+  readonly logLevel: string;
+  readonly statementTimeoutMs: number;
+  readonly poolSize: number;
+  /** numberMatched is counted up to this many rows and omitted beyond (0 turns filtered counts off). */
+  readonly countLimit: number;
+}
+
+/** Reads and validates the environment; every bad variable is named in one error. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant = Object.fromEntries(Object.keys(ENV_SCHEMA.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = ENV_SCHEMA.safeParse(relevant);
+  if (!parsed.success) {
+    const firstPerVariable = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '');
+      if (!firstPerVariable.has(name)) firstPerVariable.set(name, `${issue.message} (got ${JSON.stringify(relevant[name])})`);
+    }
+    const issues = [...firstPerVariable].map(([location, reason]) => ({ location, reason }));
+    throw new ConfigurationError(`Invalid configuration: ${issues.map((i) => `${i.location}: ${i.reason}`).join('; ')}`, issues);
+  }
+  const v = parsed.data;
+  return {
+    databaseUrl: v.DATABASE_URL,
+    port: v.PORT,
+    host: v.HOST,
+    baseUrl: v.BASE_URL,
+    trustProxy: v.TRUST_PROXY,
+    dataDir: v.PLACELINK_DATA_DIR,
+    demo: v.PLACELINK_DEMO ?? v.DATABASE_URL === undefined,
+    logLevel: v.LOG_LEVEL,
+    statementTimeoutMs: v.PLACELINK_STATEMENT_TIMEOUT_MS,
+    poolSize: v.PLACELINK_POOL_SIZE,
+    countLimit: v.PLACELINK_COUNT_LIMIT,
+  };
+}
+
+/** The configuration with credentials removed, for the start-up log line. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return { ...config, databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : '(embedded PostGIS)' };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

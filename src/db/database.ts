@@ -1,0 +1,155 @@
+import pg from 'pg';
+import QueryStream from 'pg-query-stream';
+import { DatabaseUnavailableError, QueryTimeoutError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import type { RowStream } from '../services/ports.js';
+import type { SqlQuery } from './sql/sql-query.js';
+
+/** What repositories need from a connection: run a statement. */
+export interface SqlExecutor {
+  query<Row extends object = Record<string, unknown>>(query: SqlQuery): Promise<Row[]>;
+}
+
+
+export interface Database extends SqlExecutor {
+  stream<Row extends object>(query: SqlQuery, batchSize?: number): Promise<RowStream<Row>>;
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs `work` on one dedicated connection (session-level locks, several transactions in a row). */
+  withConnection<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  readonly connectionString: string;
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+  readonly applicationName?: string;
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
+}
+
+/** Connection failures and timeouts become domain errors; everything else stays as it is. */
+export function translateDatabaseError(error: unknown): unknown {
+  if (isConnectionError(error)) return new DatabaseUnavailableError(error);
+  if ((error as { code?: string } | null)?.code === '57014') return new QueryTimeoutError(error);
+  return error;
+}
+
+function executor(client: pg.PoolClient | pg.Pool): SqlExecutor {
+  return {
+    async query<Row extends object>(query: SqlQuery): Promise<Row[]> {
+      try {
+        const result = await client.query<Row>({ text: query.text, values: query.values as unknown[], ...(query.name ? { name: query.name } : {}) });
+        return result.rows;
+      } catch (error) {
+        throw translateDatabaseError(error);
+      }
+    },
+  };
+}
+
+export function createDatabase(options: DatabaseOptions, logger: Logger): Database {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    application_name: options.applicationName ?? 'placelink',
+    statement_timeout: options.statementTimeoutMs,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const poolExecutor = executor(pool);
+
+  async function connect(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  return {
+    query: poolExecutor.query,
+
+    async stream<Row extends object>(query: SqlQuery, batchSize = 500): Promise<RowStream<Row>> {
+      const client = await connect();
+      const source = client.query(new QueryStream(query.text, query.values as unknown[], { batchSize, highWaterMark: batchSize }));
+      let released = false;
+      const release = (error?: Error) => {
+        if (released) return;
+        released = true;
+        client.release(error);
+      };
+      source.once('error', (error) => release(error));
+      source.once('close', () => release());
+      return {
+        async *[Symbol.asyncIterator]() {
+          try {
+            for await (const row of source) yield row as Row;
+          } catch (error) {
+            throw translateDatabaseError(error);
+          } finally {
+            if (!source.destroyed) source.destroy();
+          }
+        },
+        async close() {
+          if (!source.destroyed) {
+            await new Promise<void>((resolve) => {
+              source.once('close', () => resolve());
+              source.destroy();
+            });
+          }
+          release();
+        },
+      };
+    },
+
+    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      const client = await connect();
+      const tx = executor(client);
+      try {
+        await tx.query({ text: 'BEGIN', values: [] });
+        const result = await work(tx);
+        await tx.query({ text: 'COMMIT', values: [] });
+        client.release();
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+          client.release();
+        } catch (rollbackError) {
+          client.release(rollbackError as Error);
+        }
+        throw translateDatabaseError(error);
+      }
+    },
+
+    async withConnection<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T> {
+      const client = await connect();
+      try {
+        const result = await work(executor(client));
+        client.release();
+        return result;
+      } catch (error) {
+        client.release(error as Error);
+        throw translateDatabaseError(error);
+      }
+    },
+
+    async ping() {
+      await poolExecutor.query({ text: 'SELECT 1', values: [] });
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { Config } from '../config/env.js';
+import type { Logger } from '../logger.js';
+import { createDatabase, type Database } from './database.js';
+import { startEmbeddedPostgis, type EmbeddedPostgis } from './embedded-postgis.js';
+
+export interface OpenedDatabase {
+  readonly db: Database;
+  readonly embedded: EmbeddedPostgis | null;
+  close(): Promise<void>;
+}
+
+/** Connects to DATABASE_URL, or starts (or joins) the embedded PostGIS when none is configured. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'statementTimeoutMs'>, logger: Logger, applicationName = 'placelink'): Promise<OpenedDatabase> {
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgis(config.dataDir, logger);
+  const db = createDatabase(
+    {
+      connectionString: config.databaseUrl ?? embedded!.connectionString,
+      // PGlite executes one statement at a time: more connections would only queue.
+      poolSize: embedded ? 1 : config.poolSize,
+      statementTimeoutMs: config.statementTimeoutMs,
+      applicationName,
+    },
+    logger,
+  );
+  return {
+    db,
+    embedded,
+    async close() {
+      await db.close();
+      await embedded?.stop();
+    },
+  };
+}

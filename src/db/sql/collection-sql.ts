@@ -1,0 +1,97 @@
+import type { CollectionDefinition, Queryable } from '../../domain/collection.js';
+import type { SqlQuery } from './sql-query.js';
+
+const COLLECTION_COLUMNS = `collection_key, id, title, description, keywords, license, attribution, item_type,
+  source_srid, storage_srid, inspire_namespace, feature_count::text AS feature_count, spatial_extent,
+  to_char(temporal_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS temporal_start,
+  to_char(temporal_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS temporal_end,
+  geometry_types, queryables, data_version::text AS data_version,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
+  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`;
+
+export interface CollectionRow {
+  collection_key: number;
+  id: string;
+  title: string;
+  description: string | null;
+  keywords: string[];
+  license: string | null;
+  attribution: string | null;
+  item_type: 'feature';
+  source_srid: number;
+  storage_srid: number;
+  inspire_namespace: string;
+  feature_count: string;
+  spatial_extent: number[] | null;
+  temporal_start: string | null;
+  temporal_end: string | null;
+  geometry_types: string[];
+  queryables: Record<string, Queryable>;
+  data_version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export const collectionSql = {
+  list: (): SqlQuery => ({ name: 'collection-list', text: `SELECT ${COLLECTION_COLUMNS} FROM collection ORDER BY id`, values: [] }),
+
+  byId: (id: string): SqlQuery => ({ name: 'collection-by-id', text: `SELECT ${COLLECTION_COLUMNS} FROM collection WHERE id = $1`, values: [id] }),
+
+  /** Inserts the catalog row, or updates its descriptive fields when it exists. */
+  upsert: (definition: CollectionDefinition, namespace: string): SqlQuery => ({
+    text: `INSERT INTO collection (id, title, description, keywords, license, attribution, source_srid, inspire_namespace)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (id) DO UPDATE SET
+             title = EXCLUDED.title, description = EXCLUDED.description, keywords = EXCLUDED.keywords,
+             license = EXCLUDED.license, attribution = EXCLUDED.attribution, source_srid = EXCLUDED.source_srid,
+             inspire_namespace = EXCLUDED.inspire_namespace, updated_at = now()
+           RETURNING collection_key, (xmax = 0) AS created`,
+    values: [
+      definition.id,
+      definition.title,
+      definition.description ?? null,
+      definition.keywords ?? [],
+      definition.license ?? null,
+      definition.attribution ?? null,
+      definition.sourceSrid,
+      namespace,
+    ],
+  }),
+
+  /** The collection's own partition of `feature`; `key` is the integer the database assigned. */
+  createPartition: (key: number): SqlQuery => {
+    if (!Number.isSafeInteger(key) || key <= 0) throw new Error(`invalid collection key ${key}`);
+    return { text: `CREATE TABLE IF NOT EXISTS feature_c${key} PARTITION OF feature FOR VALUES IN (${key})`, values: [] };
+  },
+
+  remove: (id: string): SqlQuery => ({ text: 'DELETE FROM collection WHERE id = $1 RETURNING collection_key', values: [id] }),
+
+  dropPartition: (key: number): SqlQuery => {
+    if (!Number.isSafeInteger(key) || key <= 0) throw new Error(`invalid collection key ${key}`);
+    return { text: `DROP TABLE IF EXISTS feature_c${key}`, values: [] };
+  },
+
+  setQueryables: (key: number, queryables: Record<string, Queryable>): SqlQuery => ({
+    text: 'UPDATE collection SET queryables = $2::jsonb, updated_at = now() WHERE collection_key = $1',
+    values: [key, JSON.stringify(queryables)],
+  }),
+
+  /** Recomputes count, extents and geometry types from the stored features and bumps the data version. */
+  refreshStats: (key: number): SqlQuery => ({
+    text: `UPDATE collection c SET
+             feature_count = s.n,
+             spatial_extent = CASE WHEN s.box IS NULL THEN NULL
+                                   ELSE ARRAY[ST_XMin(s.box), ST_YMin(s.box), ST_XMax(s.box), ST_YMax(s.box)] END,
+             temporal_start = s.t0,
+             temporal_end = s.t1,
+             geometry_types = s.types,
+             data_version = c.data_version + 1,
+             updated_at = now()
+           FROM (SELECT count(*) AS n, ST_Extent(geom) AS box, min(time_start) AS t0,
+                        max(coalesce(time_end, time_start)) AS t1,
+                        coalesce(array_agg(DISTINCT ST_GeometryType(geom)) FILTER (WHERE geom IS NOT NULL), '{}') AS types
+                 FROM feature WHERE collection_key = $1) s
+           WHERE c.collection_key = $1`,
+    values: [key],
+  }),
+};

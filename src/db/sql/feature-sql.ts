@@ -1,0 +1,161 @@
+import type { FeatureRecord } from '../../domain/feature.js';
+import type { Envelope, FeaturePageQuery, FeatureSelection, GeometryOutput, PropertyEquality, TimeInterval } from '../../domain/query.js';
+import { SqlParams, type SqlQuery } from './sql-query.js';
+
+// ---------------------------------------------------------------- fragments
+
+function geometryExpression(params: SqlParams, output: GeometryOutput): string {
+  let expression = 'f.geom';
+  if (output.srid !== 4326) expression = `ST_Transform(${expression}, ${params.bind(output.srid)}::integer)`;
+  if (output.swapAxes) expression = `ST_FlipCoordinates(${expression})`;
+  return expression;
+}
+
+/** The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. */
+function featureJson(params: SqlParams, output: GeometryOutput): string {
+  const geometry = geometryExpression(params, output);
+  return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || f.properties::text || '}'`;
+}
+
+/** The query box is transformed to the column's CRS, never the column, so the GiST index applies. */
+function envelopeExpression(params: SqlParams, envelope: Envelope): string {
+  const box = `ST_MakeEnvelope(${params.bind(envelope.minX)}::float8, ${params.bind(envelope.minY)}::float8, ${params.bind(envelope.maxX)}::float8, ${params.bind(envelope.maxY)}::float8, ${params.bind(envelope.srid)}::integer)`;
+  if (envelope.srid === 4326) return box;
+  // Densify first: straight box edges in a projected CRS are curves in longitude/latitude.
+  const step = Math.max(envelope.maxX - envelope.minX, envelope.maxY - envelope.minY) / 32 || 1;
+  return `ST_Transform(ST_Segmentize(${box}, ${params.bind(step)}::float8), 4326)`;
+}
+
+function spatialCondition(params: SqlParams, envelopes: readonly Envelope[]): string | null {
+  if (envelopes.length === 0) return null;
+  const parts = envelopes.map((envelope) => `ST_Intersects(f.geom, ${envelopeExpression(params, envelope)})`);
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+}
+
+/** Features whose [start, end] meets the interval; features without time match any interval. */
+function temporalCondition(params: SqlParams, time: TimeInterval | null): string | null {
+  if (!time) return null;
+  const overlap: string[] = [];
+  if (time.end) overlap.push(`(f.time_start IS NULL OR f.time_start <= ${params.bind(time.end.toISOString())}::timestamptz)`);
+  if (time.start) overlap.push(`(f.time_end IS NULL OR f.time_end >= ${params.bind(time.start.toISOString())}::timestamptz)`);
+  if (overlap.length === 0) return null;
+  return `((f.time_start IS NULL AND f.time_end IS NULL) OR (${overlap.join(' AND ')}))`;
+}
+
+/** jsonb containment: uses the GIN index on properties. */
+function equalityCondition(params: SqlParams, equalities: readonly PropertyEquality[]): string | null {
+  if (equalities.length === 0) return null;
+  const document = Object.fromEntries(equalities.map((e) => [e.name, e.value]));
+  return `f.properties @> ${params.bind(JSON.stringify(document))}::jsonb`;
+}
+
+function whereClause(params: SqlParams, selection: FeatureSelection, extra: readonly string[] = []): string {
+  const conditions = [
+    `f.collection_key = ${params.bind(selection.collectionKey)}::integer`,
+    spatialCondition(params, selection.envelopes),
+    temporalCondition(params, selection.time),
+    equalityCondition(params, selection.equalities),
+    ...extra,
+  ].filter((c): c is string => c !== null);
+  return conditions.join(' AND ');
+}
+
+// ---------------------------------------------------------------- statements
+
+export const featureSql = {
+  /** One page in `seq` order (keyset), or the page before a position, still returned in ascending order. */
+  page(query: FeaturePageQuery): SqlQuery {
+    const params = new SqlParams();
+    const json = featureJson(params, query.output);
+    const position = query.position;
+    if (position.kind === 'before') {
+      const where = whereClause(params, query, [`f.seq < ${params.bind(position.seq)}::bigint`]);
+      const inner = `SELECT f.seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq DESC LIMIT ${params.bind(query.fetch)}::integer`;
+      // The extra row (fetch = page size + 1) comes first in ascending order; flag it for the caller.
+      const pageSize = params.bind(query.fetch - 1);
+      return {
+        text: `SELECT page.seq::text AS seq, page.json, (row_number() OVER (ORDER BY page.seq) = 1 AND count(*) OVER () > ${pageSize}::integer) AS extra
+               FROM (${inner}) page ORDER BY page.seq`,
+        values: params.values,
+      };
+    }
+    const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : [];
+    const where = whereClause(params, query, keyset);
+    const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
+    return {
+      text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq LIMIT ${params.bind(query.fetch)}::integer${offset}`,
+      values: params.values,
+    };
+  },
+
+  /** Exact count of the selection, but of at most `cap` + 1 rows so the work stays bounded. */
+  cappedCount(selection: FeatureSelection, cap: number): SqlQuery {
+    const params = new SqlParams();
+    const where = whereClause(params, selection);
+    return {
+      text: `SELECT count(*)::integer AS n FROM (SELECT 1 FROM feature f WHERE ${where} LIMIT ${params.bind(cap + 1)}::integer) matched`,
+      values: params.values,
+    };
+  },
+
+  byId(collectionKey: number, id: string, output: GeometryOutput): SqlQuery {
+    const params = new SqlParams();
+    const json = featureJson(params, output);
+    return {
+      text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE f.collection_key = ${params.bind(collectionKey)}::integer AND f.id = ${params.bind(id)}`,
+      values: params.values,
+    };
+  },
+
+  /**
+   * Idempotent batch upsert keyed by (collection, id). Rows whose content hash did not change are
+   * left alone; invalid geometries are repaired with ST_MakeValid and the reason kept.
+   */
+  upsertBatch(collectionKey: number, records: readonly FeatureRecord[]): SqlQuery {
+    return {
+      name: 'feature-upsert-batch',
+      // Whether a row existed is read from the statement's snapshot, before the insert runs
+      // (xmax cannot be read from a partitioned table's RETURNING).
+      text: `WITH input AS (
+               SELECT i.id, i.namespace, i.local_id, i.version_id, i.properties, i.time_start, i.time_end,
+                      ST_SetSRID(ST_GeomFromGeoJSON(i.geojson), 4326) AS raw,
+                      EXISTS (SELECT 1 FROM feature e WHERE e.collection_key = $1::integer AND e.id = i.id) AS existed
+               FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[])
+                    AS i(id, namespace, local_id, version_id, geojson, properties, time_start, time_end)
+             ), checked AS (
+               SELECT input.*, (raw IS NULL OR ST_IsValid(raw)) AS valid FROM input
+             ), repaired AS (
+               SELECT checked.*,
+                      CASE WHEN valid THEN raw ELSE ST_MakeValid(raw) END AS geom,
+                      CASE WHEN valid THEN NULL ELSE ST_IsValidReason(raw) END AS geometry_repair
+               FROM checked
+             ), written AS (
+               INSERT INTO feature AS f (collection_key, id, namespace, local_id, version_id, geom, properties,
+                                         time_start, time_end, geometry_repair, content_hash)
+               SELECT $1::integer, id, namespace, local_id, version_id, geom, properties, time_start, time_end, geometry_repair,
+                      placelink_content_hash(geom, properties, time_start, time_end, version_id)
+               FROM repaired
+               ON CONFLICT (collection_key, id) DO UPDATE SET
+                 namespace = EXCLUDED.namespace, local_id = EXCLUDED.local_id, version_id = EXCLUDED.version_id,
+                 geom = EXCLUDED.geom, properties = EXCLUDED.properties, time_start = EXCLUDED.time_start,
+                 time_end = EXCLUDED.time_end, geometry_repair = EXCLUDED.geometry_repair,
+                 content_hash = EXCLUDED.content_hash, updated_at = now()
+               WHERE f.content_hash <> EXCLUDED.content_hash
+               RETURNING f.id, f.geometry_repair
+             )
+             SELECT written.id, NOT repaired.existed AS inserted, written.geometry_repair
+             FROM written JOIN repaired ON repaired.id = written.id`,
+      values: [
+        collectionKey,
+        records.map((r) => r.id),
+        records.map((r) => r.namespace),
+        records.map((r) => r.localId),
+        records.map((r) => r.versionId),
+        records.map((r) => (r.geometry ? JSON.stringify(r.geometry) : null)),
+        records.map((r) => JSON.stringify(r.properties)),
+        records.map((r) => r.timeStart),
+        records.map((r) => r.timeEnd),
+      ],
+    };
+  },
+};

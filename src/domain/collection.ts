@@ -1,0 +1,54 @@
+/** A collection of features as the service knows it (catalog row, not a wire format). */
+export interface Collection {
+  /** Internal numeric key; never leaves the service. */
+  readonly key: number;
+  /** Public identifier used in URLs. */
+  readonly id: string;
+  readonly title: string;
+  readonly description: string | null;
+  readonly keywords: readonly string[];
+  readonly license: string | null;
+  readonly attribution: string | null;
+  readonly itemType: 'feature';
+  /** EPSG code the data arrived in (recorded for provenance and offered as an output CRS). */
+  readonly sourceSrid: number;
+  /** EPSG code of the geometry column: always 4326 (longitude/latitude order). */
+  readonly storageSrid: number;
+  /** INSPIRE identifier namespace shared by the collection's features unless a feature says otherwise. */
+  readonly inspireNamespace: string;
+  readonly featureCount: number;
+  /** [minLon, minLat, maxLon, maxLat] in CRS84, null for an empty collection. */
+  readonly spatialExtent: readonly [number, number, number, number] | null;
+  readonly temporalExtent: readonly [string | null, string | null] | null;
+  readonly geometryTypes: readonly string[];
+  readonly queryables: Readonly<Record<string, Queryable>>;
+  /** Bumped on every committed write; keys caches of counts and conditional requests. */
+  readonly dataVersion: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type QueryableType = 'string' | 'integer' | 'number' | 'boolean';
+
+export interface Queryable {
+  readonly type: QueryableType;
+  readonly title?: string;
+}
+
+/** Fields a client (CLI, ingest) may set when creating or updating a collection. */
+export interface CollectionDefinition {
+  readonly id: string;
+  readonly title: string;
+  readonly description?: string | null;
+  readonly keywords?: readonly string[];
+  readonly license?: string | null;
+  readonly attribution?: string | null;
+  readonly sourceSrid: number;
+  readonly inspireNamespace?: string;
+}
+
+const COLLECTION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+export function isValidCollectionId(id: string): boolean {
+  return COLLECTION_ID.test(id);
+}

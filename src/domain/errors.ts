@@ -1,0 +1,126 @@
+/**
+ * Domain errors. They carry what went wrong in the caller's terms and know nothing of HTTP;
+ * src/http/problem-table.ts is the one place that turns them into status codes.
+ */
+export abstract class PlacelinkError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A request parameter has a value we cannot use. */
+export class InvalidParameterError extends PlacelinkError {
+  readonly code = 'invalid-parameter';
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A request parameter is not part of the API definition of this resource. */
+export class UnknownParameterError extends PlacelinkError {
+  readonly code = 'unknown-parameter';
+  constructor(
+    readonly parameter: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`Unknown query parameter '${parameter}'. Allowed here: ${allowed.join(', ')}`);
+  }
+}
+
+export class CollectionNotFoundError extends PlacelinkError {
+  readonly code = 'collection-not-found';
+  constructor(readonly collectionId: string) {
+    super(`Collection '${collectionId}' does not exist`);
+  }
+}
+
+export class FeatureNotFoundError extends PlacelinkError {
+  readonly code = 'feature-not-found';
+  constructor(
+    readonly collectionId: string,
+    readonly featureId: string,
+  ) {
+    super(`Feature '${featureId}' does not exist in collection '${collectionId}'`);
+  }
+}
+
+export class ResourceNotFoundError extends PlacelinkError {
+  readonly code = 'not-found';
+  constructor(readonly path: string) {
+    super(`No resource at '${path}'`);
+  }
+}
+
+/** The client asked for a representation we do not produce. */
+export class NotAcceptableError extends PlacelinkError {
+  readonly code = 'not-acceptable';
+  constructor(readonly offered: readonly string[]) {
+    super(`None of the requested media types can be produced. Available: ${offered.join(', ')}`);
+  }
+}
+
+/** A CRS identifier that is not in the registry (or not offered for this collection). */
+export class UnsupportedCrsError extends PlacelinkError {
+  readonly code = 'unsupported-crs';
+  constructor(
+    readonly crs: string,
+    readonly parameter?: string,
+    detail?: string,
+  ) {
+    super(detail ?? `Unsupported coordinate reference system '${crs}'`);
+  }
+}
+
+export interface InputIssue {
+  /** Where in the input: feature index, line, JSON pointer, … */
+  readonly location: string;
+  readonly reason: string;
+}
+
+/** Input data (an import file, a request body) that cannot be accepted. */
+export class InvalidInputError extends PlacelinkError {
+  readonly code = 'invalid-input';
+  constructor(
+    message: string,
+    readonly issues: readonly InputIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The database cannot be reached or refused the connection. */
+export class DatabaseUnavailableError extends PlacelinkError {
+  readonly code = 'database-unavailable';
+  constructor(cause: unknown) {
+    super('The database is not reachable', { cause });
+  }
+}
+
+/** A configuration value (environment, mapping file) is unusable; start-up stops. */
+export class ConfigurationError extends PlacelinkError {
+  readonly code = 'configuration';
+  constructor(
+    message: string,
+    readonly issues: readonly InputIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Migration files and the database's migration record disagree. */
+export class MigrationError extends PlacelinkError {
+  readonly code = 'migration';
+}
+
+/** A statement ran past the server-side statement timeout. */
+export class QueryTimeoutError extends PlacelinkError {
+  readonly code = 'query-timeout';
+  constructor(cause: unknown) {
+    super('The query took longer than the configured statement timeout', { cause });
+  }
+}

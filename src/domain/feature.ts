@@ -1,0 +1,25 @@
+import type { Geometry } from 'geojson';
+
+/** A feature ready to be stored: geometry already in the storage CRS (EPSG:4326, lon/lat). */
+export interface FeatureRecord {
+  /** Stable identifier within the collection; also the OGC API featureId. */
+  readonly id: string;
+  /** INSPIRE inspireId: namespace + localId (+ versionId); the NGSI-LD URN derives from these. */
+  readonly namespace: string;
+  readonly localId: string;
+  readonly versionId: string | null;
+  readonly geometry: Geometry | null;
+  readonly properties: Readonly<Record<string, unknown>>;
+  /** Primary temporal extent of the feature: an instant has start = end. */
+  readonly timeStart: string | null;
+  readonly timeEnd: string | null;
+}
+
+/** Outcome of writing a batch of features. */
+export interface WriteSummary {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Features whose invalid geometry was repaired with ST_MakeValid, with the reason it was invalid. */
+  repaired: { id: string; reason: string }[];
+}

@@ -1,0 +1,55 @@
+/** Spatial and temporal selection values in the service's own terms (already validated). */
+
+/** An axis-aligned box in storage coordinates (lon/lat, EPSG:4326) unless `srid` says otherwise. */
+export interface Envelope {
+  readonly minX: number;
+  readonly minY: number;
+  readonly maxX: number;
+  readonly maxY: number;
+  readonly srid: number;
+}
+
+/** A closed or half-open time interval; null means unbounded. Instants have start === end. */
+export interface TimeInterval {
+  readonly start: Date | null;
+  readonly end: Date | null;
+}
+
+export interface PropertyEquality {
+  readonly name: string;
+  readonly value: string | number | boolean;
+}
+
+/**
+ * Where a page starts: at an offset, or after (before) a feature in the collection's stable order.
+ * `skipped` counts the matching features before that point and `dataVersion` says which state of
+ * the collection the count belongs to, so a last page can report an exact numberMatched for free.
+ */
+export type PagePosition =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'offset'; readonly offset: number }
+  | { readonly kind: 'after' | 'before'; readonly seq: string; readonly skipped: number; readonly dataVersion: number };
+
+/** How geometries are written in a response. */
+export interface GeometryOutput {
+  readonly srid: number;
+  /** Write (y, x): the CRS's authority axis order is northing/latitude first. */
+  readonly swapAxes: boolean;
+  readonly decimals: number;
+}
+
+/** Everything that decides which features of a collection match. */
+export interface FeatureSelection {
+  readonly collectionKey: number;
+  /** OR-ed boxes (two for a bbox crossing the antimeridian); empty: no spatial filter. */
+  readonly envelopes: readonly Envelope[];
+  readonly time: TimeInterval | null;
+  readonly equalities: readonly PropertyEquality[];
+}
+
+export interface FeaturePageQuery extends FeatureSelection {
+  readonly position: PagePosition;
+  /** Rows to fetch: the page size plus one to learn whether a next page exists. */
+  readonly fetch: number;
+  readonly output: GeometryOutput;
+}

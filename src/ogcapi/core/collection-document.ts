@@ -1,0 +1,65 @@
+import type { Collection } from '../../domain/collection.js';
+import { CRS84_URI } from '../../geo/crs-registry.js';
+import type { ApiContext } from '../building-block.js';
+import { offeredCrs } from '../crs/collection-crs.js';
+import { apiUrl, selfAndAlternates, type Link } from '../links.js';
+import type { Format } from '../negotiation.js';
+import { MEDIA, PARAM, REL } from '../vocabulary.js';
+
+const GREGORIAN = 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian';
+
+export function collectionPath(collection: Collection): string {
+  return `/collections/${encodeURIComponent(collection.id)}`;
+}
+
+function extent(collection: Collection): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  if (collection.spatialExtent) out['spatial'] = { bbox: [collection.spatialExtent], crs: CRS84_URI };
+  if (collection.temporalExtent) out['temporal'] = { interval: [collection.temporalExtent], trs: GREGORIAN };
+  return Object.keys(out).length ? out : undefined;
+}
+
+function itemsLinks(ctx: ApiContext, collection: Collection): Link[] {
+  const items = `${collectionPath(collection)}/items`;
+  return [
+    { href: apiUrl(ctx, items, { [PARAM.format]: 'json' }), rel: REL.items, type: MEDIA.geojson, title: `${collection.title} as GeoJSON` },
+    { href: apiUrl(ctx, items, { [PARAM.format]: 'html' }), rel: REL.items, type: MEDIA.html, title: `${collection.title} as HTML` },
+  ];
+}
+
+function licenseLinks(collection: Collection): Link[] {
+  return collection.license && /^https?:\/\//.test(collection.license) ? [{ href: collection.license, rel: REL.license, title: 'License' }] : [];
+}
+
+/** The collection resource (/collections/{id}, and each entry of /collections). */
+export function collectionDocument(ctx: ApiContext, collection: Collection, ownLinks: Link[]): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    id: collection.id,
+    title: collection.title,
+  };
+  if (collection.description) doc['description'] = collection.description;
+  if (collection.keywords.length) doc['keywords'] = collection.keywords;
+  if (collection.attribution) doc['attribution'] = collection.attribution;
+  if (collection.license && !/^https?:\/\//.test(collection.license)) doc['license'] = collection.license;
+  const ext = extent(collection);
+  if (ext) doc['extent'] = ext;
+  doc['itemType'] = collection.itemType;
+  doc['crs'] = offeredCrs(collection).map((c) => c.uri);
+  doc['storageCrs'] = CRS84_URI;
+  doc['links'] = [...ownLinks, ...itemsLinks(ctx, collection), ...licenseLinks(collection)];
+  return doc;
+}
+
+/** /collections/{id} with its own self and alternate links. */
+export function singleCollectionDocument(ctx: ApiContext, collection: Collection, served: Format): Record<string, unknown> {
+  return collectionDocument(ctx, collection, selfAndAlternates(ctx, served));
+}
+
+/** An entry of /collections: links to the collection resource itself. */
+export function listedCollectionDocument(ctx: ApiContext, collection: Collection): Record<string, unknown> {
+  const path = collectionPath(collection);
+  return collectionDocument(ctx, collection, [
+    { href: apiUrl(ctx, path, { [PARAM.format]: 'json' }), rel: REL.self, type: MEDIA.json, title: collection.title },
+    { href: apiUrl(ctx, path, { [PARAM.format]: 'html' }), rel: REL.alternate, type: MEDIA.html, title: `${collection.title} as HTML` },
+  ]);
+}

@@ -1,0 +1,24 @@
+import { InvalidParameterError, UnknownParameterError } from '../../domain/errors.js';
+
+export type RawQuery = Record<string, string | string[] | undefined>;
+
+/** One value of a parameter; repeating a single-valued parameter is an error. */
+export function single(query: RawQuery, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new InvalidParameterError(name, `Parameter '${name}' was given ${value.length} times; give it once`);
+  return value;
+}
+
+/** Rejects parameters the resource does not define (OGC API Features /req/core/query-param-unknown). */
+export function rejectUnknown(query: RawQuery, allowed: ReadonlySet<string>): void {
+  for (const name of Object.keys(query)) {
+    if (!allowed.has(name)) throw new UnknownParameterError(name, [...allowed].sort());
+  }
+}
+
+const MAX_ECHO = 80;
+
+/** A parameter value quoted for an error message, shortened so huge inputs are not echoed whole. */
+export function quoted(value: string): string {
+  return JSON.stringify(value.length > MAX_ECHO ? `${value.slice(0, MAX_ECHO)}…` : value);
+}

@@ -1,0 +1,26 @@
+import type { AddressInfo } from 'node:net';
+import { composeApi, type ApiConfig } from '../../src/compose.js';
+import { createHttpServer } from '../../src/http/server.js';
+import type { Store } from '../../src/services/ports.js';
+import { testLogger } from './database.js';
+
+export interface TestServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** The API on a real loopback port (streaming, disconnects and real clients need a socket). */
+export async function startTestServer(store: Store, config: Partial<ApiConfig> = {}): Promise<TestServer> {
+  const app = composeApi(store, { baseUrl: undefined, trustProxy: false, countLimit: 100_000, ...config }, testLogger);
+  const server = createHttpServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
