@@ -253,11 +253,15 @@ export function recordMapper(mapping: Mapping): (record: SourceRecord) => Mappin
     if (timeStart && !time.end) timeEnd = timeStart;
     if (timeStart && timeEnd && timeEnd < timeStart) return reject(`time: end ${timeEnd} is before start ${timeStart}`, id);
 
-    const chosen = geometryRules.property ? record.geometries.find((g) => g.name === geometryRules.property) : record.geometries[0];
+    if (record.problem) return reject(record.problem, id);
+    const wanted = geometryRules.property;
+    // A GML property name may be flattened (position_geometry): the mapping can name its last part.
+    const chosen = wanted ? record.geometries.find((g) => g.name === wanted || g.name.endsWith(`_${wanted}`)) : record.geometries[0];
+    if (chosen && chosen.geometry === null) return reject(`geometry ${chosen.name}: ${chosen.problem}`, id);
     if (!chosen && geometryRules.required) {
-      return reject(geometryRules.property ? `has no geometry property '${geometryRules.property}'` : 'has no geometry (geometry.required is set)', id);
+      return reject(wanted ? `has no geometry property '${wanted}'` : 'has no geometry (geometry.required is set)', id);
     }
-    const geometry = chosen ? (geometryRules.dimensions === '2d' ? to2d(chosen.geometry) : chosen.geometry) : null;
+    const geometry = chosen?.geometry ? (geometryRules.dimensions === '2d' ? to2d(chosen.geometry) : chosen.geometry) : null;
 
     return { record: { id, namespace, localId, versionId, geometry, properties, timeStart, timeEnd } };
   };
