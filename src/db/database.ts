@@ -12,6 +12,8 @@ export interface SqlExecutor {
 
 
 export interface Database extends SqlExecutor {
+  /** Connections the pool may open (1 for the embedded PostGIS). */
+  readonly poolSize: number;
   stream<Row extends object>(query: SqlQuery, batchSize?: number): Promise<RowStream<Row>>;
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs `work` on one dedicated connection (session-level locks, several transactions in a row). */
@@ -77,6 +79,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
   }
 
   return {
+    poolSize: options.poolSize,
     query: poolExecutor.query,
 
     async stream<Row extends object>(query: SqlQuery, batchSize = 500): Promise<RowStream<Row>> {

@@ -1,0 +1,15 @@
+import { WfsEndpoint, OgcApiEndpoint } from '@camptocamp/ogc-client';
+const e = await new WfsEndpoint('http://127.0.0.1:8081/mapserv?').isReady();
+console.log(e.getVersion(), e.supportsStartIndex(), JSON.stringify(e.getFeatureTypes().map(f=>f.name)));
+const ft = await e.getFeatureTypeFull('ms:streetlights');
+console.log(JSON.stringify(ft).slice(0,800));
+console.log(e.supportsJson('ms:streetlights'));
+console.log(e.getFeatureUrl('ms:streetlights', { maxFeatures: 10, startIndex: 20, outputCrs: 'urn:ogc:def:crs:EPSG::25832' }));
+console.log(e.getFeatureUrl('ms:streetlights', { hitsOnly: true }));
+console.log(e.getFeatureUrl('ms:streetlights', { asJson: true, maxFeatures: 5 }));
+const q = await new OgcApiEndpoint('http://127.0.0.1:8082/qgis/wfs3').isReady?.() ;
+const o = new OgcApiEndpoint('http://127.0.0.1:8082/qgis/wfs3');
+console.log(await o.featureCollections);
+const c = await o.getCollectionInfo('streetlights');
+console.log(JSON.stringify(c).slice(0,1500));
+console.log(await o.getCollectionItemsUrl('streetlights', { limit: 10, outputCrs: 'http://www.opengis.net/def/crs/EPSG/9.6.2/25832' }));
