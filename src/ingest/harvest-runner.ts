@@ -1,6 +1,6 @@
 import type { LoadedMapping } from '../config/mappings-loader.js';
 import { NO_HARVEST_INFO, type CollectionDefinition } from '../domain/collection.js';
-import { PlacelinkError } from '../domain/errors.js';
+import { HarvestError, PlacelinkError } from '../domain/errors.js';
 import { RUN_DETAIL_LIMIT, type HarvestRun, type RunCounts, type RunRejection, type RunTrigger, type RunWarning } from '../domain/harvest-run.js';
 import type { Mapping } from '../domain/mapping.js';
 import type { Logger } from '../logger.js';
@@ -25,6 +25,8 @@ export interface HarvestRunOptions {
   readonly onProgress?: (progress: HarvestProgress) => void;
   /** How often the run record is updated while running (when the database allows a second connection). */
   readonly progressIntervalMs?: number;
+  /** Aborting stops the harvest between pages; it is rolled back and recorded as failed. */
+  readonly signal?: AbortSignal;
 }
 
 function discoveryHeaders(mapping: Mapping): Record<string, string> {
@@ -126,6 +128,7 @@ export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Lo
       async (sink) => {
         const feedback: PageFeedback = { newIds: 0 };
         for await (const page of reader.pages(feedback)) {
+          if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
           const mapped: { records: MappedPage['records'][number][]; rejections: RunRejection[] } = { records: [], rejections: [] };
           for (const record of page.records) {
             const outcome = map(record);
