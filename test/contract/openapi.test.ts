@@ -9,7 +9,7 @@ import { TEST_API_CONFIG } from '../helpers/http-server.js';
 import { describeErrors, loadOas30Schema, OAS30_SCHEMA } from '../helpers/ogc-schemas.js';
 
 const OPENAPI_TYPE = 'application/vnd.oai.openapi+json;version=3.0';
-const skipped = announceSkip('test/contract/openapi.test.ts', missingPath(OAS30_SCHEMA(), 'The OpenAPI 3.0 JSON Schema'));
+const noOasSchema = announceSkip('test/contract/openapi.test.ts (OAS 3.0 JSON Schema validation only)', missingPath(OAS30_SCHEMA(), 'The OpenAPI 3.0 JSON Schema'));
 
 interface Parameter {
   name: string;
@@ -61,7 +61,7 @@ function pointer(doc: unknown, ref: string): unknown {
     .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], doc);
 }
 
-describe.skipIf(skipped)('the served OpenAPI 3.0 definition', () => {
+describe('the served OpenAPI 3.0 definition', () => {
   beforeAll(async () => {
     api = await startFixtureApi([
       { prefix: 'oas-points', records: pointGrid(20) },
@@ -88,7 +88,7 @@ describe.skipIf(skipped)('the served OpenAPI 3.0 definition', () => {
     expect(doc.servers[0]!.url).toBe(api.url);
   });
 
-  it('validates against the official OpenAPI 3.0 JSON Schema', () => {
+  it.skipIf(noOasSchema)('validates against the official OpenAPI 3.0 JSON Schema', () => {
     const validate = loadOas30Schema();
     const valid = validate(doc);
     expect(valid, `the /api document is not a valid OpenAPI 3.0 document:\n  ${describeErrors(validate.errors, doc).slice(0, 20).join('\n  ')}`).toBe(true);
