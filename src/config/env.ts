@@ -26,6 +26,7 @@ const ENV_SCHEMA = z.object({
   PLACELINK_COUNT_LIMIT: z.coerce.number().int().min(0).default(100_000),
   PLACELINK_MAPPINGS: z.string().min(1).optional(),
   PLACELINK_HARVEST_SCHEDULE: booleanFlag.default(true),
+  PLACELINK_CATALOG_TTL_MS: z.coerce.number().int().min(0).default(1000),
 });
 
 export interface Config {
@@ -46,6 +47,8 @@ export interface Config {
   readonly mappingsPath: string | undefined;
   /** Run the mappings' scheduled harvests while serving. */
   readonly harvestSchedule: boolean;
+  /** How long collection metadata is cached per process (0: read it on every request). */
+  readonly catalogTtlMs: number;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     countLimit: v.PLACELINK_COUNT_LIMIT,
     mappingsPath: v.PLACELINK_MAPPINGS,
     harvestSchedule: v.PLACELINK_HARVEST_SCHEDULE,
+    catalogTtlMs: v.PLACELINK_CATALOG_TTL_MS,
   };
 }
 

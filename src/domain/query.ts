@@ -49,7 +49,7 @@ export interface FeatureSelection {
 
 export interface FeaturePageQuery extends FeatureSelection {
   readonly position: PagePosition;
-  /** Rows to fetch: the page size plus one to learn whether a next page exists. */
-  readonly fetch: number;
+  /** Page size. */
+  readonly limit: number;
   readonly output: GeometryOutput;
 }
