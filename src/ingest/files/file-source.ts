@@ -64,10 +64,12 @@ export function fileSource(source: FileSource, geometry: Pick<GeometryRules, 'de
 
   async function* gml(): AsyncIterable<SourcePage> {
     const result: GmlReadResult = { collection: { numberMatched: null, numberReturned: null, next: null }, warnings };
-    yield* slices(
-      readGml(createReadStream(source.path), { defaultCrs: source.crs, ignoreSrsName: false, axisOrder: source.axisOrder, densifyTolerance: geometry.densifyTolerance, source: name }, result),
-      name,
-    );
+    const records = readGml(createReadStream(source.path), { defaultCrs: source.crs, ignoreSrsName: false, axisOrder: source.axisOrder, densifyTolerance: geometry.densifyTolerance, source: name }, result);
+    const wanted = source.featureTypes ? new Set(source.featureTypes) : null;
+    async function* ofWantedTypes(): AsyncIterable<SourceRecord> {
+      for await (const record of records) if (!wanted || (record.type && wanted.has(record.type))) yield record;
+    }
+    yield* slices(ofWantedTypes(), name);
   }
 
   async function* csv(): AsyncIterable<SourcePage> {

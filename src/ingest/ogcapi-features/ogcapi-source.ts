@@ -1,5 +1,5 @@
 import { EndpointError, OgcApiEndpoint, resetFetchOptions, setFetchOptions, type OgcApiCollectionInfo } from '@camptocamp/ogc-client';
-import { HarvestError, UnsupportedCrsError, UpstreamError } from '../../domain/errors.js';
+import { HarvestError, PlacelinkError, UnsupportedCrsError, UpstreamError } from '../../domain/errors.js';
 import type { RunWarning } from '../../domain/harvest-run.js';
 import type { OgcApiFeaturesSource } from '../../domain/mapping.js';
 import { CRS84, resolveCrs, type CrsRef } from '../../geo/crs-registry.js';
@@ -29,7 +29,7 @@ function nextLink(document: unknown, pageUrl: string): string | null {
 }
 
 /** The collection's URI for the CRS the mapping asks for (servers spell versions differently: EPSG/0/…, EPSG/9.6.2/…). */
-function offeredCrs(info: OgcApiCollectionInfo, wanted: CrsRef): string | null {
+export function offeredCrs(info: Pick<OgcApiCollectionInfo, 'crs'>, wanted: CrsRef): string | null {
   for (const uri of info.crs ?? []) {
     try {
       if (resolveCrs(uri).srid === wanted.srid && (wanted.srid !== 4326 || /CRS84/i.test(uri) === /CRS84/i.test(wanted.uri))) return uri;
@@ -66,11 +66,10 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
           }
           info = await endpoint.getCollectionInfo(source.collection);
         } catch (error) {
-          if (error instanceof EndpointError) {
-            const status = error.httpStatus ?? null;
-            throw new UpstreamError(`${shown} is not a usable OGC API: ${error.message}`, shown, status, status === null || status >= 500);
-          }
-          throw error;
+          if (error instanceof PlacelinkError) throw error;
+          const status = error instanceof EndpointError ? (error.httpStatus ?? null) : null;
+          const message = (error as Error).message.replace(/\s+/g, ' ').trim();
+          throw new UpstreamError(`${shown} is not a usable OGC API: ${message}`, shown, status, status !== null && (status >= 500 || status === 429));
         }
         const wanted = source.crs ? resolveCrs(source.crs, 'source.crs') : CRS84;
         const uri = source.crs ? offeredCrs(info, wanted) : null;
