@@ -28,6 +28,31 @@ function nextLink(document: unknown, pageUrl: string): string | null {
   return chosen ? new URL(chosen.href!, pageUrl).toString() : null;
 }
 
+/**
+ * The query with `:` and `/` left unescaped (RFC 3986 allows them there): QGIS Server 3.22 builds its
+ * next links by Qt string formatting, which turns the %2F of an escaped CRS URI into garbage.
+ */
+function readableQuery(url: string): string {
+  const parsed = new URL(url);
+  return parsed.search ? `${parsed.origin}${parsed.pathname}${parsed.search.replace(/%3A/gi, ':').replace(/%2F/gi, '/')}` : url;
+}
+
+/** Puts back parameters of the first request that a server's next link dropped (MapServer 8.0 drops bbox). */
+function keepParameters(next: string, first: string, names: readonly string[], dropped: (name: string) => void): string {
+  const wanted = new URL(first).searchParams;
+  const target = new URL(next);
+  let changed = false;
+  for (const name of names) {
+    const value = wanted.get(name);
+    if (value !== null && !target.searchParams.has(name)) {
+      target.searchParams.set(name, value);
+      dropped(name);
+      changed = true;
+    }
+  }
+  return changed ? readableQuery(target.toString()) : next;
+}
+
 /** The collection's URI for the CRS the mapping asks for (servers spell versions differently: EPSG/0/…, EPSG/9.6.2/…). */
 export function offeredCrs(info: Pick<OgcApiCollectionInfo, 'crs'>, wanted: CrsRef): string | null {
   for (const uri of info.crs ?? []) {
@@ -84,7 +109,7 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
           ...(uri ? { outputCrs: uri } : {}),
           ...(source.bbox ? { extent: [...source.bbox] as [number, number, number, number] } : {}),
         });
-        return { firstUrl, crs, requested: uri };
+        return { firstUrl: readableQuery(firstUrl), crs, requested: uri };
       });
     } finally {
       resetFetchOptions();
@@ -125,6 +150,7 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
         );
       }
       url = nextLink(document, pageUrl);
+      if (url) url = keepParameters(url, firstUrl, ['crs', 'bbox', 'bbox-crs'], (name) => warnings.push({ location: http.redact(url!), message: `the next link of page ${page} dropped '${name}'; placelink put it back` }));
     }
   }
 
