@@ -119,20 +119,24 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
   async function* pages(feedback: PageFeedback): AsyncIterable<SourcePage> {
     const { firstUrl, crs, requested } = await discover();
     const visited = new Set<string>();
-    let url: string | null = firstUrl;
-    let index = 0;
-    for (let page = 1; url; page++) {
-      if (visited.has(url)) {
-        warnings.push({ location: http.redact(url), message: `the next link of page ${page - 1} repeats an earlier page; stopped there` });
-        return;
-      }
-      visited.add(url);
-      const pageUrl: string = url;
+    // The next page is requested while this one is written: the server and the database work at the same time.
+    const fetchPage = (pageUrl: string, page: number) => {
       const label = `items page ${page} (${http.redact(pageUrl)})`;
-      const { document, contentCrs } = await http.withRetries(label, async () => {
-        const response = await http.get(pageUrl, 'application/geo+json, application/json');
-        return { document: await response.json(), contentCrs: response.headers.get('content-crs') };
-      });
+      const result = http
+        .withRetries(label, async () => {
+          const response = await http.get(pageUrl, 'application/geo+json, application/json');
+          return { document: await response.json(), contentCrs: response.headers.get('content-crs') };
+        })
+        .then((body) => ({ ...body, pageUrl, page, label }));
+      result.catch(() => {});
+      return result;
+    };
+    visited.add(firstUrl);
+    let pending: ReturnType<typeof fetchPage> | null = fetchPage(firstUrl, 1);
+    let index = 0;
+    while (pending) {
+      const { document, contentCrs, pageUrl, page, label } = await pending;
+      pending = null;
       // Content-Crs (when sent) says which CRS and axis order the coordinates are in; without it, the one asked for.
       const pageCrs = contentCrs ? resolveCrs(contentCrs.replace(/^<|>$/g, '').trim(), 'Content-Crs') : requested ? crs : CRS84;
       if (page === 1) {
@@ -142,6 +146,16 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
       const records = geoJsonRecords(document, { crs: pageCrs, axisOrder: source.axisOrder, source: `items page ${page}` }, index);
       index += records.length;
       if (records.length === 0) return;
+      let next = nextLink(document, pageUrl);
+      if (next) next = keepParameters(next, firstUrl, ['crs', 'bbox', 'bbox-crs'], (name) => warnings.push({ location: http.redact(next!), message: `the next link of page ${page} dropped '${name}'; placelink put it back` }));
+      if (next && visited.has(next)) {
+        warnings.push({ location: http.redact(next), message: `the next link of page ${page} repeats an earlier page; stopped there` });
+        next = null;
+      }
+      if (next) {
+        visited.add(next);
+        pending = fetchPage(next, page + 1);
+      }
       yield { records, label };
       if (feedback.newIds === 0) {
         throw new HarvestError(
@@ -149,8 +163,6 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
             '(MapServer 8.0 ignores offset); refusing to store a partial layer — harvest its WFS instead',
         );
       }
-      url = nextLink(document, pageUrl);
-      if (url) url = keepParameters(url, firstUrl, ['crs', 'bbox', 'bbox-crs'], (name) => warnings.push({ location: http.redact(url!), message: `the next link of page ${page} dropped '${name}'; placelink put it back` }));
     }
   }
 
