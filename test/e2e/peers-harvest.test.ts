@@ -161,6 +161,34 @@ identifiers:
     expect(second).toMatchObject({ status: 'succeeded', counts: { read: 11_500, inserted: 0, updated: 0, unchanged: 11_500, retired: 0 } });
   });
 
+  it.each([
+    ['MapServer WFS 1.1.0, GML 3.1.1', `${MAPSERVER}?`, 'ms:streets', '1.1.0', 'urn:ogc:def:crs:EPSG::25832'],
+    ['MapServer WFS 1.0.0, GML 2 (no paging, one request)', `${MAPSERVER}?`, 'ms:streets', '1.0.0', 'EPSG:25832'],
+    ['QGIS Server WFS 1.1.0, GML 3.1.1', `${QGIS.replace(/\/wfs3$/, '')}?`, 'streets', '1.1.0', 'urn:ogc:def:crs:EPSG::25832'],
+  ])('%s: the 11,500 streets', { timeout: 180_000 }, async (_name, url, typeName, version, crs) => {
+    const loaded = own(
+      await mappingFrom(`source:
+  type: wfs
+  url: ${url}
+  typeName: ${typeName}
+  version: ${version}
+  outputFormat: gml
+  crs: ${crs}
+  pageSize: 5000
+target:
+  collection: streets-${version.replaceAll('.', '')}
+identifiers:
+  id: id
+`),
+    );
+    const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
+    expect(run.error).toBeNull();
+    expect(run).toMatchObject({ status: 'succeeded', counts: { read: 11_500, inserted: 11_500, rejected: 0, duplicates: 0 } });
+    const { worst, missing, extra } = worstDifference(await ourPositions(loaded.mapping.target.collection), await peerPositions('streets'));
+    expect({ missing: missing.length, extra: extra.length }).toEqual({ missing: 0, extra: 0 });
+    expect(worst).toBeLessThan(1e-8);
+  });
+
   it('QGIS Server OGC API Features in EPSG:25832 (its /EPSG/9.6.2/ URIs): the 50,000 buildings, then nothing changes', { timeout: 300_000 }, async () => {
     const loaded = own(
       await mappingFrom(`source:

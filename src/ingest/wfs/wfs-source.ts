@@ -94,8 +94,8 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       ...(extra.startIndex !== undefined ? { startIndex: extra.startIndex } : {}),
       ...(source.bbox ? { extent: [...source.bbox] as [number, number, number, number], extentCrs: 'EPSG:4326' } : {}),
     });
-    // ogc-client adds COUNT=1 to hits requests, which some servers (MapServer) then count as the total.
-    if (extra.hits) url = withoutParameter(url, 'COUNT');
+    // ogc-client adds COUNT=1 (MAXFEATURES=1 before 2.0) to hits requests, which some servers (MapServer) then report as the total.
+    if (extra.hits) url = withoutParameter(withoutParameter(url, 'COUNT'), 'MAXFEATURES');
     const sort = sortProperty(options.identifiers);
     if (sort && !extra.hits && extra.startIndex !== undefined) url = withParameter(url, 'SORTBY', `${sort} ASC`);
     return url;
