@@ -5,6 +5,7 @@ import { healthBlock } from './http/health-block.js';
 import type { Logger } from './logger.js';
 import type { BuildingBlock } from './ogcapi/building-block.js';
 import { featuresBlock } from './ogcapi/core/features-block.js';
+import { filterBlock } from './ogcapi/filter/filter-block.js';
 import { SERVICE_INFO } from './ogcapi/core/service-info.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import type { Store } from './services/ports.js';
@@ -17,6 +18,6 @@ export function composeApi(store: Store, config: ApiConfig, logger: Logger): Koa
   const queries = featureQueryService(store, { countLimit: config.countLimit });
   const deps = { collections: store.collections, queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
-  blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), healthBlock(store));
+  blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), filterBlock(deps), healthBlock(store));
   return buildApp({ logger, blocks, baseUrl: config.baseUrl, trustProxy: config.trustProxy });
 }

@@ -1,3 +1,4 @@
+import { isDateText, isTimestampText } from '../domain/calendar.js';
 import type { CollectionDefinition, Queryable } from '../domain/collection.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
 import type { Store } from './ports.js';
@@ -43,18 +44,18 @@ export function mergeQueryables(existing: Record<string, Queryable>, inferred: R
 }
 
 /**
- * Infers simple queryables from property values: a property whose non-null values are all strings,
- * all integers, all numbers or all booleans. Mixed or structured properties are not queryable.
+ * Infers queryables from property values: a property whose non-null values are all strings (or
+ * all dates YYYY-MM-DD, or all RFC 3339 date-times), all integers, all numbers, all booleans or
+ * all arrays. Properties with mixed or object values are not queryable.
  */
 export function inferQueryables(records: readonly FeatureRecord[]): Record<string, Queryable> {
   const seen = new Map<string, Queryable['type'] | 'mixed'>();
   for (const record of records) {
     for (const [name, value] of Object.entries(record.properties)) {
       if (value === null || value === undefined) continue;
-      const type = scalarType(value);
+      const type = valueType(value);
       const before = seen.get(name);
-      if (before === undefined) seen.set(name, type);
-      else if (before !== type) seen.set(name, before === 'integer' && type === 'number' ? 'number' : before === 'number' && type === 'integer' ? 'number' : 'mixed');
+      seen.set(name, before === undefined ? type : combine(before, type));
     }
   }
   const out: Record<string, Queryable> = {};
@@ -64,15 +65,25 @@ export function inferQueryables(records: readonly FeatureRecord[]): Record<strin
   return out;
 }
 
-function scalarType(value: unknown): Queryable['type'] | 'mixed' {
+const STRING_LIKE = new Set<Queryable['type'] | 'mixed'>(['string', 'date', 'timestamp']);
+
+function combine(a: Queryable['type'] | 'mixed', b: Queryable['type'] | 'mixed'): Queryable['type'] | 'mixed' {
+  if (a === b) return a;
+  if ((a === 'integer' && b === 'number') || (a === 'number' && b === 'integer')) return 'number';
+  if (STRING_LIKE.has(a) && STRING_LIKE.has(b)) return 'string';
+  return 'mixed';
+}
+
+function valueType(value: unknown): Queryable['type'] | 'mixed' {
   switch (typeof value) {
     case 'string':
-      return 'string';
+      if (isDateText(value)) return 'date';
+      return isTimestampText(value) ? 'timestamp' : 'string';
     case 'boolean':
       return 'boolean';
     case 'number':
       return Number.isInteger(value) ? 'integer' : 'number';
     default:
-      return 'mixed';
+      return Array.isArray(value) ? 'array' : 'mixed';
   }
 }

@@ -1,6 +1,6 @@
 import type { Collection, CollectionDefinition, Queryable } from '../domain/collection.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
-import type { FeaturePageQuery, FeatureSelection, GeometryOutput } from '../domain/query.js';
+import type { FeatureOutput, FeaturePageQuery, FeatureSelection } from '../domain/query.js';
 
 /** A feature as the store hands it out: its position in the stable order and its GeoJSON text. */
 export interface FeatureRow {
@@ -8,6 +8,8 @@ export interface FeatureRow {
   readonly json: string;
   /** Set on the look-ahead row of a page read backwards (it belongs to the page before). */
   readonly extra?: boolean;
+  /** The row's sort key values as a JSON array, when the page has sort keys. */
+  readonly keys?: string | null;
 }
 
 /** Rows that hold a database connection until consumed or closed. */
@@ -28,7 +30,7 @@ export interface CollectionRepository {
 
 export interface FeatureRepository {
   upsertBatch(collectionKey: number, records: readonly FeatureRecord[]): Promise<WriteSummary>;
-  byId(collectionKey: number, id: string, output: GeometryOutput): Promise<FeatureRow | null>;
+  byId(collectionKey: number, id: string, output: FeatureOutput): Promise<FeatureRow | null>;
   /** Exact number of matches, or null when there are more than `cap`. */
   countMatches(selection: FeatureSelection, cap: number): Promise<number | null>;
 }

@@ -1,12 +1,14 @@
 import type { Collection } from '../domain/collection.js';
-import type { FeaturePageQuery, FeatureSelection, GeometryOutput, PagePosition } from '../domain/query.js';
+import type { FeatureOutput, FeaturePageQuery, FeatureSelection, PagePosition, SortKey, SortValue } from '../domain/query.js';
 import type { FeatureRow, Store } from './ports.js';
 
 export interface PageRequest {
   readonly selection: FeatureSelection;
+  /** Sort keys; empty for the stable default order. */
+  readonly order: readonly SortKey[];
   readonly position: PagePosition;
   readonly limit: number;
-  readonly output: GeometryOutput;
+  readonly output: FeatureOutput;
 }
 
 export interface PageOutcome {
@@ -26,16 +28,20 @@ export interface StreamedPage {
 
 export interface FeatureQueryService {
   page(collection: Collection, request: PageRequest): Promise<StreamedPage>;
-  feature(collection: Collection, id: string, output: GeometryOutput): Promise<string | null>;
+  feature(collection: Collection, id: string, output: FeatureOutput): Promise<string | null>;
 }
 
 function isUnfiltered(selection: FeatureSelection): boolean {
-  return selection.envelopes.length === 0 && selection.time === null && selection.equalities.length === 0;
+  return selection.envelopes.length === 0 && selection.time === null && selection.equalities.length === 0 && selection.filter === null;
 }
 
 function selectionKey(collection: Collection, selection: FeatureSelection): string {
-  const { envelopes, time, equalities } = selection;
-  return JSON.stringify([collection.key, collection.dataVersion, envelopes, time, equalities]);
+  const { envelopes, time, equalities, filter } = selection;
+  return JSON.stringify([collection.key, collection.dataVersion, envelopes, time, equalities, filter]);
+}
+
+function sortValues(row: FeatureRow): SortValue[] {
+  return row.keys ? (JSON.parse(row.keys) as SortValue[]) : [];
 }
 
 /** Small LRU of exact counts; a key includes the collection's data version, so writes invalidate it. */
@@ -59,7 +65,7 @@ class CountCache {
 }
 
 /**
- * Reads pages of features in the stable `seq` order. numberMatched comes from the maintained
+ * Reads pages of features in the requested order, ties broken by the stable `seq` order. numberMatched comes from the maintained
  * collection count when nothing filters, from the page itself when it is the last one, and
  * otherwise from a bounded exact count that is cached per data version.
  */
@@ -81,11 +87,11 @@ export function featureQueryService(store: Store, options: { countLimit: number 
   return {
     async page(collection, request) {
       const { position, limit } = request;
-      const query: FeaturePageQuery = { ...request.selection, position, fetch: limit + 1, output: request.output };
+      const query: FeaturePageQuery = { ...request.selection, order: request.order, position, fetch: limit + 1, output: request.output };
       const rows = await store.streamPage(query);
       let returned = 0;
-      let firstSeq: string | null = null;
-      let lastSeq: string | null = null;
+      let first: FeatureRow | null = null;
+      let last: FeatureRow | null = null;
       let lookAhead = false;
       let lookBehind = false;
       let consumed = false;
@@ -101,8 +107,8 @@ export function featureQueryService(store: Store, options: { countLimit: number 
               lookAhead = true;
               break;
             }
-            if (firstSeq === null) firstSeq = row.seq;
-            lastSeq = row.seq;
+            if (first === null) first = row;
+            last = row;
             returned++;
             yield row.json;
           }
@@ -124,16 +130,18 @@ export function featureQueryService(store: Store, options: { countLimit: number 
           else if (position.kind === 'after') skipped = position.skipped;
           else skipped = lookBehind ? Math.max(position.skipped - returned, 1) : 0;
 
-          const hasNext = position.kind === 'before' ? lastSeq !== null : lookAhead;
-          const hasPrev = position.kind === 'before' ? lookBehind : skipped > 0 && firstSeq !== null;
+          const firstRow = first as FeatureRow | null;
+          const lastRow = last as FeatureRow | null;
+          const hasNext = position.kind === 'before' ? lastRow !== null : lookAhead;
+          const hasPrev = position.kind === 'before' ? lookBehind : skipped > 0 && firstRow !== null;
           const isLast = !hasNext && (returned > 0 || skipped === 0);
           const derived = exact && isLast ? skipped + returned : null;
           const dataVersion = collection.dataVersion;
           return {
             numberReturned: returned,
             numberMatched: await numberMatched(collection, request.selection, derived),
-            next: hasNext && lastSeq !== null ? { kind: 'after', seq: lastSeq, skipped: skipped + returned, dataVersion } : null,
-            prev: hasPrev && firstSeq !== null ? { kind: 'before', seq: firstSeq, skipped, dataVersion } : null,
+            next: hasNext && lastRow !== null ? { kind: 'after', seq: lastRow.seq, keys: sortValues(lastRow), skipped: skipped + returned, dataVersion } : null,
+            prev: hasPrev && firstRow !== null ? { kind: 'before', seq: firstRow.seq, keys: sortValues(firstRow), skipped, dataVersion } : null,
           };
         },
       };

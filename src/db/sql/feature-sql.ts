@@ -1,5 +1,7 @@
 import type { FeatureRecord } from '../../domain/feature.js';
-import type { Envelope, FeaturePageQuery, FeatureSelection, GeometryOutput, PropertyEquality, TimeInterval } from '../../domain/query.js';
+import type { ScalarType } from '../../domain/filter.js';
+import type { Envelope, FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
+import { fieldExpression, filterConditionSql } from './filter-sql.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
 // ---------------------------------------------------------------- fragments
@@ -11,10 +13,16 @@ function geometryExpression(params: SqlParams, output: GeometryOutput): string {
   return expression;
 }
 
+/** The requested properties only (those a feature has), or all of them. */
+function propertiesExpression(params: SqlParams, properties: readonly string[] | null): string {
+  if (properties === null) return 'f.properties::text';
+  return `(SELECT coalesce(jsonb_object_agg(k, f.properties -> k), '{}'::jsonb) FROM unnest(${params.bind(properties)}::text[]) k WHERE f.properties ? k)::text`;
+}
+
 /** The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. */
-function featureJson(params: SqlParams, output: GeometryOutput): string {
+function featureJson(params: SqlParams, output: FeatureOutput): string {
   const geometry = geometryExpression(params, output);
-  return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || f.properties::text || '}'`;
+  return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${propertiesExpression(params, output.properties)} || '}'`;
 }
 
 /** The query box is transformed to the column's CRS, never the column, so the GiST index applies. */
@@ -55,35 +63,118 @@ function whereClause(params: SqlParams, selection: FeatureSelection, extra: read
     spatialCondition(params, selection.envelopes),
     temporalCondition(params, selection.time),
     equalityCondition(params, selection.equalities),
+    selection.filter ? filterConditionSql(params, selection.filter) : null,
     ...extra,
   ].filter((c): c is string => c !== null);
   return conditions.join(' AND ');
 }
 
+// ---------------------------------------------------------------- order and keyset
+
+interface SortTerm {
+  readonly sql: string;
+  readonly type: ScalarType;
+  readonly direction: 'asc' | 'desc';
+}
+
+const SORT_CAST: Record<ScalarType, string> = { string: 'text', number: 'numeric', boolean: 'boolean', date: 'date', timestamp: 'timestamptz' };
+
+function sortTerms(params: SqlParams, order: readonly SortKey[]): SortTerm[] {
+  return order.map((key) => {
+    const sql = fieldExpression(params, key.field, key.type);
+    return { sql: key.type === 'string' ? `${sql} COLLATE "C"` : sql, type: key.type, direction: key.direction };
+  });
+}
+
+/** Sort keys with missing values last in either direction, then `seq`; backward is the exact reverse. */
+function orderBy(terms: readonly SortTerm[], way: 'forward' | 'backward', seq = 'f.seq'): string {
+  const flip = way === 'backward';
+  const parts = terms.map((t) => {
+    const descending = (t.direction === 'desc') !== flip;
+    return `${t.sql} ${descending ? 'DESC' : 'ASC'} NULLS ${flip ? 'FIRST' : 'LAST'}`;
+  });
+  return [...parts, `${seq} ${flip ? 'DESC' : 'ASC'}`].join(', ');
+}
+
+/**
+ * Rows strictly after (before) a position in the forward order: equal on the first i keys and
+ * beyond it on key i, for some i, with `seq` as the last, never-null key.
+ */
+function keysetCondition(params: SqlParams, terms: readonly SortTerm[], position: Extract<PagePosition, { kind: 'after' | 'before' }>, side: 'after' | 'before'): string {
+  const seq = params.bind(position.seq);
+  const equal: string[] = [];
+  const alternatives: string[] = [];
+  terms.forEach((term, i) => {
+    const value = position.keys[i] ?? null;
+    const bound = value === null ? null : `${params.bind(value)}::${SORT_CAST[term.type]}`;
+    const greater = term.direction === 'asc' ? '>' : '<';
+    const less = term.direction === 'asc' ? '<' : '>';
+    let beyond: string | null;
+    if (side === 'after') beyond = bound === null ? null : `(${term.sql} ${greater} ${bound} OR ${term.sql} IS NULL)`;
+    else beyond = bound === null ? `${term.sql} IS NOT NULL` : `${term.sql} ${less} ${bound}`;
+    if (beyond) alternatives.push([...equal, beyond].join(' AND '));
+    equal.push(bound === null ? `${term.sql} IS NULL` : `${term.sql} = ${bound}`);
+  });
+  alternatives.push([...equal, `f.seq ${side === 'after' ? '>' : '<'} ${seq}::bigint`].join(' AND '));
+  return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
+}
+
+/** The default order: `seq`, which the (collection_key, seq) index delivers without sorting. */
+function seqPage(params: SqlParams, query: FeaturePageQuery, json: string): SqlQuery {
+  const position = query.position;
+  if (position.kind === 'before') {
+    const where = whereClause(params, query, [`f.seq < ${params.bind(position.seq)}::bigint`]);
+    const inner = `SELECT f.seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq DESC LIMIT ${params.bind(query.fetch)}::integer`;
+    // The extra row (fetch = page size + 1) comes first in ascending order; flag it for the caller.
+    const pageSize = params.bind(query.fetch - 1);
+    return {
+      text: `SELECT page.seq::text AS seq, page.json, (row_number() OVER (ORDER BY page.seq) = 1 AND count(*) OVER () > ${pageSize}::integer) AS extra
+             FROM (${inner}) page ORDER BY page.seq`,
+      values: params.values,
+    };
+  }
+  const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : [];
+  const where = whereClause(params, query, keyset);
+  const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
+  return {
+    text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq LIMIT ${params.bind(query.fetch)}::integer${offset}`,
+    values: params.values,
+  };
+}
+
 // ---------------------------------------------------------------- statements
 
 export const featureSql = {
-  /** One page in `seq` order (keyset), or the page before a position, still returned in ascending order. */
+  /**
+   * One page in the requested order (sort keys, then `seq`) after a keyset position, or the page
+   * before a position, still returned in the requested order.
+   */
   page(query: FeaturePageQuery): SqlQuery {
     const params = new SqlParams();
     const json = featureJson(params, query.output);
     const position = query.position;
+    if (query.order.length === 0) return seqPage(params, query, json);
+    const terms = sortTerms(params, query.order);
+    const keys = `json_build_array(${terms.map((t) => t.sql).join(', ')})::text`;
     if (position.kind === 'before') {
-      const where = whereClause(params, query, [`f.seq < ${params.bind(position.seq)}::bigint`]);
-      const inner = `SELECT f.seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq DESC LIMIT ${params.bind(query.fetch)}::integer`;
-      // The extra row (fetch = page size + 1) comes first in ascending order; flag it for the caller.
+      const where = whereClause(params, query, [keysetCondition(params, terms, position, 'before')]);
+      const columns = terms.map((t, i) => `${t.sql} AS k${i}`).join(', ');
+      const inner = `SELECT f.seq, ${json} AS json, ${keys} AS keys, ${columns} FROM feature f WHERE ${where}
+                     ORDER BY ${orderBy(terms, 'backward')} LIMIT ${params.bind(query.fetch)}::integer`;
+      const outer = terms.map((t, i) => ({ ...t, sql: `page.k${i}` }));
+      const forward = orderBy(outer, 'forward', 'page.seq');
       const pageSize = params.bind(query.fetch - 1);
       return {
-        text: `SELECT page.seq::text AS seq, page.json, (row_number() OVER (ORDER BY page.seq) = 1 AND count(*) OVER () > ${pageSize}::integer) AS extra
-               FROM (${inner}) page ORDER BY page.seq`,
+        text: `SELECT page.seq::text AS seq, page.json, page.keys, (row_number() OVER (ORDER BY ${forward}) = 1 AND count(*) OVER () > ${pageSize}::integer) AS extra
+               FROM (${inner}) page ORDER BY ${forward}`,
         values: params.values,
       };
     }
-    const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : [];
+    const keyset = position.kind === 'after' ? [keysetCondition(params, terms, position, 'after')] : [];
     const where = whereClause(params, query, keyset);
     const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
     return {
-      text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq LIMIT ${params.bind(query.fetch)}::integer${offset}`,
+      text: `SELECT f.seq::text AS seq, ${json} AS json, ${keys} AS keys FROM feature f WHERE ${where} ORDER BY ${orderBy(terms, 'forward')} LIMIT ${params.bind(query.fetch)}::integer${offset}`,
       values: params.values,
     };
   },
@@ -98,7 +189,7 @@ export const featureSql = {
     };
   },
 
-  byId(collectionKey: number, id: string, output: GeometryOutput): SqlQuery {
+  byId(collectionKey: number, id: string, output: FeatureOutput): SqlQuery {
     const params = new SqlParams();
     const json = featureJson(params, output);
     return {
