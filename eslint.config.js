@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '.bench/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,7 +12,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'pg', message: 'Only src/db talks to PostgreSQL.' }, { name: 'pg-query-stream', message: 'Only src/db talks to PostgreSQL.' }] },
+        { paths: [{ name: 'pg', message: 'Only src/db talks to PostgreSQL.' }] },
       ],
     },
   },

@@ -9,14 +9,15 @@ import { filterBlock } from './ogcapi/filter/filter-block.js';
 import { SERVICE_INFO } from './ogcapi/core/service-info.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import type { Store } from './services/ports.js';
+import { cachedCatalog } from './services/collection-catalog.js';
 import { featureQueryService } from './services/query-features.js';
 
-export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit'> & { readonly html?: HtmlOptions };
+export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> & { readonly html?: HtmlOptions };
 
 /** Wires the services and building blocks on a store into the HTTP application. */
 export function composeApi(store: Store, config: ApiConfig, logger: Logger): Koa {
   const queries = featureQueryService(store, { countLimit: config.countLimit });
-  const deps = { collections: store.collections, queries, html: config.html ?? {} };
+  const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
   blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), filterBlock(deps), healthBlock(store));
   return buildApp({ logger, blocks, baseUrl: config.baseUrl, trustProxy: config.trustProxy });

@@ -24,6 +24,7 @@ const ENV_SCHEMA = z.object({
   PLACELINK_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   PLACELINK_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   PLACELINK_COUNT_LIMIT: z.coerce.number().int().min(0).default(100_000),
+  PLACELINK_CATALOG_TTL_MS: z.coerce.number().int().min(0).default(1000),
 });
 
 export interface Config {
@@ -40,6 +41,8 @@ export interface Config {
   readonly poolSize: number;
   /** numberMatched is counted up to this many rows and omitted beyond (0 turns filtered counts off). */
   readonly countLimit: number;
+  /** How long collection metadata is cached per process (0: read it on every request). */
+  readonly catalogTtlMs: number;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -68,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTimeoutMs: v.PLACELINK_STATEMENT_TIMEOUT_MS,
     poolSize: v.PLACELINK_POOL_SIZE,
     countLimit: v.PLACELINK_COUNT_LIMIT,
+    catalogTtlMs: v.PLACELINK_CATALOG_TTL_MS,
   };
 }
 

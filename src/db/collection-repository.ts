@@ -75,5 +75,9 @@ export function collectionRepository(db: SqlExecutor): CollectionRepository {
     async refreshStats(key: number) {
       await db.query(collectionSql.refreshStats(key));
     },
+
+    async analyze(key: number) {
+      await db.query(collectionSql.analyzePartition(key));
+    },
   };
 }

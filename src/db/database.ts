@@ -1,8 +1,8 @@
 import pg from 'pg';
-import QueryStream from 'pg-query-stream';
 import { DatabaseUnavailableError, QueryTimeoutError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { RowStream } from '../services/ports.js';
+import { PortalStream, submitPortalStream } from './portal-stream.js';
 import type { SqlQuery } from './sql/sql-query.js';
 
 /** What repositories need from a connection: run a statement. */
@@ -12,7 +12,8 @@ export interface SqlExecutor {
 
 
 export interface Database extends SqlExecutor {
-  stream<Row extends object>(query: SqlQuery, batchSize?: number): Promise<RowStream<Row>>;
+  /** `maxRows`: the most rows the statement can return (its LIMIT), which lets a short result finish in one round trip. */
+  stream<Row extends object>(query: SqlQuery, batchSize?: number, maxRows?: number): Promise<RowStream<Row>>;
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs `work` on one dedicated connection (session-level locks, several transactions in a row). */
   withConnection<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T>;
@@ -62,6 +63,8 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     max: options.poolSize,
     application_name: options.applicationName ?? 'placelink',
     statement_timeout: options.statementTimeoutMs,
+    // API queries are short: parallel workers and JIT compilation cost more to start than they save.
+    options: '-c max_parallel_workers_per_gather=0 -c jit=off',
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
@@ -79,36 +82,40 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
   return {
     query: poolExecutor.query,
 
-    async stream<Row extends object>(query: SqlQuery, batchSize = 500): Promise<RowStream<Row>> {
+    async stream<Row extends object>(query: SqlQuery, batchSize = 500, maxRows?: number): Promise<RowStream<Row>> {
       const client = await connect();
-      const source = client.query(new QueryStream(query.text, query.values as unknown[], { batchSize, highWaterMark: batchSize }));
+      const portal = new PortalStream(query.text, query.values, batchSize, maxRows);
+      submitPortalStream(client, portal);
       let released = false;
       const release = (error?: Error) => {
         if (released) return;
         released = true;
         client.release(error);
       };
-      source.once('error', (error) => release(error));
-      source.once('close', () => release());
+      const close = async () => {
+        if (released) return;
+        try {
+          await portal.close();
+          release();
+        } catch (error) {
+          release(error as Error);
+        }
+      };
       return {
         async *[Symbol.asyncIterator]() {
           try {
-            for await (const row of source) yield row as Row;
+            for (let rows = await portal.next(); rows !== null; rows = await portal.next()) {
+              if (rows.length) yield rows as Row[];
+            }
+            release();
           } catch (error) {
+            release(isConnectionError(error) ? (error as Error) : undefined);
             throw translateDatabaseError(error);
           } finally {
-            if (!source.destroyed) source.destroy();
+            await close();
           }
         },
-        async close() {
-          if (!source.destroyed) {
-            await new Promise<void>((resolve) => {
-              source.once('close', () => resolve());
-              source.destroy();
-            });
-          }
-          release();
-        },
+        close,
       };
     },
 

@@ -1,10 +1,13 @@
 import type { FeaturePageQuery } from '../domain/query.js';
-import type { FeatureRow, Repositories, Store } from '../services/ports.js';
+import type { PageChunk, Repositories, Store } from '../services/ports.js';
 import { collectionRepository } from './collection-repository.js';
 import type { Database, SqlExecutor } from './database.js';
 import { featureRepository } from './feature-repository.js';
 import { migrationsCurrent, readMigrations } from './migrate.js';
 import { featureSql } from './sql/feature-sql.js';
+
+/** Chunks per fetch when streaming a page (about 0.5 MB of point features). */
+const PAGE_BATCH = 8;
 
 function repositories(executor: SqlExecutor): Repositories {
   return { collections: collectionRepository(executor), features: featureRepository(executor) };
@@ -15,7 +18,12 @@ export async function createStore(db: Database): Promise<Store> {
   const migrations = await readMigrations();
   return {
     ...repositories(db),
-    streamPage: (query: FeaturePageQuery) => db.stream<FeatureRow>(featureSql.page(query), Math.min(query.fetch, 1000)),
+    // Pages of up to one batch are read in a single round trip; longer ones stream batch by batch.
+    streamPage: (query: FeaturePageQuery) => db.stream<PageChunk>(featureSql.page(query), PAGE_BATCH, featureSql.pageChunkCount(query.limit)),
+    async snapshot(collectionKey: number) {
+      const [row] = await db.query<{ total: string; version: string }>(featureSql.snapshot(collectionKey));
+      return row ? { total: Number(row.total), version: Number(row.version) } : null;
+    },
     transaction: (work) => db.transaction((tx) => work(repositories(tx))),
     async ready() {
       try {

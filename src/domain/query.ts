@@ -76,7 +76,7 @@ export interface FeaturePageQuery extends FeatureSelection {
   /** Empty: the stable `seq` order. */
   readonly order: readonly SortKey[];
   readonly position: PagePosition;
-  /** Rows to fetch: the page size plus one to learn whether a next page exists. */
-  readonly fetch: number;
+  /** Page size. */
+  readonly limit: number;
   readonly output: FeatureOutput;
 }

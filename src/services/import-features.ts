@@ -21,7 +21,7 @@ export async function importFeatures(
   records: readonly FeatureRecord[],
   queryables: Record<string, Queryable>,
 ): Promise<ImportSummary> {
-  return store.transaction(async ({ collections, features }) => {
+  const summary = await store.transaction(async ({ collections, features }) => {
     const { key, created } = await collections.save(definition);
     const total: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [] };
     for (let start = 0; start < records.length; start += BATCH_SIZE) {
@@ -34,8 +34,11 @@ export async function importFeatures(
     const existing = created ? {} : ((await collections.get(definition.id))?.queryables ?? {});
     await collections.setQueryables(key, mergeQueryables(existing, queryables));
     await collections.refreshStats(key);
-    return { ...total, collectionId: definition.id, collectionCreated: created, featureCount: records.length };
+    return { ...total, key, collectionId: definition.id, collectionCreated: created, featureCount: records.length };
   });
+  const { key, ...result } = summary;
+  if (result.inserted + result.updated > 0) await store.collections.analyze(key);
+  return result;
 }
 
 /** Declared queryables win over inferred ones; inferred ones are added. */

@@ -6,14 +6,33 @@ import type { FeatureOutput, FeaturePageQuery, FeatureSelection } from '../domai
 export interface FeatureRow {
   readonly seq: string;
   readonly json: string;
-  /** Set on the look-ahead row of a page read backwards (it belongs to the page before). */
-  readonly extra?: boolean;
-  /** The row's sort key values as a JSON array, when the page has sort keys. */
-  readonly keys?: string | null;
 }
 
-/** Rows that hold a database connection until consumed or closed. */
-export interface RowStream<Row> extends AsyncIterable<Row> {
+/** A collection's feature count and data version as of the snapshot a page was read in. */
+export interface CollectionSnapshot {
+  readonly total: number;
+  readonly version: number;
+}
+
+/** Consecutive features of a page as one piece of GeoJSON text (features joined by commas). */
+export interface PageChunk {
+  readonly first_seq: string;
+  readonly last_seq: string;
+  /** Features in this chunk. */
+  readonly n: number;
+  readonly json: string;
+  /** With sort keys: the sort key values (a JSON array) of the chunk's first and last feature. */
+  readonly first_keys?: string;
+  readonly last_keys?: string;
+  /** Features lie beyond the page in its reading direction. */
+  readonly more: boolean;
+  /** The collection's feature count and data version, in the page's snapshot. */
+  readonly total: string;
+  readonly version: string;
+}
+
+/** Rows in batches (one per database fetch), holding a connection until consumed or closed. */
+export interface RowStream<Row> extends AsyncIterable<readonly Row[]> {
   close(): Promise<void>;
 }
 
@@ -26,6 +45,8 @@ export interface CollectionRepository {
   setQueryables(key: number, queryables: Record<string, Queryable>): Promise<void>;
   /** Recomputes count and extents from the stored features and bumps the data version. */
   refreshStats(key: number): Promise<void>;
+  /** Refreshes planner statistics after bulk writes, so spatial and paging queries get good plans. */
+  analyze(key: number): Promise<void>;
 }
 
 export interface FeatureRepository {
@@ -43,7 +64,9 @@ export interface Repositories {
 /** The persistence port the services use; src/db implements it. */
 export interface Store extends Repositories {
   /** Streams one page of features from a database cursor. */
-  streamPage(query: FeaturePageQuery): Promise<RowStream<FeatureRow>>;
+  streamPage(query: FeaturePageQuery): Promise<RowStream<PageChunk>>;
+  /** The collection's count and data version now (for pages that returned no rows). */
+  snapshot(collectionKey: number): Promise<CollectionSnapshot | null>;
   /** Runs `work` in one transaction: all of it is visible to readers, or none of it. */
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
   /** Database reachable and schema current. */

@@ -1,6 +1,6 @@
 import type { Collection } from '../domain/collection.js';
 import type { FeatureOutput, FeaturePageQuery, FeatureSelection, PagePosition, SortKey, SortValue } from '../domain/query.js';
-import type { FeatureRow, Store } from './ports.js';
+import type { CollectionSnapshot, Store } from './ports.js';
 
 export interface PageRequest {
   readonly selection: FeatureSelection;
@@ -19,7 +19,10 @@ export interface PageOutcome {
   readonly prev: PagePosition | null;
 }
 
-/** A page being read: features arrive from the cursor, the outcome is known once they are consumed. */
+/**
+ * A page being read: its features arrive from the cursor as pieces of GeoJSON text (one or more
+ * features joined by commas); the outcome is known once they are consumed.
+ */
 export interface StreamedPage {
   readonly features: AsyncIterable<string>;
   outcome(): Promise<PageOutcome>;
@@ -35,14 +38,12 @@ function isUnfiltered(selection: FeatureSelection): boolean {
   return selection.envelopes.length === 0 && selection.time === null && selection.equalities.length === 0 && selection.filter === null;
 }
 
-function selectionKey(collection: Collection, selection: FeatureSelection): string {
-  const { envelopes, time, equalities, filter } = selection;
-  return JSON.stringify([collection.key, collection.dataVersion, envelopes, time, equalities, filter]);
+function selectionKey(selection: FeatureSelection, dataVersion: number): string {
+  const { collectionKey, envelopes, time, equalities, filter } = selection;
+  return JSON.stringify([collectionKey, dataVersion, envelopes, time, equalities, filter]);
 }
 
-function sortValues(row: FeatureRow): SortValue[] {
-  return row.keys ? (JSON.parse(row.keys) as SortValue[]) : [];
-}
+const sortValues = (keys: string | undefined): SortValue[] => (keys ? (JSON.parse(keys) as SortValue[]) : []);
 
 /** Small LRU of exact counts; a key includes the collection's data version, so writes invalidate it. */
 class CountCache {
@@ -72,11 +73,11 @@ class CountCache {
 export function featureQueryService(store: Store, options: { countLimit: number }): FeatureQueryService {
   const counts = new CountCache(1000);
 
-  async function numberMatched(collection: Collection, selection: FeatureSelection, derived: number | null): Promise<number | null> {
-    if (isUnfiltered(selection)) return collection.featureCount;
+  async function numberMatched(snapshot: CollectionSnapshot, selection: FeatureSelection, derived: number | null): Promise<number | null> {
+    if (isUnfiltered(selection)) return snapshot.total;
     if (derived !== null) return derived;
     if (options.countLimit === 0) return null;
-    const key = selectionKey(collection, selection);
+    const key = selectionKey(selection, snapshot.version);
     const cached = counts.get(key);
     if (cached !== undefined) return cached;
     const counted = await store.features.countMatches(selection, options.countLimit);
@@ -87,61 +88,62 @@ export function featureQueryService(store: Store, options: { countLimit: number 
   return {
     async page(collection, request) {
       const { position, limit } = request;
-      const query: FeaturePageQuery = { ...request.selection, order: request.order, position, fetch: limit + 1, output: request.output };
-      const rows = await store.streamPage(query);
+      const query: FeaturePageQuery = { ...request.selection, order: request.order, position, limit, output: request.output };
+      const chunks = await store.streamPage(query);
       let returned = 0;
-      let first: FeatureRow | null = null;
-      let last: FeatureRow | null = null;
-      let lookAhead = false;
-      let lookBehind = false;
+      let firstSeq: string | null = null;
+      let lastSeq: string | null = null;
+      let firstKeys: string | undefined;
+      let lastKeys: string | undefined;
+      let more = false;
       let consumed = false;
+      let seen: CollectionSnapshot | null = null;
 
       async function* features(): AsyncGenerator<string> {
         try {
-          for await (const row of rows as AsyncIterable<FeatureRow>) {
-            if (row.extra) {
-              lookBehind = true;
-              continue;
+          for await (const batch of chunks) {
+            for (const chunk of batch) {
+              seen ??= { total: Number(chunk.total), version: Number(chunk.version) };
+              more = chunk.more;
+              if (firstSeq === null) {
+                firstSeq = chunk.first_seq;
+                firstKeys = chunk.first_keys;
+              }
+              lastSeq = chunk.last_seq;
+              lastKeys = chunk.last_keys;
+              returned += chunk.n;
+              yield chunk.json;
             }
-            if (returned === limit) {
-              lookAhead = true;
-              break;
-            }
-            if (first === null) first = row;
-            last = row;
-            returned++;
-            yield row.json;
           }
           consumed = true;
         } finally {
-          await rows.close();
+          await chunks.close();
         }
       }
 
       return {
         features: features(),
-        close: () => rows.close(),
+        close: () => chunks.close(),
         async outcome() {
           if (!consumed) throw new Error('page outcome requested before its features were read');
-          const exact = position.kind === 'start' || position.kind === 'offset' || position.dataVersion === collection.dataVersion;
+          const snapshot = seen ?? (await store.snapshot(collection.key)) ?? { total: 0, version: collection.dataVersion };
+          const exact = position.kind === 'start' || position.kind === 'offset' || position.dataVersion === snapshot.version;
           let skipped: number;
           if (position.kind === 'start') skipped = 0;
           else if (position.kind === 'offset') skipped = position.offset;
           else if (position.kind === 'after') skipped = position.skipped;
-          else skipped = lookBehind ? Math.max(position.skipped - returned, 1) : 0;
+          else skipped = more ? Math.max(position.skipped - returned, 1) : 0;
 
-          const firstRow = first as FeatureRow | null;
-          const lastRow = last as FeatureRow | null;
-          const hasNext = position.kind === 'before' ? lastRow !== null : lookAhead;
-          const hasPrev = position.kind === 'before' ? lookBehind : skipped > 0 && firstRow !== null;
+          const hasNext = position.kind === 'before' ? lastSeq !== null : more;
+          const hasPrev = position.kind === 'before' ? more : skipped > 0 && firstSeq !== null;
           const isLast = !hasNext && (returned > 0 || skipped === 0);
           const derived = exact && isLast ? skipped + returned : null;
-          const dataVersion = collection.dataVersion;
+          const dataVersion = snapshot.version;
           return {
             numberReturned: returned,
-            numberMatched: await numberMatched(collection, request.selection, derived),
-            next: hasNext && lastRow !== null ? { kind: 'after', seq: lastRow.seq, keys: sortValues(lastRow), skipped: skipped + returned, dataVersion } : null,
-            prev: hasPrev && firstRow !== null ? { kind: 'before', seq: firstRow.seq, keys: sortValues(firstRow), skipped, dataVersion } : null,
+            numberMatched: await numberMatched(snapshot, request.selection, derived),
+            next: hasNext && lastSeq !== null ? { kind: 'after', seq: lastSeq, keys: sortValues(lastKeys), skipped: skipped + returned, dataVersion } : null,
+            prev: hasPrev && firstSeq !== null ? { kind: 'before', seq: firstSeq, keys: sortValues(firstKeys), skipped, dataVersion } : null,
           };
         },
       };

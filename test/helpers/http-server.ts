@@ -11,7 +11,7 @@ export interface TestServer {
 
 /** The API on a real loopback port (streaming, disconnects and real clients need a socket). */
 export async function startTestServer(store: Store, config: Partial<ApiConfig> = {}): Promise<TestServer> {
-  const app = composeApi(store, { baseUrl: undefined, trustProxy: false, countLimit: 100_000, ...config }, testLogger);
+  const app = composeApi(store, { baseUrl: undefined, trustProxy: false, countLimit: 100_000, catalogTtlMs: 0, ...config }, testLogger);
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

@@ -64,6 +64,12 @@ export const collectionSql = {
     return { text: `CREATE TABLE IF NOT EXISTS feature_c${key} PARTITION OF feature FOR VALUES IN (${key})`, values: [] };
   },
 
+  /** Fresh planner statistics for the collection's partition (after bulk writes). */
+  analyzePartition: (key: number): SqlQuery => {
+    if (!Number.isSafeInteger(key) || key <= 0) throw new Error(`invalid collection key ${key}`);
+    return { text: `ANALYZE feature_c${key}`, values: [] };
+  },
+
   remove: (id: string): SqlQuery => ({ text: 'DELETE FROM collection WHERE id = $1 RETURNING collection_key', values: [id] }),
 
   dropPartition: (key: number): SqlQuery => {

@@ -34,9 +34,22 @@ function envelopeExpression(params: SqlParams, envelope: Envelope): string {
   return `ST_Transform(ST_Segmentize(${box}, ${params.bind(step)}::float8), 4326)`;
 }
 
+/**
+ * Geometries meeting the box. A point inside a longitude/latitude box is decided by comparing its
+ * coordinates (exact, and cheaper than ST_Intersects); `&&` first lets the GiST index choose rows.
+ */
+function boxCondition(params: SqlParams, envelope: Envelope): string {
+  const box = envelopeExpression(params, envelope);
+  if (envelope.srid !== 4326) return `ST_Intersects(f.geom, ${box})`;
+  const [minX, minY, maxX, maxY] = [envelope.minX, envelope.minY, envelope.maxX, envelope.maxY].map((v) => `${params.bind(v)}::float8`);
+  return `(f.geom && ${box} AND CASE WHEN ST_GeometryType(f.geom) = 'ST_Point'
+             THEN ST_X(f.geom) BETWEEN ${minX} AND ${maxX} AND ST_Y(f.geom) BETWEEN ${minY} AND ${maxY}
+             ELSE ST_Intersects(f.geom, ${box}) END)`;
+}
+
 function spatialCondition(params: SqlParams, envelopes: readonly Envelope[]): string | null {
   if (envelopes.length === 0) return null;
-  const parts = envelopes.map((envelope) => `ST_Intersects(f.geom, ${envelopeExpression(params, envelope)})`);
+  const parts = envelopes.map((envelope) => boxCondition(params, envelope));
   return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
 
@@ -55,6 +68,13 @@ function equalityCondition(params: SqlParams, equalities: readonly PropertyEqual
   if (equalities.length === 0) return null;
   const document = Object.fromEntries(equalities.map((e) => [e.name, e.value]));
   return `f.properties @> ${params.bind(JSON.stringify(document))}::jsonb`;
+}
+
+/** Evaluated once per statement (an InitPlan), in the statement's own snapshot. */
+function snapshotColumns(params: SqlParams, collectionKey: number): string {
+  const key = params.bind(collectionKey);
+  return `(SELECT c.feature_count FROM collection c WHERE c.collection_key = ${key}::integer)::text AS total,
+          (SELECT c.data_version FROM collection c WHERE c.collection_key = ${key}::integer)::text AS version`;
 }
 
 function whereClause(params: SqlParams, selection: FeatureSelection, extra: readonly string[] = []): string {
@@ -87,7 +107,7 @@ function sortTerms(params: SqlParams, order: readonly SortKey[]): SortTerm[] {
 }
 
 /** Sort keys with missing values last in either direction, then `seq`; backward is the exact reverse. */
-function orderBy(terms: readonly SortTerm[], way: 'forward' | 'backward', seq = 'f.seq'): string {
+function orderBy(terms: readonly SortTerm[], way: 'forward' | 'backward', seq: string): string {
   const flip = way === 'backward';
   const parts = terms.map((t) => {
     const descending = (t.direction === 'desc') !== flip;
@@ -100,8 +120,8 @@ function orderBy(terms: readonly SortTerm[], way: 'forward' | 'backward', seq = 
  * Rows strictly after (before) a position in the forward order: equal on the first i keys and
  * beyond it on key i, for some i, with `seq` as the last, never-null key.
  */
-function keysetCondition(params: SqlParams, terms: readonly SortTerm[], position: Extract<PagePosition, { kind: 'after' | 'before' }>, side: 'after' | 'before'): string {
-  const seq = params.bind(position.seq);
+function keysetCondition(params: SqlParams, terms: readonly SortTerm[], position: Extract<PagePosition, { kind: 'after' | 'before' }>): string {
+  const side = position.kind;
   const equal: string[] = [];
   const alternatives: string[] = [];
   terms.forEach((term, i) => {
@@ -115,67 +135,101 @@ function keysetCondition(params: SqlParams, terms: readonly SortTerm[], position
     if (beyond) alternatives.push([...equal, beyond].join(' AND '));
     equal.push(bound === null ? `${term.sql} IS NULL` : `${term.sql} = ${bound}`);
   });
-  alternatives.push([...equal, `f.seq ${side === 'after' ? '>' : '<'} ${seq}::bigint`].join(' AND '));
+  alternatives.push([...equal, `f.seq ${side === 'after' ? '>' : '<'} ${params.bind(position.seq)}::bigint`].join(' AND '));
   return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
 }
 
-/** The default order: `seq`, which the (collection_key, seq) index delivers without sorting. */
-function seqPage(params: SqlParams, query: FeaturePageQuery, json: string): SqlQuery {
+/**
+ * A page in sortby order: like the `seq` order page, but the sort key values travel with the
+ * rows so each chunk can report those of its first and last feature for the paging cursors.
+ */
+function sortedPage(params: SqlParams, query: FeaturePageQuery, json: string): SqlQuery {
   const position = query.position;
-  if (position.kind === 'before') {
-    const where = whereClause(params, query, [`f.seq < ${params.bind(position.seq)}::bigint`]);
-    const inner = `SELECT f.seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq DESC LIMIT ${params.bind(query.fetch)}::integer`;
-    // The extra row (fetch = page size + 1) comes first in ascending order; flag it for the caller.
-    const pageSize = params.bind(query.fetch - 1);
-    return {
-      text: `SELECT page.seq::text AS seq, page.json, (row_number() OVER (ORDER BY page.seq) = 1 AND count(*) OVER () > ${pageSize}::integer) AS extra
-             FROM (${inner}) page ORDER BY page.seq`,
-      values: params.values,
-    };
-  }
-  const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : [];
+  const backwards = position.kind === 'before';
+  const terms = sortTerms(params, query.order);
+  const keyset = position.kind === 'after' || position.kind === 'before' ? [keysetCondition(params, terms, position)] : [];
   const where = whereClause(params, query, keyset);
+  const way = backwards ? 'backward' : 'forward';
   const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
+  const limit = params.bind(query.limit);
+  const snapshot = snapshotColumns(params, query.collectionKey);
+  const chunk = params.bind(PAGE_CHUNK_ROWS);
+  const columns = terms.map((t, i) => `${t.sql} AS k${i}`).join(', ');
+  const keys = `json_build_array(${terms.map((_, i) => `k${i}`).join(', ')})::text`;
+  const onColumns = terms.map((t, i) => ({ ...t, sql: t.type === 'string' ? `k${i} COLLATE "C"` : `k${i}` }));
   return {
-    text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE ${where} ORDER BY f.seq LIMIT ${params.bind(query.fetch)}::integer${offset}`,
+    text: `WITH page AS (
+             SELECT f.seq, ${json} AS json, ${columns} FROM feature f WHERE ${where}
+             ORDER BY ${orderBy(terms, way, 'f.seq')} LIMIT ${limit}::integer + 1${offset}
+           ), kept AS (
+             SELECT * FROM page ORDER BY ${orderBy(onColumns, way, 'seq')} LIMIT ${limit}::integer
+           ), numbered AS (
+             SELECT seq, json, ${keys} AS keys, row_number() OVER (ORDER BY ${orderBy(onColumns, 'forward', 'seq')}) - 1 AS rn FROM kept
+           )
+           SELECT (array_agg(seq ORDER BY rn))[1]::text AS first_seq, (array_agg(seq ORDER BY rn DESC))[1]::text AS last_seq,
+                  (array_agg(keys ORDER BY rn))[1] AS first_keys, (array_agg(keys ORDER BY rn DESC))[1] AS last_keys,
+                  count(*)::integer AS n, string_agg(json, ',' ORDER BY rn) AS json,
+                  (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
+           FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
     values: params.values,
   };
 }
 
 // ---------------------------------------------------------------- statements
 
+/** Features per chunk of a page: large enough that Node handles a few strings, not one per feature. */
+const PAGE_CHUNK_ROWS = 250;
+
 export const featureSql = {
   /**
-   * One page in the requested order (sort keys, then `seq`) after a keyset position, or the page
-   * before a position, still returned in the requested order.
+   * One page in `seq` order (keyset) or, with sort keys, in that order (sortedPage), or the page
+   * before a position, as chunks of up to
+   * PAGE_CHUNK_ROWS features already joined into GeoJSON text by PostGIS, in ascending order.
+   * One row more than the page is read to tell whether features lie beyond it (`more`). Every
+   * chunk also carries the collection's feature count and data version in the statement's own
+   * snapshot, so numberMatched and cursors describe exactly the data the page came from.
    */
   page(query: FeaturePageQuery): SqlQuery {
     const params = new SqlParams();
     const json = featureJson(params, query.output);
+    if (query.order.length > 0) return sortedPage(params, query, json);
     const position = query.position;
-    if (query.order.length === 0) return seqPage(params, query, json);
-    const terms = sortTerms(params, query.order);
-    const keys = `json_build_array(${terms.map((t) => t.sql).join(', ')})::text`;
-    if (position.kind === 'before') {
-      const where = whereClause(params, query, [keysetCondition(params, terms, position, 'before')]);
-      const columns = terms.map((t, i) => `${t.sql} AS k${i}`).join(', ');
-      const inner = `SELECT f.seq, ${json} AS json, ${keys} AS keys, ${columns} FROM feature f WHERE ${where}
-                     ORDER BY ${orderBy(terms, 'backward')} LIMIT ${params.bind(query.fetch)}::integer`;
-      const outer = terms.map((t, i) => ({ ...t, sql: `page.k${i}` }));
-      const forward = orderBy(outer, 'forward', 'page.seq');
-      const pageSize = params.bind(query.fetch - 1);
-      return {
-        text: `SELECT page.seq::text AS seq, page.json, page.keys, (row_number() OVER (ORDER BY ${forward}) = 1 AND count(*) OVER () > ${pageSize}::integer) AS extra
-               FROM (${inner}) page ORDER BY ${forward}`,
-        values: params.values,
-      };
-    }
-    const keyset = position.kind === 'after' ? [keysetCondition(params, terms, position, 'after')] : [];
+    const backwards = position.kind === 'before';
+    const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : backwards ? [`f.seq < ${params.bind(position.seq)}::bigint`] : [];
     const where = whereClause(params, query, keyset);
+    const direction = backwards ? 'DESC' : 'ASC';
     const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
+    const limit = params.bind(query.limit);
+    const snapshot = snapshotColumns(params, query.collectionKey);
+    const chunk = params.bind(PAGE_CHUNK_ROWS);
     return {
-      text: `SELECT f.seq::text AS seq, ${json} AS json, ${keys} AS keys FROM feature f WHERE ${where} ORDER BY ${orderBy(terms, 'forward')} LIMIT ${params.bind(query.fetch)}::integer${offset}`,
+      text: `WITH page AS (
+               SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
+               ORDER BY f.seq ${direction} LIMIT ${limit}::integer + 1${offset}
+             ), kept AS (
+               SELECT seq, json FROM page ORDER BY seq ${direction} LIMIT ${limit}::integer
+             ), numbered AS (
+               SELECT seq, json, row_number() OVER (ORDER BY seq) - 1 AS rn FROM kept
+             )
+             SELECT min(seq)::text AS first_seq, max(seq)::text AS last_seq, count(*)::integer AS n,
+                    string_agg(json, ',' ORDER BY seq) AS json,
+                    (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
+             FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
       values: params.values,
+    };
+  },
+
+  /** How many chunk rows a page of `limit` features comes in. */
+  pageChunkCount(limit: number): number {
+    return Math.ceil(limit / PAGE_CHUNK_ROWS);
+  },
+
+  /** Count and data version alone, for an empty page. */
+  snapshot(collectionKey: number): SqlQuery {
+    return {
+      name: 'collection-snapshot',
+      text: 'SELECT feature_count::text AS total, data_version::text AS version FROM collection WHERE collection_key = $1::integer',
+      values: [collectionKey],
     };
   },
 

@@ -13,7 +13,7 @@ import { MEDIA, PARAM, REL, HEADER } from '../vocabulary.js';
 import { collectionPath } from './collection-document.js';
 import { requireCollection, type FeaturesApiDeps } from './deps.js';
 import { parseItemsRequest, type ItemsRequest } from './items-request.js';
-import { chunkedReadable, primed } from './stream-text.js';
+import { responseBody } from './stream-text.js';
 
 function pageUrl(ctx: ApiContext, position: PagePosition, order: readonly SortKey[], format: Format): string {
   if (position.kind !== 'after' && position.kind !== 'before') throw new Error('paging links carry keyset positions');
@@ -35,8 +35,8 @@ function collectionLink(ctx: ApiContext, collection: Collection): Link {
 async function* geojsonBody(ctx: ApiContext, collection: Collection, request: ItemsRequest, features: AsyncIterable<string>, outcome: () => Promise<PageOutcome>): AsyncGenerator<string> {
   yield '{"type":"FeatureCollection","features":[';
   let first = true;
-  for await (const feature of features) {
-    yield first ? feature : `,${feature}`;
+  for await (const piece of features) {
+    yield first ? piece : `,${piece}`;
     first = false;
   }
   const result = await outcome();
@@ -74,10 +74,13 @@ async function* htmlBody(
   yield pageStart(frame);
   yield mapElement({ geojsonUrl: selfUrl(ctx, { [PARAM.format]: 'json' }), itemsBase: apiUrl(ctx, itemsPath) }, deps.html).value;
   yield html`<table><thead><tr><th>id</th>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>`.value;
-  for await (const text of features) {
-    const feature = JSON.parse(text) as { id: string; properties: Record<string, unknown> | null };
-    const properties = feature.properties ?? {};
-    yield html`<tr><td><a href="${apiUrl(ctx, `${itemsPath}/${encodeURIComponent(feature.id)}`)}">${feature.id}</a></td>${columns.map((c) => html`<td>${propertyCell(properties[c])}</td>`)}</tr>`.value;
+  for await (const piece of features) {
+    yield (JSON.parse(`[${piece}]`) as Array<{ id: string; properties: Record<string, unknown> | null }>)
+      .map((feature) => {
+        const properties = feature.properties ?? {};
+        return html`<tr><td><a href="${apiUrl(ctx, `${itemsPath}/${encodeURIComponent(feature.id)}`)}">${feature.id}</a></td>${columns.map((c) => html`<td>${propertyCell(properties[c])}</td>`)}</tr>`.value;
+      })
+      .join('');
   }
   const result = await outcome();
   const paging = pagingLinks(ctx, result, request.order, 'html');
@@ -98,21 +101,20 @@ export function itemsHandler(deps: FeaturesApiDeps) {
     const format = negotiate(ctx, MEDIA.geojson);
     const request = parseItemsRequest(ctx.query, collection);
     const page = await deps.queries.page(collection, request);
-    let features: AsyncIterable<string>;
+    const pieces =
+      format === 'json'
+        ? geojsonBody(ctx, collection, request, page.features, () => page.outcome())
+        : htmlBody(ctx, deps, collection, request, page.features, () => page.outcome());
+    let body: Awaited<ReturnType<typeof responseBody>>;
     try {
-      features = await primed(page.features);
+      body = await responseBody(pieces);
     } catch (error) {
       await page.close();
       throw error;
     }
     ctx.set(HEADER.contentCrs, contentCrsHeader(request.crs));
     ctx.set('Vary', 'Accept');
-    if (format === 'json') {
-      ctx.type = MEDIA.geojson;
-      ctx.body = chunkedReadable(geojsonBody(ctx, collection, request, features, () => page.outcome()));
-    } else {
-      ctx.type = 'text/html; charset=utf-8';
-      ctx.body = chunkedReadable(htmlBody(ctx, deps, collection, request, features, () => page.outcome()));
-    }
+    ctx.type = format === 'json' ? MEDIA.geojson : 'text/html; charset=utf-8';
+    ctx.body = body;
   };
 }

@@ -1,46 +1,39 @@
 import { Readable } from 'node:stream';
 
-const CHUNK = 32 * 1024;
-
-/** Joins many small strings into socket-sized chunks before they become a response stream. */
-export function chunkedReadable(parts: AsyncIterable<string>): Readable {
-  async function* chunks(): AsyncGenerator<Buffer> {
-    let pending = '';
-    for await (const part of parts) {
-      pending += part;
-      if (pending.length >= CHUNK) {
-        yield Buffer.from(pending);
-        pending = '';
-      }
-    }
-    if (pending) yield Buffer.from(pending);
-  }
-  return Readable.from(chunks(), { objectMode: false });
-}
+/** Responses up to this size are sent as one string; larger ones stream in chunks of about this size. */
+const BUFFER_LIMIT = 256 * 1024;
 
 /**
- * Reads the first element before the response is committed, so an error in the query itself
- * (bad transform, database down) still becomes a proper error response rather than a cut stream.
+ * The body of a response produced piece by piece. Pieces are gathered until the source ends (then
+ * the body is one string: short responses cost no stream machinery) or the gathered text passes
+ * BUFFER_LIMIT (then it becomes a stream, so memory stays bounded however long the response is).
+ * Either way an error in the first pieces (the query failing, the database down) is thrown here,
+ * before the response is committed, so it still becomes a proper error response.
  */
-export async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
-  const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  return {
-    [Symbol.asyncIterator]() {
-      let sentFirst = false;
-      return {
-        next: async () => {
-          if (!sentFirst) {
-            sentFirst = true;
-            return first;
-          }
-          return iterator.next();
-        },
-        return: async (value?: unknown) => {
-          await iterator.return?.(value);
-          return { done: true, value: undefined as T };
-        },
-      };
-    },
-  };
+export async function responseBody(pieces: AsyncIterable<string>): Promise<string | Readable> {
+  const iterator = pieces[Symbol.asyncIterator]();
+  let pending = '';
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return pending;
+    pending += next.value;
+    if (pending.length >= BUFFER_LIMIT) break;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    try {
+      yield Buffer.from(pending);
+      pending = '';
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        pending += next.value;
+        if (pending.length >= BUFFER_LIMIT) {
+          yield Buffer.from(pending);
+          pending = '';
+        }
+      }
+      if (pending) yield Buffer.from(pending);
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  return Readable.from(rest(), { objectMode: false });
 }
