@@ -1,5 +1,6 @@
 import type {
   ArrayRelation,
+  ComparisonOperator,
   FeatureField,
   FilterCondition,
   FilterValue,
@@ -100,15 +101,19 @@ function asTimestamp(sql: string, type: ValueType): string {
   return type === 'date' ? `((${sql})::timestamp AT TIME ZONE 'UTC')` : sql;
 }
 
-/** Both operands of a comparison, with strings in binary collation and dates widened when mixed with timestamps. */
-function comparisonOperands(params: SqlParams, left: FilterValue, right: FilterValue): [string, string] {
+/**
+ * Both operands of a comparison, dates widened when mixed with timestamps, and strings ordered in
+ * binary collation. Equality needs no collation (every collation PostgreSQL allows as a database
+ * default is deterministic), and without one it can use the B-tree on the id.
+ */
+function comparisonOperands(params: SqlParams, operator: ComparisonOperator, left: FilterValue, right: FilterValue): [string, string] {
   let l = valueExpression(params, left);
   let r = valueExpression(params, right);
   if (left.type !== right.type) {
     l = asTimestamp(l, left.type);
     r = asTimestamp(r, right.type);
   }
-  if (left.type === 'string') l = `${l} ${BINARY}`;
+  if (left.type === 'string' && operator !== '=' && operator !== '<>') l = `${l} ${BINARY}`;
   return [l, r];
 }
 
@@ -203,7 +208,7 @@ export function filterConditionSql(params: SqlParams, condition: FilterCondition
     case 'compare': {
       const contained = !exact && condition.operator === '=' ? containedDocument(condition.left, condition.right) : null;
       if (contained) return `f.properties @> ${params.bind(JSON.stringify({ [contained.name]: contained.value }))}::jsonb`;
-      const [l, r] = comparisonOperands(params, condition.left, condition.right);
+      const [l, r] = comparisonOperands(params, condition.operator, condition.left, condition.right);
       return `(${l} ${condition.operator} ${r})`;
     }
     case 'like': {
@@ -225,7 +230,7 @@ export function filterConditionSql(params: SqlParams, condition: FilterCondition
       const mixed = condition.list.some((item) => item.type !== condition.value.type);
       const left = mixed ? asTimestamp(value, condition.value.type) : value;
       const items = condition.list.map((item) => (mixed ? asTimestamp(valueExpression(params, item), item.type) : valueExpression(params, item)));
-      return `(${left}${condition.value.type === 'string' ? ` ${BINARY}` : ''} IN (${items.join(', ')}))`;
+      return `(${left} IN (${items.join(', ')}))`;
     }
     case 'is-null': {
       const value = condition.value;
