@@ -95,6 +95,27 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- A spatial relation; null where GEOS cannot decide it (a TopologyException on degenerate input)
+-- instead of failing the statement. Callers add `a && b` (or its negation) so the GiST index applies.
+CREATE FUNCTION placelink_spatial(relation text, a geometry, b geometry) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+BEGIN
+  RETURN CASE relation
+    WHEN 'intersects' THEN ST_Intersects(a, b)
+    WHEN 'equals' THEN ST_Equals(a, b)
+    WHEN 'disjoint' THEN ST_Disjoint(a, b)
+    WHEN 'touches' THEN ST_Touches(a, b)
+    WHEN 'within' THEN ST_Within(a, b)
+    WHEN 'overlaps' THEN ST_Overlaps(a, b)
+    WHEN 'crosses' THEN ST_Crosses(a, b)
+    WHEN 'contains' THEN ST_Contains(a, b)
+  END;
+EXCEPTION WHEN OTHERS THEN
+  RETURN NULL;
+END
+$$;
+
 -- Geodesic measures on the WGS 84 ellipsoid (metres); null where geography refuses the coordinates.
 CREATE FUNCTION placelink_geodesic_area(g geometry) RETURNS numeric
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE

@@ -37,16 +37,26 @@ const READ: Record<Exclude<ValueType, 'string' | 'geometry'>, string> = {
 
 const CAST: Record<ScalarType, string> = { string: 'text', number: 'numeric', boolean: 'boolean', date: 'date', timestamp: 'timestamptz' };
 
+/** The relation names placelink_spatial understands (a closed vocabulary, so written into the statement). */
 const SPATIAL: Record<SpatialRelation, string> = {
-  intersects: 'ST_Intersects',
-  equals: 'ST_Equals',
-  disjoint: 'ST_Disjoint',
-  touches: 'ST_Touches',
-  within: 'ST_Within',
-  overlaps: 'ST_Overlaps',
-  crosses: 'ST_Crosses',
-  contains: 'ST_Contains',
+  intersects: "'intersects'",
+  equals: "'equals'",
+  disjoint: "'disjoint'",
+  touches: "'touches'",
+  within: "'within'",
+  overlaps: "'overlaps'",
+  crosses: "'crosses'",
+  contains: "'contains'",
 };
+
+/**
+ * Every relation but disjointness implies that the bounding boxes meet, which `&&` tests with the
+ * GiST index; placelink_spatial then decides the relation exactly (or unknown where GEOS cannot).
+ */
+function spatialCondition(relation: SpatialRelation, l: string, r: string): string {
+  const exact = `placelink_spatial(${SPATIAL[relation]}, ${l}, ${r})`;
+  return relation === 'disjoint' ? `(NOT (${l} && ${r}) OR ${exact})` : `(${l} && ${r} AND ${exact})`;
+}
 
 const FUNCTIONS: Record<string, (args: string[]) => string> = {
   s_area: ([g]) => `placelink_geodesic_area(${g})`,
@@ -240,7 +250,7 @@ export function filterConditionSql(params: SqlParams, condition: FilterCondition
     case 'condition-is-null':
       return `(${filterConditionSql(params, condition.condition, true)} IS NULL)`;
     case 'spatial':
-      return `${SPATIAL[condition.relation]}(${valueExpression(params, condition.left)}, ${valueExpression(params, condition.right)})`;
+      return spatialCondition(condition.relation, valueExpression(params, condition.left), valueExpression(params, condition.right));
     case 'temporal':
       return temporalCondition(params, condition.relation, condition.left, condition.right);
     case 'array':

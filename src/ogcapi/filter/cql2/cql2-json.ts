@@ -17,6 +17,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (isObject(value)) return `an object with members ${Object.keys(value).slice(0, 5).join(', ') || '(none)'}`;
