@@ -14,11 +14,16 @@ import { featureQueryService } from './services/query-features.js';
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> & { readonly html?: HtmlOptions };
 
-/** Wires the services and building blocks on a store into the HTTP application. */
-export function composeApi(store: Store, config: ApiConfig, logger: Logger): Koa {
+/** The building blocks the API is made of, wired to the services on a store. */
+export function composeBlocks(store: Store, config: ApiConfig): BuildingBlock[] {
   const queries = featureQueryService(store, { countLimit: config.countLimit });
   const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
   blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), filterBlock(deps), healthBlock(store));
-  return buildApp({ logger, blocks, baseUrl: config.baseUrl, trustProxy: config.trustProxy });
+  return blocks;
+}
+
+/** Wires the services and building blocks on a store into the HTTP application. */
+export function composeApi(store: Store, config: ApiConfig, logger: Logger): Koa {
+  return buildApp({ logger, blocks: composeBlocks(store, config), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
 }
