@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import compress from 'koa-compress';
 import { problemMiddleware } from './http/problem-middleware.js';
-import { queryLengthGuard, requestContext } from './http/request-context.js';
+import { publicBaseUrl, queryLengthGuard, requestContext } from './http/request-context.js';
 import { staticAssets } from './http/static-assets.js';
 import type { Logger } from './logger.js';
 import type { ApiContext, BuildingBlock } from './ogcapi/building-block.js';
@@ -27,8 +27,9 @@ export function buildApp(options: AppOptions): Koa {
     }
   }
 
-  app.use(requestContext({ baseUrl: options.baseUrl, trustProxy: options.trustProxy }, options.logger));
+  app.use(requestContext(options.logger));
   app.use(problemMiddleware(options.logger));
+  app.use(publicBaseUrl({ baseUrl: options.baseUrl, trustProxy: options.trustProxy }));
   app.use(queryLengthGuard());
   app.use(cors({ origin: '*', exposeHeaders: ['Content-Crs', 'X-Request-Id', 'Link'] }));
   app.use(compress({ threshold: 2048 }));

@@ -14,8 +14,8 @@ import { featureQueryService } from './services/query-features.js';
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> & { readonly html?: HtmlOptions };
 
-/** The building blocks the API is made of, wired to the services on a store. */
-export function composeBlocks(store: Store, config: ApiConfig): BuildingBlock[] {
+/** The building blocks the API is made of, wired to their services on a store. */
+export function buildingBlocks(store: Store, config: ApiConfig): BuildingBlock[] {
   const queries = featureQueryService(store, { countLimit: config.countLimit });
   const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
@@ -25,5 +25,5 @@ export function composeBlocks(store: Store, config: ApiConfig): BuildingBlock[] 
 
 /** Wires the services and building blocks on a store into the HTTP application. */
 export function composeApi(store: Store, config: ApiConfig, logger: Logger): Koa {
-  return buildApp({ logger, blocks: composeBlocks(store, config), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
+  return buildApp({ logger, blocks: buildingBlocks(store, config), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
 }

@@ -13,15 +13,21 @@ export function queryLengthGuard(): Middleware {
   };
 }
 
+/** A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing that could change a URL's meaning. */
+const HOST = /^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const PROTO = /^https?$/i;
+const isPlainHost = (value: string) => HOST.test(value) && URL.canParse(`http://${value}`);
+
+const firstOf = (header: string) => (header.split(',')[0] ?? '').trim();
+
 function forwardedBase(header: string): { proto?: string; host?: string } {
-  const first = header.split(',')[0] ?? '';
   const out: { proto?: string; host?: string } = {};
-  for (const pair of first.split(';')) {
+  for (const pair of firstOf(header).split(';')) {
     const [key, raw] = pair.split('=').map((s) => s.trim());
     const value = raw?.replace(/^"|"$/g, '');
     if (!key || !value) continue;
-    if (key.toLowerCase() === 'proto' && /^https?$/i.test(value)) out.proto = value.toLowerCase();
-    if (key.toLowerCase() === 'host' && /^[A-Za-z0-9.:[\]-]+$/.test(value)) out.host = value;
+    if (key.toLowerCase() === 'proto' && PROTO.test(value)) out.proto = value.toLowerCase();
+    if (key.toLowerCase() === 'host' && isPlainHost(value)) out.host = value;
   }
   return out;
 }
@@ -31,12 +37,8 @@ export interface RequestContextOptions {
   readonly trustProxy: boolean;
 }
 
-/**
- * Sets the request id, arrival time and public base URL for links: BASE_URL when configured,
- * otherwise the request's own scheme and host, taking Forwarded / X-Forwarded-* only from a
- * trusted proxy.
- */
-export function requestContext(options: RequestContextOptions, logger: Logger): Middleware {
+/** Sets the request id and arrival time, and logs each request with its duration. */
+export function requestContext(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const given = ctx.get('X-Request-Id');
@@ -44,26 +46,38 @@ export function requestContext(options: RequestContextOptions, logger: Logger): 
     ctx.state['requestId'] = requestId;
     ctx.state['receivedAt'] = new Date();
     ctx.set('X-Request-Id', requestId);
-
-    let base = options.baseUrl;
-    if (!base) {
-      let proto = ctx.protocol;
-      let host = ctx.host;
-      const forwarded = options.trustProxy ? ctx.get('Forwarded') : '';
-      if (forwarded) {
-        const parsed = forwardedBase(forwarded);
-        proto = parsed.proto ?? proto;
-        host = parsed.host ?? host;
-      }
-      base = `${proto}://${host}`;
-    }
-    ctx.state['baseUrl'] = base;
-
     try {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.debug({ requestId, method: ctx.method, url: ctx.originalUrl.slice(0, 500), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
     }
+  };
+}
+
+/**
+ * Sets the public base URL for links: BASE_URL when configured, otherwise the request's own scheme
+ * and Host, taking Forwarded / X-Forwarded-* only from a trusted proxy and only when they hold an
+ * http(s) scheme and a plain host. Koa's own proxy support is not used for this because it passes
+ * X-Forwarded-Proto and X-Forwarded-Host through unchecked.
+ */
+export function publicBaseUrl(options: RequestContextOptions): Middleware {
+  return async (ctx, next) => {
+    let base = options.baseUrl;
+    if (!base) {
+      let proto = (ctx.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+      let host = ctx.get('Host');
+      if (options.trustProxy) {
+        const forwarded = forwardedBase(ctx.get('Forwarded'));
+        const forwardedProto = firstOf(ctx.get('X-Forwarded-Proto'));
+        const forwardedHost = firstOf(ctx.get('X-Forwarded-Host'));
+        proto = forwarded.proto ?? (PROTO.test(forwardedProto) ? forwardedProto.toLowerCase() : proto);
+        host = forwarded.host ?? (isPlainHost(forwardedHost) ? forwardedHost : host);
+      }
+      if (!isPlainHost(host)) ctx.throw(400, 'The request has no valid Host header (a host name or address with an optional port)');
+      base = `${proto}://${host}`;
+    }
+    ctx.state['baseUrl'] = base;
+    await next();
   };
 }

@@ -7,9 +7,10 @@ import { parseGeoJson } from '../../src/ingest/files/geojson-file.js';
 import { importFeatures, inferQueryables } from '../../src/services/import-features.js';
 import type { Store } from '../../src/services/ports.js';
 import { uniqueId } from './database.js';
+import { conformanceDir } from './environment.js';
 
 /** OGC conformance material, read in place (shared/conformance): CQL2 data set, examples, schemas. */
-export const CONFORMANCE_DIR = path.resolve(process.env['PLACELINK_CONFORMANCE'] ?? '../shared/conformance');
+export const CONFORMANCE_DIR = conformanceDir();
 export const CQL2_DIR = path.join(CONFORMANCE_DIR, 'cql2');
 export const CQL2_TABLES = ['ne_110m_admin_0_countries', 'ne_110m_populated_places_simple', 'ne_110m_rivers_lake_centerlines'] as const;
 export type Cql2Table = (typeof CQL2_TABLES)[number];

@@ -9,9 +9,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** The configuration test servers run with unless a test overrides part of it. */
+export const TEST_API_CONFIG: ApiConfig = { baseUrl: undefined, trustProxy: false, countLimit: 100_000, catalogTtlMs: 0 };
+
 /** The API on a real loopback port (streaming, disconnects and real clients need a socket). */
 export async function startTestServer(store: Store, config: Partial<ApiConfig> = {}): Promise<TestServer> {
-  const app = composeApi(store, { baseUrl: undefined, trustProxy: false, countLimit: 100_000, catalogTtlMs: 0, ...config }, testLogger);
+  const app = composeApi(store, { ...TEST_API_CONFIG, ...config }, testLogger);
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

@@ -41,7 +41,7 @@ beforeAll(async () => {
     feature('east', { type: 'Point', coordinates: [179.5, 0.2] }),
     feature('west', { type: 'Point', coordinates: [-179.5, -0.2] }),
     feature('greenwich', { type: 'Point', coordinates: [0, 0] }),
-    feature('nowhere', null, { note: 'no geometry' }),
+    feature('nowhere', null, { note: '<script>alert("x")</script>' }),
   ]);
   server = await startTestServer(store);
 });
@@ -315,6 +315,31 @@ describe('single feature', () => {
     expect(link(body, 'self')).toBeDefined();
     expect(link(body, 'alternate')?.type).toBe('text/html');
     expect(link(body, 'collection')?.href).toContain(`/collections/${grid}`);
+  });
+});
+
+describe('HTML', () => {
+  it('is chosen by Accept or f=html, escapes data, and links the GeoJSON alternate', async () => {
+    for (const request of [fetch(`${server.url}/collections/${dateline}/items`, { headers: { Accept: 'text/html,application/xhtml+xml;q=0.9' } }), fetch(`${server.url}/collections/${dateline}/items?f=html`)]) {
+      const response = await request;
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const page = await response.text();
+      expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+      expect(page).not.toContain('<script>alert');
+      expect(page).toMatch(/<link rel="alternate" type="application\/geo\+json" href="[^"]+f=json"/);
+      expect(page).toContain('id="map"');
+    }
+  });
+
+  it('renders every resource, with the collection title escaped', async () => {
+    for (const path of ['/', '/conformance', '/collections', `/collections/${grid}`, `/collections/${grid}/items/P-0001`, '/api.html']) {
+      const response = await fetch(`${server.url}${path}${path.includes('?') ? '&' : '?'}f=html`.replace('/api.html?f=html', '/api.html'));
+      expect(response.status, path).toBe(200);
+      const page = await response.text();
+      expect(page.startsWith('<!doctype html>'), path).toBe(true);
+      expect(page).not.toContain('<b>test</b>');
+    }
   });
 });
 

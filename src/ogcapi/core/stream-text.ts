@@ -35,5 +35,9 @@ export async function responseBody(pieces: AsyncIterable<string>): Promise<strin
       await iterator.return?.();
     }
   }
-  return Readable.from(rest(), { objectMode: false });
+  const stream = Readable.from(rest(), { objectMode: false });
+  // A stream destroyed before its first read never runs rest()'s finally block (the response was
+  // abandoned before Koa piped it): release the source here too, or its database connection leaks.
+  stream.once('close', () => void iterator.return?.());
+  return stream;
 }

@@ -1,0 +1,246 @@
+/**
+ * `npm run bench`: placelink's OGC API Features against MapServer 8.0, QGIS Server 3.22 and the raw
+ * database, all on the peers' 200 000 street lights, measured in one run by ../shared/peers/bench.sh
+ * (wrk and pgbench), plus deep-paging latency and memory while streaming a million features.
+ *
+ * Knobs: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/placelink_bench), BENCH_PORT (8099),
+ * DURATION / CASES / THREADS / CONNS (passed to bench.sh), BENCH_PEERS ("ms80 qgis db"), SKIP_PEERS=1
+ * (placelink only), BENCH_OUT (results JSON, default .bench/oapif-results.json).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SHARED = process.env['PLACELINK_SHARED'] ?? path.resolve(ROOT, '../shared');
+const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/placelink_bench';
+const PORT = Number(process.env['BENCH_PORT'] ?? 8099);
+const BASE = `http://127.0.0.1:${PORT}`;
+const PEERS_DB = 'host=127.0.0.1 port=5432 user=peers password=peers dbname=peers';
+const OUT = process.env['BENCH_OUT'] ?? path.join(ROOT, '.bench', 'oapif-results.json');
+const MILLION = 'bench-1m';
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(3000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureDatabase(): Promise<void> {
+  const admin = new URL(DATABASE_URL);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const client = new pg.Client(admin.toString());
+  await client.connect();
+  const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (rows.length === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  await client.end();
+}
+
+function cli(args: string[], env: Record<string, string> = {}): string {
+  return execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), ...args], { env: { ...process.env, DATABASE_URL, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function featureCount(client: pg.Client, id: string): Promise<number> {
+  const { rows } = await client.query<{ n: string }>('SELECT feature_count::text AS n FROM collection WHERE id = $1', [id]).catch(() => ({ rows: [] as { n: string }[] }));
+  return rows[0] ? Number(rows[0].n) : 0;
+}
+
+/** The peers' street lights through placelink's own import path (GeoJSON from ogr2ogr, EPSG:25832). */
+async function importStreetlights(client: pg.Client): Promise<void> {
+  if ((await featureCount(client, 'streetlights')) === 200_000) return;
+  const file = path.join(os.tmpdir(), 'placelink-bench-streetlights.geojson');
+  log('exporting the peers streetlights table with ogr2ogr');
+  execFileSync('ogr2ogr', ['-f', 'GeoJSON', file, `PG:${PEERS_DB}`, 'streetlights', '-lco', 'RFC7946=NO'], { stdio: 'inherit' });
+  log('importing 200 000 street lights');
+  process.stderr.write(cli(['import', file, '--collection', 'streetlights', '--id-property', 'id', '--time-property', 'installed', '--title', 'Street lights (peers data)']));
+}
+
+/**
+ * A million points for the memory test, written straight into the schema with SQL (the import path
+ * is measured elsewhere; here only the read side matters).
+ */
+async function createMillion(client: pg.Client): Promise<void> {
+  if ((await featureCount(client, MILLION)) === 1_000_000) return;
+  log('generating 1 000 000 points');
+  await client.query('BEGIN');
+  await client.query('DELETE FROM collection WHERE id = $1', [MILLION]);
+  const { rows } = await client.query<{ key: number }>(
+    "INSERT INTO collection (id, title, source_srid, inspire_namespace) VALUES ($1, 'One million points', 4326, 'bench') RETURNING collection_key AS key",
+    [MILLION],
+  );
+  const key = rows[0]!.key;
+  await client.query(`CREATE TABLE IF NOT EXISTS feature_c${key} PARTITION OF feature FOR VALUES IN (${key})`);
+  await client.query(
+    `INSERT INTO feature (collection_key, id, namespace, local_id, geom, properties, content_hash)
+     SELECT $1, 'M-' || n, 'bench', 'M-' || n, g, p, placelink_content_hash(g, p, NULL, NULL, NULL)
+     FROM (SELECT n, ST_SetSRID(ST_MakePoint(5 + (n % 1000) * 0.001, 45 + (n / 1000) * 0.001), 4326) AS g,
+                  jsonb_build_object('n', n, 'kind', (ARRAY['lamp','bench','bin'])[1 + n % 3], 'status', 'in_operation') AS p
+           FROM generate_series(1, 1000000) AS n) s`,
+    [key],
+  );
+  await client.query('COMMIT');
+  await client.query(`UPDATE collection c SET feature_count = 1000000, data_version = data_version + 1,
+    spatial_extent = ARRAY[5, 45, 5.999, 46], updated_at = now() WHERE collection_key = $1`, [key]);
+  await client.query(`ANALYZE feature_c${key}`);
+}
+
+function startServer(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'serve'], {
+    env: { ...process.env, DATABASE_URL, PORT: String(PORT), LOG_LEVEL: 'warn', PLACELINK_DEMO: 'false' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 60_000;
+    const poll = async () => {
+      if (await reachable(`${BASE}/readyz`)) return resolve(child);
+      if (Date.now() > deadline || child.exitCode !== null) return reject(new Error('placelink did not become ready'));
+      setTimeout(poll, 300);
+    };
+    void poll();
+  });
+}
+
+interface Row {
+  target: string;
+  case: string;
+  rps: number;
+}
+
+function runPeersBench(): Row[] {
+  const targets = ['ours', ...(process.env['SKIP_PEERS'] ? [] : (process.env['BENCH_PEERS'] ?? 'ms80 qgis db').split(/\s+/))];
+  const tsv = path.join(os.tmpdir(), 'placelink-bench.tsv');
+  log(`running bench.sh ${targets.join(' ')} (this takes a few minutes)`);
+  execFileSync('bash', [path.join(SHARED, 'peers/bench.sh'), ...targets], {
+    env: { ...process.env, OURS_OAPIF: BASE, OUT: tsv, CASES: process.env['CASES'] ?? 'a_bbox100 b_limit1000 b2_bbox1000 c_item' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return readFileSync(tsv, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'))
+    .map(([target, name, rps]) => ({ target: target!, case: name!, rps: Number(rps) }));
+}
+
+async function timed(url: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function p50(url: string, runs = 60): Promise<number> {
+  for (let i = 0; i < 5; i++) await timed(url);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await timed(url));
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** p50 latency of page 1000 reached through next links, against page 1 and against OFFSET. */
+async function deepPaging(): Promise<Record<string, number>> {
+  const first = `${BASE}/collections/streetlights/items?f=json&limit=100`;
+  let url = first;
+  for (let page = 1; page < 1000; page++) {
+    const body = (await (await fetch(url)).json()) as { links: Array<{ rel: string; href: string }> };
+    url = body.links.find((l) => l.rel === 'next')!.href;
+  }
+  const offsetUrl = `${BASE}/collections/streetlights/items?f=json&limit=100&offset=99900`;
+  const page1 = await p50(first);
+  const page1000 = await p50(url);
+  const offset = await p50(offsetUrl);
+  return { page1Ms: page1, page1000Ms: page1000, offset99900Ms: offset, cursorRatio: page1000 / page1, offsetRatio: offset / page1 };
+}
+
+function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
+}
+
+/** Peak resident memory above idle while one client reads all million features through next links. */
+async function streamingMemory(pid: number): Promise<Record<string, number>> {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const idle = rssKb(pid);
+  let peak = idle;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKb(pid))), 20);
+  let url: string | undefined = `${BASE}/collections/${MILLION}/items?f=json&limit=10000`;
+  let features = 0;
+  const started = Date.now();
+  while (url) {
+    const body = (await (await fetch(url)).json()) as { features: unknown[]; links: Array<{ rel: string; href: string }> };
+    features += body.features.length;
+    url = body.links.find((l) => l.rel === 'next')?.href;
+  }
+  clearInterval(sampler);
+  return { features, seconds: (Date.now() - started) / 1000, idleMb: idle / 1024, peakMb: peak / 1024, aboveIdleMb: (peak - idle) / 1024 };
+}
+
+function report(rows: Row[], paging: Record<string, number>, memory: Record<string, number>): Record<string, unknown> {
+  const rps = (target: string, name: string) => rows.find((r) => r.target === target && r.case === name)?.rps;
+  const lines: string[] = [];
+  const results: Record<string, unknown> = { rows, paging, memory };
+  const goals: Array<{ goal: string; value: number | null; target: number; met: boolean | null }> = [];
+  for (const name of ['a_bbox100', 'b_limit1000', 'b2_bbox1000', 'c_item']) {
+    const ours = rps('ours', name);
+    const peers = ['ms80', 'ms84', 'qgis'].map((p) => [p, rps(p, name)] as const).filter((p): p is readonly [string, number] => typeof p[1] === 'number' && p[1] > 0);
+    const best = peers.sort((a, b) => b[1] - a[1])[0];
+    const db = rps('db', `${name}_nocount`);
+    const vsPeer = ours && best ? ours / best[1] : null;
+    const vsDb = ours && db && name !== 'c_item' ? ours / db : null;
+    lines.push(`${name.padEnd(12)} placelink ${ours?.toFixed(1) ?? '–'} req/s | best peer ${best ? `${best[0]} ${best[1].toFixed(1)}` : '–'} → ×${vsPeer?.toFixed(2) ?? '–'} (goal ≥ 2.0) | db nocount ${db?.toFixed(1) ?? '–'} → ×${vsDb?.toFixed(2) ?? '–'}${name === 'c_item' ? '' : ' (goal ≥ 0.6)'}`);
+    goals.push({ goal: `${name} ÷ best peer ≥ 2.0`, value: vsPeer, target: 2, met: vsPeer === null ? null : vsPeer >= 2 });
+    if (name !== 'c_item') goals.push({ goal: `${name} ÷ db nocount ≥ 0.6`, value: vsDb, target: 0.6, met: vsDb === null ? null : vsDb >= 0.6 });
+  }
+  lines.push(`deep paging: page 1 p50 ${paging['page1Ms']!.toFixed(2)} ms, page 1000 via next ${paging['page1000Ms']!.toFixed(2)} ms → ×${paging['cursorRatio']!.toFixed(2)} (goal ≤ 1.2); OFFSET 99900 ${paging['offset99900Ms']!.toFixed(2)} ms → ×${paging['offsetRatio']!.toFixed(2)}`);
+  goals.push({ goal: 'page 1000 ÷ page 1 ≤ 1.2', value: paging['cursorRatio']!, target: 1.2, met: paging['cursorRatio']! <= 1.2 });
+  lines.push(`streaming ${memory['features']} features in ${memory['seconds']!.toFixed(1)} s: RSS idle ${memory['idleMb']!.toFixed(1)} MB, peak ${memory['peakMb']!.toFixed(1)} MB → ${memory['aboveIdleMb']!.toFixed(1)} MB above idle (goal < 64)`);
+  goals.push({ goal: 'peak RSS above idle < 64 MB', value: memory['aboveIdleMb']!, target: 64, met: memory['aboveIdleMb']! < 64 });
+  process.stdout.write(`\nplacelink OGC API Features benchmark (${new Date().toISOString()}, ${os.cpus().length} cores)\n${lines.join('\n')}\n\n`);
+  for (const g of goals) process.stdout.write(`${g.met === null ? 'n/a ' : g.met ? 'MET ' : 'MISS'} ${g.goal}: ${g.value === null ? '–' : g.value.toFixed(2)}\n`);
+  results['goals'] = goals;
+  return results;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(ROOT, 'dist/cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (!process.env['SKIP_PEERS'] && !(await reachable('http://127.0.0.1:8081/mapserv/peers/ogcapi'))) {
+    log('peers are not running: starting them with ../shared/peers/setup.sh');
+    execFileSync('bash', [path.join(SHARED, 'peers/setup.sh')], { stdio: 'inherit' });
+  }
+  await ensureDatabase();
+  cli(['migrate']);
+  const client = new pg.Client(DATABASE_URL);
+  await client.connect();
+  await importStreetlights(client);
+  await createMillion(client);
+  await client.end();
+
+  const server = await startServer();
+  try {
+    const rows = runPeersBench();
+    const paging = await deepPaging();
+    const memory = await streamingMemory(server.pid!);
+    const results = report(rows, paging, memory);
+    mkdirSync(path.dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify({ at: new Date().toISOString(), commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(), ...results }, null, 2)}\n`);
+    log(`results written to ${OUT}`);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
