@@ -346,7 +346,7 @@ describe('CQL2 classes', () => {
     const { status, body } = await request('/functions');
     expect(status).toBe(200);
     const schema = parseYaml(readFileSync(path.join(CONFORMANCE_DIR, 'ogcapi-features', 'part3-filtering-1.0.0', 'openapi', 'schemas', 'functions.yml'), 'utf8')) as object;
-    expect(new Ajv.default({ strict: false }).validate(schema, body)).toBe(true);
+    expect(new Ajv.default({ strict: false, validateFormats: false }).validate(schema, body)).toBe(true);
     expect((body['functions'] as Array<{ name: string }>).map((f) => f.name)).toEqual(['s_area', 's_length', 's_distance', 's_dwithin', 'char_length']);
 
     const oracle = async (sql: string) =>
