@@ -6,6 +6,7 @@ import { runsBlock } from './http/runs-block.js';
 import type { Logger } from './logger.js';
 import type { BuildingBlock } from './ogcapi/building-block.js';
 import { featuresBlock } from './ogcapi/core/features-block.js';
+import { filterBlock } from './ogcapi/filter/filter-block.js';
 import { SERVICE_INFO } from './ogcapi/core/service-info.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import type { Store } from './services/ports.js';
@@ -19,7 +20,7 @@ export function buildingBlocks(store: Store, config: ApiConfig): BuildingBlock[]
   const queries = featureQueryService(store, { countLimit: config.countLimit });
   const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
-  blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), healthBlock(store), runsBlock(store.runs));
+  blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), filterBlock(deps), healthBlock(store), runsBlock(store.runs));
   return blocks;
 }
 
