@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import path from 'node:path';
 import { loadConfig, type Config } from './config/env.js';
+import { formatIssue, validateMappings } from './config/mappings-loader.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import { createStore } from './db/store.js';
@@ -27,6 +29,9 @@ Usage:
       --time-property <name>      property holding the feature's date or date-time (for datetime queries)
       --namespace <ns>            INSPIRE namespace of the features (default placelink.<collection>)
       --skip-invalid              load the valid features and report the others (default: refuse the file)
+  placelink mappings validate [path]
+                                  check mapping files (default: $PLACELINK_MAPPINGS or ./mappings);
+                                  every problem is printed as file:line:column: field: message
   placelink help
 
 Configuration comes from the environment (DATABASE_URL, PORT, HOST, …; see README).`;
@@ -139,6 +144,33 @@ async function runImport(args: string[], config: Config, logger: Logger): Promis
   }
 }
 
+/** The mappings location of one-shot commands: the argument, $PLACELINK_MAPPINGS, or ./mappings. */
+function mappingsLocation(config: Config, argument: string | undefined): string {
+  return argument ?? config.mappingsPath ?? 'mappings';
+}
+
+async function runMappings(args: string[], config: Config): Promise<void> {
+  const [subcommand, location, ...extra] = args;
+  if (subcommand !== 'validate' || extra.length) fail('usage: placelink mappings validate [path]');
+  const results = await validateMappings(mappingsLocation(config, location));
+  if (results.length === 0) fail(`no mapping files (*.yaml, *.yml, *.json) in ${mappingsLocation(config, location)}`);
+  let problems = 0;
+  for (const result of results) {
+    const name = path.relative(process.cwd(), result.file) || result.file;
+    if (result.loaded) {
+      const { mapping, redact } = result.loaded;
+      const from = mapping.source.type === 'file' ? mapping.source.path : mapping.source.url;
+      process.stdout.write(`${name}: ok — ${mapping.id}: ${mapping.source.type} ${redact(from)} → collection ${mapping.target.collection}\n`);
+    }
+    for (const issue of result.issues) process.stdout.write(`${formatIssue(issue)}\n`);
+    problems += result.issues.length;
+  }
+  if (problems) {
+    process.stderr.write(`placelink: ${problems} problem${problems === 1 ? '' : 's'} in ${results.filter((r) => r.issues.length).length} of ${results.length} mapping files\n`);
+    process.exit(3);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -155,6 +187,8 @@ async function main(argv: string[]): Promise<void> {
       return runMigrations(config, logger);
     case 'import':
       return runImport(rest, config, logger);
+    case 'mappings':
+      return runMappings(rest, config);
     default:
       fail(`unknown command '${command}'\n\n${USAGE}`);
   }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { composeApi } from './compose.js';
 import { redactedConfig, type Config } from './config/env.js';
+import { loadMappings, type LoadedMapping } from './config/mappings-loader.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { createStore } from './db/store.js';
@@ -13,6 +14,7 @@ import type { Store } from './services/ports.js';
 export interface RunningService {
   readonly url: string;
   readonly store: Store;
+  readonly mappings: readonly LoadedMapping[];
   /** Resolves once migrations (and the demo data, when enabled) are in place. */
   readonly prepared: Promise<void>;
   stop(): Promise<void>;
@@ -39,6 +41,9 @@ async function prepareDatabase(opened: OpenedDatabase, store: Store, config: Con
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   logger.info({ config: redactedConfig(config) }, 'starting placelink');
+  // Misconfigured mappings stop the start with every file, line and field named.
+  const mappings = config.mappingsPath ? await loadMappings(config.mappingsPath) : [];
+  if (config.mappingsPath) logger.info({ path: config.mappingsPath, mappings: mappings.map((m) => m.mapping.id) }, 'mappings loaded');
   const opened = await openDatabase(config, logger);
   const store = await createStore(opened.db);
   const app = composeApi(store, config, logger);
@@ -57,6 +62,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   return {
     url,
     store,
+    mappings,
     prepared,
     async stop() {
       stopping = true;

@@ -25,6 +25,7 @@ const ENV_SCHEMA = z.object({
   PLACELINK_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   PLACELINK_COUNT_LIMIT: z.coerce.number().int().min(0).default(100_000),
   PLACELINK_CATALOG_TTL_MS: z.coerce.number().int().min(0).default(1000),
+  PLACELINK_MAPPINGS: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -43,6 +44,8 @@ export interface Config {
   readonly countLimit: number;
   /** How long collection metadata is cached per process (0: read it on every request). */
   readonly catalogTtlMs: number;
+  /** Mapping file or directory the service loads (and schedules); unset: none. */
+  readonly mappingsPath: string | undefined;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -72,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: v.PLACELINK_POOL_SIZE,
     countLimit: v.PLACELINK_COUNT_LIMIT,
     catalogTtlMs: v.PLACELINK_CATALOG_TTL_MS,
+    mappingsPath: v.PLACELINK_MAPPINGS,
   };
 }
 

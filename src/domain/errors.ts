@@ -124,3 +124,55 @@ export class QueryTimeoutError extends PlacelinkError {
     super('The query took longer than the configured statement timeout', { cause });
   }
 }
+
+/** An upstream service failed: an HTTP error status, a timeout, a broken connection. */
+export class UpstreamError extends PlacelinkError {
+  readonly code = 'upstream';
+  constructor(
+    message: string,
+    /** The request URL with secrets redacted. */
+    readonly url: string,
+    readonly status: number | null,
+    /** 5xx, 429, timeouts and broken connections are worth another try; other 4xx are not. */
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An upstream document (XML, JSON, CSV) that cannot be read, with the position where reading stopped. */
+export class SourceFormatError extends PlacelinkError {
+  readonly code = 'source-format';
+  constructor(
+    message: string,
+    readonly line: number | null,
+    readonly column: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** An OGC service answered with an OWS ExceptionReport (often with HTTP 200). */
+export class OwsExceptionError extends PlacelinkError {
+  readonly code = 'ows-exception';
+  constructor(
+    readonly serverMessage: string,
+    readonly exceptionCode: string | null,
+  ) {
+    super(`the service answered with an exception report${exceptionCode ? ` (${exceptionCode})` : ''}: ${serverMessage}`);
+  }
+}
+
+/** A harvest that must not complete: pages missing or repeating, too many rejections, the delete-policy safety stop. */
+export class HarvestError extends PlacelinkError {
+  readonly code = 'harvest';
+}
+
+/** Another harvest of the same collection holds its lock. */
+export class HarvestRunningError extends PlacelinkError {
+  readonly code = 'harvest-running';
+  constructor(readonly collectionId: string) {
+    super(`a harvest into collection '${collectionId}' is already running`);
+  }
+}

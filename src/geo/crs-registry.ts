@@ -60,6 +60,7 @@ interface ParsedIdentifier {
 //   EPSG:<code>                                                x/y (WFS 1.0, GML 2, most GIS software)
 //   http://www.opengis.net/gml/srs/epsg.xml#<code>             x/y (GML 2 / WFS 1.0)
 //   …/OGC/<version>/CRS84, urn:ogc:def:crs:OGC:<v>:CRS84       x/y by definition
+//   urn:adv:crs:ETRS89_UTM32[*DE_DHHN92_NH] and other AdV names  x/y (see ADV_CRS)
 const FORMS: ReadonlyArray<{ pattern: RegExp; convention: AxisConvention }> = [
   { pattern: /^https?:\/\/www\.opengis\.net\/def\/crs\/(EPSG|OGC)\/[^/]+\/([A-Za-z0-9]+)$/i, convention: 'authority' },
   { pattern: /^urn:(?:x-)?ogc:def:crs:(EPSG|OGC):(?:[^:]*:)?([A-Za-z0-9]+)$/i, convention: 'authority' },
@@ -68,8 +69,22 @@ const FORMS: ReadonlyArray<{ pattern: RegExp; convention: AxisConvention }> = [
   { pattern: /^https?:\/\/www\.opengis\.net\/gml\/srs\/(epsg)\.xml#(\d+)$/i, convention: 'xy' },
 ];
 
+// CRS names of the German surveying authorities (AdV), found in CityGML and ALKIS/NAS data;
+// they are easting/northing (x/y). Heights after `*` keep the horizontal CRS (Z passes through).
+const ADV_CRS: Readonly<Record<string, number>> = {
+  ETRS89_UTM32: 25832,
+  ETRS89_UTM33: 25833,
+  ETRS89_UTM31: 25831,
+  DE_DHDN_3GK2: 31466,
+  DE_DHDN_3GK3: 31467,
+  DE_DHDN_3GK4: 31468,
+  DE_DHDN_3GK5: 31469,
+};
+
 function parseIdentifier(identifier: string): ParsedIdentifier | null {
   const text = identifier.trim();
+  const adv = /^urn:adv:crs:([A-Za-z0-9_]+)(?:\*[A-Za-z0-9_]+)?$/.exec(text);
+  if (adv && ADV_CRS[adv[1]!] !== undefined) return { authority: 'EPSG', code: String(ADV_CRS[adv[1]!]), convention: 'xy' };
   for (const { pattern, convention } of FORMS) {
     const match = pattern.exec(text);
     if (match) {
@@ -112,11 +127,6 @@ export function resolveApiCrs(identifier: string, parameter: string): CrsRef {
     throw new UnsupportedCrsError(identifier, parameter, `'${identifier}' is a short CRS form with ambiguous axis order; use the URI ${ref.srid === 4326 && !ref.swapAxes ? CRS84_URI : ref.uri}`);
   }
   return ref;
-}
-
-/** The proj4 definition string of a registered CRS. */
-export function proj4Definition(srid: number): string {
-  return crsDefinition(srid).proj4;
 }
 
 /** The CRS's area of use as [west, south, east, north] in degrees, or null when the registry has none. */

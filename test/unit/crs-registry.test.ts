@@ -93,7 +93,10 @@ const haveProjDb = existsSync(PROJ_DB) && (() => {
 })();
 
 describe.skipIf(!haveProjDb)('CRS table against PROJ database', () => {
-  it.each(CRS_TABLE.map((d) => [d.srid, d] as const))('EPSG:%i axis order and kind match proj.db', (srid, definition) => {
+  it.each(CRS_TABLE.map((d) => [d.srid, d] as const))('EPSG:%i axis order and kind match proj.db', (code, definition) => {
+    // A compound CRS (horizontal + height) takes both from its horizontal part.
+    const horizontal = execFileSync('sqlite3', [PROJ_DB, `SELECT horiz_crs_code FROM compound_crs WHERE auth_name = 'EPSG' AND code = '${code}'`], { encoding: 'utf8' }).trim();
+    const srid = horizontal || String(code);
     const sql = `SELECT (SELECT group_concat(o, ',') FROM (SELECT a.orientation o FROM axis a WHERE a.coordinate_system_auth_name = c.a AND a.coordinate_system_code = c.k ORDER BY a.coordinate_system_order)), c.t
       FROM (SELECT coordinate_system_auth_name a, coordinate_system_code k, 'projected' t FROM projected_crs WHERE auth_name = 'EPSG' AND code = '${srid}'
             UNION ALL SELECT coordinate_system_auth_name, coordinate_system_code, 'geodetic' FROM geodetic_crs WHERE auth_name = 'EPSG' AND code = '${srid}') c`;
