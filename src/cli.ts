@@ -159,7 +159,7 @@ async function runMappings(args: string[], config: Config): Promise<void> {
     const name = path.relative(process.cwd(), result.file) || result.file;
     if (result.loaded) {
       const { mapping, redact } = result.loaded;
-      const from = mapping.source.type === 'file' ? mapping.source.path : mapping.source.url;
+      const from = mapping.source.type === 'file' ? mapping.source.path : mapping.source.type === 'http-push' ? 'POST /observations' : mapping.source.url;
       process.stdout.write(`${name}: ok — ${mapping.id}: ${mapping.source.type} ${redact(from)} → collection ${mapping.target.collection}\n`);
     }
     for (const issue of result.issues) process.stdout.write(`${formatIssue(issue)}\n`);
