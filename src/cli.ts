@@ -2,7 +2,10 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { loadConfig, type Config } from './config/env.js';
-import { formatIssue, validateMappings } from './config/mappings-loader.js';
+import { formatIssue, loadMappings, validateMappings } from './config/mappings-loader.js';
+import type { HarvestRun } from './domain/harvest-run.js';
+import { progressReporter } from './ingest/harvest-progress.js';
+import { runHarvest } from './ingest/harvest-runner.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import { createStore } from './db/store.js';
@@ -29,6 +32,11 @@ Usage:
       --time-property <name>      property holding the feature's date or date-time (for datetime queries)
       --namespace <ns>            INSPIRE namespace of the features (default placelink.<collection>)
       --skip-invalid              load the valid features and report the others (default: refuse the file)
+  placelink ingest <mapping-id> [--mappings <path>]
+                                  harvest the mapping's source now (progress on a terminal; exit 0
+                                  when the run succeeded, 1 when it failed — the previous data stays)
+  placelink runs [<mapping-id>] [--limit <n>] [--run <id>] [--json]
+                                  list recorded harvest runs, or show one with its rejections
   placelink mappings validate [path]
                                   check mapping files (default: $PLACELINK_MAPPINGS or ./mappings);
                                   every problem is printed as file:line:column: field: message
@@ -134,10 +142,11 @@ async function runImport(args: string[], config: Config, logger: Logger): Promis
       inferQueryables(read.records),
     );
     for (const repair of summary.repaired.slice(0, 50)) process.stderr.write(`  repaired ${repair.id}: ${repair.reason}\n`);
+    for (const refusal of summary.rejected.slice(0, 50)) process.stderr.write(`  not written ${refusal.id}: ${refusal.reason}\n`);
     process.stdout.write(
       `${summary.collectionId}: ${summary.featureCount} features read from ${file} (${read.sourceCrs.uri}); ` +
         `${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
-        `${summary.repaired.length} geometries repaired, ${read.rejected.length} rejected\n`,
+        `${summary.repaired.length} geometries repaired, ${read.rejected.length + summary.rejected.length} rejected\n`,
     );
   } finally {
     await opened.close();
@@ -171,6 +180,73 @@ async function runMappings(args: string[], config: Config): Promise<void> {
   }
 }
 
+async function withStore<T>(config: Config, logger: Logger, name: string, work: (store: Awaited<ReturnType<typeof createStore>>) => Promise<T>): Promise<T> {
+  const opened = await openDatabase(config, logger, name);
+  try {
+    await migrate(opened.db, logger);
+    return await work(await createStore(opened.db));
+  } finally {
+    await opened.close();
+  }
+}
+
+function runSummary(run: HarvestRun): string {
+  const c = run.counts;
+  const took = run.finishedAt ? ` in ${((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s` : '';
+  return (
+    `run ${run.runId} ${run.status}${took}: ${c.read} read${run.expected !== null ? ` of ${run.expected}` : ''} in ${c.pages} pages; ` +
+    `${c.inserted} inserted, ${c.updated} updated, ${c.unchanged} unchanged, ${c.retired} retired, ${c.purged} purged, ` +
+    `${c.rejected} rejected, ${c.repaired} repaired, ${c.duplicates} duplicates`
+  );
+}
+
+async function runIngest(args: string[], config: Config, logger: Logger): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { mappings: { type: 'string' } } });
+  const [mappingId, ...extra] = positionals;
+  if (!mappingId || extra.length) fail('usage: placelink ingest <mapping-id> [--mappings <path>]');
+  const loaded = await loadMappings(mappingsLocation(config, values.mappings));
+  const chosen = loaded.find((m) => m.mapping.id === mappingId);
+  if (!chosen) fail(`no mapping '${mappingId}' in ${mappingsLocation(config, values.mappings)} (there are: ${loaded.map((m) => m.mapping.id).join(', ') || 'none'})`);
+  const run = await withStore(config, logger, 'placelink-ingest', async (store) => {
+    const progress = progressReporter(process.stderr);
+    try {
+      return await runHarvest(store, chosen, logger, { trigger: 'cli', onProgress: (p) => progress.update(p) });
+    } finally {
+      progress.done();
+    }
+  });
+  for (const rejection of run.rejections.slice(0, 20)) process.stderr.write(`  rejected ${rejection.id ?? '(no id)'} at ${rejection.location}: ${rejection.reason}\n`);
+  if (run.counts.rejected > 20) process.stderr.write(`  … ${run.counts.rejected - 20} more rejections (placelink runs --run ${run.runId})\n`);
+  for (const warning of run.warnings.slice(0, 10)) process.stderr.write(`  warning at ${warning.location}: ${warning.message}\n`);
+  process.stdout.write(`${chosen.mapping.id} → ${chosen.mapping.target.collection}: ${runSummary(run)}\n`);
+  if (run.status === 'failed') {
+    process.stderr.write(`placelink: the harvest failed: ${run.error}\nThe collection keeps its previous data.\n`);
+    process.exit(1);
+  }
+}
+
+async function runRuns(args: string[], config: Config, logger: Logger): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { limit: { type: 'string', default: '20' }, run: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) fail('--limit must be an integer from 1 to 1000');
+  await withStore(config, logger, 'placelink-runs', async (store) => {
+    if (values.run) {
+      const run = await store.runs.get(Number(values.run));
+      if (!run) fail(`no run ${values.run}`);
+      if (values.json) return void process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+      process.stdout.write(`${run.mappingId} → ${run.collectionId} (${run.sourceType} ${run.sourceUrl}), ${run.trigger}, started ${run.startedAt}\n${runSummary(run)}\n`);
+      if (run.error) process.stdout.write(`error: ${run.error}\n`);
+      for (const r of run.rejections) process.stdout.write(`  rejected ${r.id ?? '(no id)'} at ${r.location}: ${r.reason}\n`);
+      for (const w of run.warnings) process.stdout.write(`  warning at ${w.location}: ${w.message}\n`);
+      return;
+    }
+    const runs = await store.runs.list({ ...(positionals[0] ? { mappingId: positionals[0] } : {}), limit });
+    if (values.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    if (runs.length === 0) return void process.stdout.write('no runs recorded\n');
+    for (const run of runs) process.stdout.write(`${run.startedAt}  ${run.mappingId.padEnd(20)} ${runSummary(run)}${run.error ? `\n    error: ${run.error}` : ''}\n`);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -189,6 +265,10 @@ async function main(argv: string[]): Promise<void> {
       return runImport(rest, config, logger);
     case 'mappings':
       return runMappings(rest, config);
+    case 'ingest':
+      return runIngest(rest, config, logger);
+    case 'runs':
+      return runRuns(rest, config, logger);
     default:
       fail(`unknown command '${command}'\n\n${USAGE}`);
   }

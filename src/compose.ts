@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import { buildApp } from './app.js';
 import type { Config } from './config/env.js';
 import { healthBlock } from './http/health-block.js';
+import { runsBlock } from './http/runs-block.js';
 import type { Logger } from './logger.js';
 import type { BuildingBlock } from './ogcapi/building-block.js';
 import { featuresBlock } from './ogcapi/core/features-block.js';
@@ -18,7 +19,7 @@ export function buildingBlocks(store: Store, config: ApiConfig): BuildingBlock[]
   const queries = featureQueryService(store, { countLimit: config.countLimit });
   const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
-  blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), healthBlock(store));
+  blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), healthBlock(store), runsBlock(store.runs));
   return blocks;
 }
 

@@ -7,6 +7,7 @@ import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { createStore } from './db/store.js';
 import { DatabaseUnavailableError } from './domain/errors.js';
 import { createHttpServer } from './http/server.js';
+import { startHarvestScheduler, type HarvestScheduler } from './ingest/harvest-scheduler.js';
 import type { Logger } from './logger.js';
 import { loadDemoData } from './services/demo-data.js';
 import type { Store } from './services/ports.js';
@@ -48,7 +49,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const store = await createStore(opened.db);
   const app = composeApi(store, config, logger);
   let stopping = false;
-  const prepared = prepareDatabase(opened, store, config, logger, () => stopping);
+  let scheduler: HarvestScheduler | null = null;
+  const prepared = prepareDatabase(opened, store, config, logger, () => stopping).then(async () => {
+    if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
+  });
 
   const server = createHttpServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -67,6 +71,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     async stop() {
       stopping = true;
       logger.info('shutting down');
+      await prepared.catch(() => {});
+      // A running harvest is rolled back (its run is recorded as failed) before the pool ends.
+      await (scheduler as HarvestScheduler | null)?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => server.closeAllConnections(), 10_000);

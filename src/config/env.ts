@@ -24,8 +24,15 @@ const ENV_SCHEMA = z.object({
   PLACELINK_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   PLACELINK_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   PLACELINK_COUNT_LIMIT: z.coerce.number().int().min(0).default(100_000),
-  PLACELINK_CATALOG_TTL_MS: z.coerce.number().int().min(0).default(1000),
   PLACELINK_MAPPINGS: z.string().min(1).optional(),
+  PLACELINK_HARVEST_SCHEDULE: booleanFlag.default(true),
+  PLACELINK_CATALOG_TTL_MS: z.coerce.number().int().min(0).default(1000),
+  PLACELINK_OBSERVATIONS_API_KEY: z.string().min(16, 'expected an API key of at least 16 characters').optional(),
+  PLACELINK_OBSERVATIONS_MAX_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  PLACELINK_OBSERVATIONS_FUTURE_SKEW_S: z.coerce.number().int().min(0).default(300),
+  PLACELINK_OBSERVATION_PARTITION: z.enum(['day', 'week', 'month'], { message: 'expected day, week or month' }).default('month'),
+  PLACELINK_SENSOR_FEEDS: booleanFlag.default(true),
+  PLACELINK_SENSOR_MAINTENANCE_S: z.coerce.number().int().min(1).default(60),
 });
 
 export interface Config {
@@ -42,10 +49,24 @@ export interface Config {
   readonly poolSize: number;
   /** numberMatched is counted up to this many rows and omitted beyond (0 turns filtered counts off). */
   readonly countLimit: number;
-  /** How long collection metadata is cached per process (0: read it on every request). */
-  readonly catalogTtlMs: number;
   /** Mapping file or directory the service loads (and schedules); unset: none. */
   readonly mappingsPath: string | undefined;
+  /** Run the mappings' scheduled harvests while serving. */
+  readonly harvestSchedule: boolean;
+  /** How long collection metadata is cached per process (0: read it on every request). */
+  readonly catalogTtlMs: number;
+  /** Key POST /observations requires (X-API-Key or Bearer); unset: the endpoint refuses every request. */
+  readonly observationsApiKey: string | undefined;
+  /** Largest POST /observations body. */
+  readonly observationsMaxBytes: number;
+  /** Observations stamped further than this in the future are rejected. */
+  readonly observationsFutureSkewMs: number;
+  /** Time span of one observation partition. */
+  readonly observationPartition: 'day' | 'week' | 'month';
+  /** Run MQTT subscriptions and scheduled SensorThings pulls while serving. */
+  readonly sensorFeeds: boolean;
+  /** How often link rules, partitions ahead and retention are looked after. */
+  readonly sensorMaintenanceMs: number;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -74,14 +95,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTimeoutMs: v.PLACELINK_STATEMENT_TIMEOUT_MS,
     poolSize: v.PLACELINK_POOL_SIZE,
     countLimit: v.PLACELINK_COUNT_LIMIT,
-    catalogTtlMs: v.PLACELINK_CATALOG_TTL_MS,
     mappingsPath: v.PLACELINK_MAPPINGS,
+    harvestSchedule: v.PLACELINK_HARVEST_SCHEDULE,
+    catalogTtlMs: v.PLACELINK_CATALOG_TTL_MS,
+    observationsApiKey: v.PLACELINK_OBSERVATIONS_API_KEY,
+    observationsMaxBytes: v.PLACELINK_OBSERVATIONS_MAX_BYTES,
+    observationsFutureSkewMs: v.PLACELINK_OBSERVATIONS_FUTURE_SKEW_S * 1000,
+    observationPartition: v.PLACELINK_OBSERVATION_PARTITION,
+    sensorFeeds: v.PLACELINK_SENSOR_FEEDS,
+    sensorMaintenanceMs: v.PLACELINK_SENSOR_MAINTENANCE_S * 1000,
   };
 }
 
 /** The configuration with credentials removed, for the start-up log line. */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  return { ...config, databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : '(embedded PostGIS)' };
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : '(embedded PostGIS)',
+    observationsApiKey: config.observationsApiKey ? '***' : '(unset: POST /observations refuses every request)',
+  };
 }
 
 export function redactUrl(url: string): string {

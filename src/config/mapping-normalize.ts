@@ -179,6 +179,7 @@ function fileSource(raw: Raw, ctx: NormalizeContext): FileSource {
     if (!detected) issue(ctx, ['source', 'format'], `cannot tell the format from the extension of ${path.basename(file)}; set format to geojson, gml or csv`);
     format = detected ?? 'geojson';
   }
+  if (raw['featureTypes'] !== undefined && format !== 'gml') issue(ctx, ['source', 'featureTypes'], `only applies to GML files (this one is ${format})`);
   const csv = raw['csv'] as Raw | undefined;
   let columns: CsvGeometryColumns | null = null;
   if (csv) {
@@ -192,6 +193,7 @@ function fileSource(raw: Raw, ctx: NormalizeContext): FileSource {
     type: 'file',
     path: file,
     format,
+    featureTypes: (raw['featureTypes'] as string[] | undefined) ?? null,
     crs: checkCrs(raw['crs'], ['source', 'crs'], ctx),
     axisOrder: raw['axisOrder'] as FileSource['axisOrder'],
     csv: columns ? { delimiter: String(csv?.['delimiter'] ?? (path.extname(file).toLowerCase() === '.tsv' ? '\t' : ',')), geometry: columns } : null,

@@ -12,6 +12,8 @@ export interface SqlExecutor {
 
 
 export interface Database extends SqlExecutor {
+  /** Connections the pool may open (1 for the embedded PostGIS). */
+  readonly poolSize: number;
   /** `maxRows`: the most rows the statement can return (its LIMIT), which lets a short result finish in one round trip. */
   stream<Row extends object>(query: SqlQuery, batchSize?: number, maxRows?: number): Promise<RowStream<Row>>;
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
@@ -80,6 +82,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
   }
 
   return {
+    poolSize: options.poolSize,
     query: poolExecutor.query,
 
     async stream<Row extends object>(query: SqlQuery, batchSize = 500, maxRows?: number): Promise<RowStream<Row>> {

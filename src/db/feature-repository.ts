@@ -6,16 +6,30 @@ import { featureSql } from './sql/feature-sql.js';
 
 export function featureRepository(db: SqlExecutor): FeatureRepository {
   return {
-    async upsertBatch(collectionKey: number, records: readonly FeatureRecord[]): Promise<WriteSummary> {
-      const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [] };
+    async upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options: { repairInvalid?: boolean } = {}): Promise<WriteSummary> {
+      const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [], rejected: [] };
       if (records.length === 0) return summary;
-      const rows = await db.query<{ id: string; inserted: boolean; geometry_repair: string | null }>(featureSql.upsertBatch(collectionKey, records));
+      const rows = await db.query<{ id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 'invalid' | 'clash'; detail: string | null }>(
+        featureSql.upsertBatch(collectionKey, records, options.repairInvalid ?? true),
+      );
       for (const row of rows) {
-        if (row.inserted) summary.inserted++;
-        else summary.updated++;
-        if (row.geometry_repair) summary.repaired.push({ id: row.id, reason: row.geometry_repair });
+        switch (row.outcome) {
+          case 'inserted':
+          case 'updated':
+            summary[row.outcome]++;
+            if (row.detail) summary.repaired.push({ id: row.id, reason: row.detail });
+            break;
+          case 'unchanged':
+            summary.unchanged++;
+            break;
+          case 'invalid':
+            summary.rejected.push({ id: row.id, reason: `invalid geometry: ${row.detail ?? 'ST_IsValid is false'}` });
+            break;
+          case 'clash':
+            summary.rejected.push({ id: row.id, reason: `its inspireId (namespace + localId) is already used by feature ${row.detail}` });
+            break;
+        }
       }
-      summary.unchanged = records.length - rows.length;
       return summary;
     },
 

@@ -3,6 +3,8 @@ import type { PageChunk, Repositories, Store } from '../services/ports.js';
 import { collectionRepository } from './collection-repository.js';
 import type { Database, SqlExecutor } from './database.js';
 import { featureRepository } from './feature-repository.js';
+import { openHarvestSession } from './harvest-session.js';
+import { runRepository } from './run-repository.js';
 import { migrationsCurrent, readMigrations } from './migrate.js';
 import { featureSql } from './sql/feature-sql.js';
 
@@ -18,6 +20,9 @@ export async function createStore(db: Database): Promise<Store> {
   const migrations = await readMigrations();
   return {
     ...repositories(db),
+    runs: runRepository(db),
+    concurrentWrites: db.poolSize > 1,
+    harvest: (collectionId, work) => db.transaction(async (tx) => work(await openHarvestSession(tx, collectionId, repositories(tx)))),
     // Pages of up to one batch are read in a single round trip; longer ones stream batch by batch.
     streamPage: (query: FeaturePageQuery) => db.stream<PageChunk>(featureSql.page(query), PAGE_BATCH, featureSql.pageChunkCount(query.limit)),
     async snapshot(collectionKey: number) {

@@ -22,11 +22,26 @@ export interface Collection {
   readonly temporalExtent: readonly [string | null, string | null] | null;
   readonly geometryTypes: readonly string[];
   readonly queryables: Readonly<Record<string, Queryable>>;
+  /** What the mapping that harvests the collection says about it (all null for imported collections). */
+  readonly harvest: CollectionHarvestInfo;
   /** Bumped on every committed write; keys caches of counts and conditional requests. */
   readonly dataVersion: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+export interface CollectionHarvestInfo {
+  readonly mappingId: string | null;
+  /** Two-letter INSPIRE theme code. */
+  readonly inspireTheme: string | null;
+  readonly metadataUrl: string | null;
+  readonly ngsiLdType: string | null;
+  readonly ngsiLdContext: readonly string[];
+  /** e.g. urn:ngsi-ld:Streetlight:{namespace}:{localId} */
+  readonly ngsiLdIdTemplate: string | null;
+}
+
+export const NO_HARVEST_INFO: CollectionHarvestInfo = { mappingId: null, inspireTheme: null, metadataUrl: null, ngsiLdType: null, ngsiLdContext: [], ngsiLdIdTemplate: null };
 
 export type QueryableType = 'string' | 'integer' | 'number' | 'boolean';
 
@@ -45,6 +60,8 @@ export interface CollectionDefinition {
   readonly attribution?: string | null;
   readonly sourceSrid: number;
   readonly inspireNamespace?: string;
+  /** Set by harvests; an import leaves what is there. */
+  readonly harvest?: CollectionHarvestInfo;
 }
 
 const COLLECTION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;

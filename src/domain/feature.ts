@@ -22,4 +22,6 @@ export interface WriteSummary {
   unchanged: number;
   /** Features whose invalid geometry was repaired with ST_MakeValid, with the reason it was invalid. */
   repaired: { id: string; reason: string }[];
+  /** Features not written: invalid geometry where repair is off, or an inspireId another feature holds. */
+  rejected: { id: string; reason: string }[];
 }

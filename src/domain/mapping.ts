@@ -61,6 +61,8 @@ export interface FileSource {
   /** Absolute path (the mapping gives it relative to the mapping file). */
   readonly path: string;
   readonly format: 'geojson' | 'gml' | 'csv';
+  /** GML feature types to read (local names); null: all. */
+  readonly featureTypes: readonly string[] | null;
   readonly crs: string | null;
   readonly axisOrder: AxisOrderOverride;
   readonly csv: { readonly delimiter: string; readonly geometry: CsvGeometryColumns } | null;

@@ -29,12 +29,16 @@ export function problemMiddleware(logger: Logger): Middleware {
       if (problem.status >= 500) logger.error({ ...log, err: error }, 'request failed');
       else logger.info({ ...log, detail: (error as Error).message }, 'request rejected');
 
+      const detail = problem.exposeDetail ? (error as Error).message : `An unexpected error occurred; quote error id ${errorId} to the operator.`;
       const body: Record<string, unknown> = {
         type: `${PROBLEM_TYPE_BASE}${problem.code}`,
         title: problem.title,
         status: problem.status,
-        detail: problem.exposeDetail ? (error as Error).message : `An unexpected error occurred; quote error id ${errorId} to the operator.`,
+        detail,
         instance: ctx.path,
+        // `code` and `description` are OGC API Features' exception members, alongside RFC 9457's
+        code: problem.code,
+        description: detail,
         errorId,
       };
       const parameter = parameterOf(error);

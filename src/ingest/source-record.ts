@@ -21,6 +21,8 @@ export type SourceGeometry =
  */
 export interface SourceRecord {
   readonly id: string | null;
+  /** The feature type's local name when the format says it (GML element name). */
+  readonly type?: string;
   readonly properties: Readonly<Record<string, unknown>>;
   /** In document order. */
   readonly geometries: readonly SourceGeometry[];

@@ -1,6 +1,9 @@
 import type { CollectionDefinition, Queryable } from '../domain/collection.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
 import type { Store } from './ports.js';
+import { mergeQueryables } from './queryable-inference.js';
+
+export { inferQueryables, mergeQueryables } from './queryable-inference.js';
 
 export interface ImportSummary extends WriteSummary {
   readonly collectionId: string;
@@ -22,13 +25,14 @@ export async function importFeatures(
 ): Promise<ImportSummary> {
   const summary = await store.transaction(async ({ collections, features }) => {
     const { key, created } = await collections.save(definition);
-    const total: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [] };
+    const total: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [], rejected: [] };
     for (let start = 0; start < records.length; start += BATCH_SIZE) {
       const summary = await features.upsertBatch(key, records.slice(start, start + BATCH_SIZE));
       total.inserted += summary.inserted;
       total.updated += summary.updated;
       total.unchanged += summary.unchanged;
       total.repaired.push(...summary.repaired);
+      total.rejected.push(...summary.rejected);
     }
     const existing = created ? {} : ((await collections.get(definition.id))?.queryables ?? {});
     await collections.setQueryables(key, mergeQueryables(existing, queryables));
@@ -38,44 +42,4 @@ export async function importFeatures(
   const { key, ...result } = summary;
   if (result.inserted + result.updated > 0) await store.collections.analyze(key);
   return result;
-}
-
-/** Declared queryables win over inferred ones; inferred ones are added. */
-export function mergeQueryables(existing: Record<string, Queryable>, inferred: Record<string, Queryable>): Record<string, Queryable> {
-  return { ...inferred, ...existing };
-}
-
-/**
- * Infers simple queryables from property values: a property whose non-null values are all strings,
- * all integers, all numbers or all booleans. Mixed or structured properties are not queryable.
- */
-export function inferQueryables(records: readonly FeatureRecord[]): Record<string, Queryable> {
-  const seen = new Map<string, Queryable['type'] | 'mixed'>();
-  for (const record of records) {
-    for (const [name, value] of Object.entries(record.properties)) {
-      if (value === null || value === undefined) continue;
-      const type = scalarType(value);
-      const before = seen.get(name);
-      if (before === undefined) seen.set(name, type);
-      else if (before !== type) seen.set(name, before === 'integer' && type === 'number' ? 'number' : before === 'number' && type === 'integer' ? 'number' : 'mixed');
-    }
-  }
-  const out: Record<string, Queryable> = {};
-  for (const [name, type] of [...seen].sort(([a], [b]) => a.localeCompare(b))) {
-    if (type !== 'mixed') out[name] = { type };
-  }
-  return out;
-}
-
-function scalarType(value: unknown): Queryable['type'] | 'mixed' {
-  switch (typeof value) {
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'boolean';
-    case 'number':
-      return Number.isInteger(value) ? 'integer' : 'number';
-    default:
-      return 'mixed';
-  }
 }

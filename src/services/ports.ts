@@ -1,4 +1,5 @@
 import type { Collection, CollectionDefinition, Queryable } from '../domain/collection.js';
+import type { HarvestRun, RunCounts, RunRejection, RunTrigger, RunWarning } from '../domain/harvest-run.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
 import type { FeaturePageQuery, FeatureSelection, GeometryOutput } from '../domain/query.js';
 
@@ -47,7 +48,8 @@ export interface CollectionRepository {
 }
 
 export interface FeatureRepository {
-  upsertBatch(collectionKey: number, records: readonly FeatureRecord[]): Promise<WriteSummary>;
+  /** Writes records (ids unique within the batch); invalid geometries are repaired unless `repairInvalid` is false. */
+  upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean }): Promise<WriteSummary>;
   byId(collectionKey: number, id: string, output: GeometryOutput): Promise<FeatureRow | null>;
   /** Exact number of matches, or null when there are more than `cap`. */
   countMatches(selection: FeatureSelection, cap: number): Promise<number | null>;
@@ -58,8 +60,58 @@ export interface Repositories {
   readonly features: FeatureRepository;
 }
 
+/** The writes of one harvest, all in one transaction that holds the collection's harvest lock. */
+export interface HarvestSession extends Repositories {
+  /** Notes ids as read by this run; returns those it had not read before. */
+  markSeen(ids: readonly string[]): Promise<Set<string>>;
+  /** Distinct ids read so far. */
+  seenCount(): Promise<number>;
+  /** Current features this run has not read, of how many current ones. */
+  vanished(collectionKey: number): Promise<{ vanished: number; current: number }>;
+  retireVanished(collectionKey: number, at: string): Promise<number>;
+  purgeVanished(collectionKey: number): Promise<number>;
+}
+
+export interface RunStartInfo {
+  readonly mappingId: string;
+  readonly collectionId: string;
+  readonly sourceType: string;
+  readonly sourceUrl: string;
+  readonly trigger: RunTrigger;
+}
+
+export interface RunOutcome {
+  readonly status: 'succeeded' | 'failed';
+  readonly counts: RunCounts;
+  readonly expected: number | null;
+  readonly error: string | null;
+  readonly rejections: readonly RunRejection[];
+  readonly warnings: readonly RunWarning[];
+}
+
+export interface RunRepository {
+  start(run: RunStartInfo): Promise<number>;
+  /** Marks runs of the collection that a dead process left 'running' as failed; returns their ids. */
+  failAbandoned(collectionId: string): Promise<number[]>;
+  progress(runId: number, counts: RunCounts, expected: number | null): Promise<void>;
+  finish(runId: number, outcome: RunOutcome): Promise<void>;
+  list(filter: { mappingId?: string; status?: HarvestRun['status']; limit: number; beforeRunId?: number }): Promise<HarvestRun[]>;
+  get(runId: number): Promise<HarvestRun | null>;
+  /** Start time of each mapping's latest finished run. */
+  lastFinished(): Promise<Map<string, { status: HarvestRun['status']; startedAt: string }>>;
+}
+
 /** The persistence port the services use; src/db implements it. */
 export interface Store extends Repositories {
+  readonly runs: RunRepository;
+  /**
+   * Runs a harvest's writes in one transaction under the collection's harvest lock: readers see the
+   * previous data until it commits, and a failure or a killed process leaves it as it was.
+   * Fails with HarvestRunningError when another harvest of the collection holds the lock.
+   */
+  harvest<T>(collectionId: string, work: (session: HarvestSession) => Promise<T>): Promise<T>;
+  /** Whether writes on another connection can run while a harvest transaction is open (not with the embedded database). */
+  readonly concurrentWrites: boolean;
   /** Streams one page of features from a database cursor. */
   streamPage(query: FeaturePageQuery): Promise<RowStream<PageChunk>>;
   /** The collection's count and data version now (for pages that returned no rows). */

@@ -6,6 +6,7 @@ const COLLECTION_COLUMNS = `collection_key, id, title, description, keywords, li
   to_char(temporal_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS temporal_start,
   to_char(temporal_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS temporal_end,
   geometry_types, queryables, data_version::text AS data_version,
+  mapping_id, inspire_theme, metadata_url, ngsi_ld_type, ngsi_ld_context, ngsi_ld_id_template,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`;
 
@@ -28,6 +29,12 @@ export interface CollectionRow {
   geometry_types: string[];
   queryables: Record<string, Queryable>;
   data_version: string;
+  mapping_id: string | null;
+  inspire_theme: string | null;
+  metadata_url: string | null;
+  ngsi_ld_type: string | null;
+  ngsi_ld_context: string[];
+  ngsi_ld_id_template: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -37,26 +44,43 @@ export const collectionSql = {
 
   byId: (id: string): SqlQuery => ({ name: 'collection-by-id', text: `SELECT ${COLLECTION_COLUMNS} FROM collection WHERE id = $1`, values: [id] }),
 
-  /** Inserts the catalog row, or updates its descriptive fields when it exists. */
-  upsert: (definition: CollectionDefinition, namespace: string): SqlQuery => ({
-    text: `INSERT INTO collection (id, title, description, keywords, license, attribution, source_srid, inspire_namespace)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (id) DO UPDATE SET
-             title = EXCLUDED.title, description = EXCLUDED.description, keywords = EXCLUDED.keywords,
-             license = EXCLUDED.license, attribution = EXCLUDED.attribution, source_srid = EXCLUDED.source_srid,
-             inspire_namespace = EXCLUDED.inspire_namespace, updated_at = now()
-           RETURNING collection_key, (xmax = 0) AS created`,
-    values: [
-      definition.id,
-      definition.title,
-      definition.description ?? null,
-      definition.keywords ?? [],
-      definition.license ?? null,
-      definition.attribution ?? null,
-      definition.sourceSrid,
-      namespace,
-    ],
-  }),
+  /** Inserts the catalog row, or updates its descriptive fields when it exists (harvest fields only when given). */
+  upsert: (definition: CollectionDefinition, namespace: string): SqlQuery => {
+    const harvest = definition.harvest;
+    return {
+      text: `INSERT INTO collection (id, title, description, keywords, license, attribution, source_srid, inspire_namespace,
+                                     mapping_id, inspire_theme, metadata_url, ngsi_ld_type, ngsi_ld_context, ngsi_ld_id_template)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $13, coalesce($14::jsonb, '[]'), $15)
+             ON CONFLICT (id) DO UPDATE SET
+               title = EXCLUDED.title, description = EXCLUDED.description, keywords = EXCLUDED.keywords,
+               license = EXCLUDED.license, attribution = EXCLUDED.attribution, source_srid = EXCLUDED.source_srid,
+               inspire_namespace = EXCLUDED.inspire_namespace, updated_at = now(),
+               mapping_id = CASE WHEN $9::boolean THEN EXCLUDED.mapping_id ELSE collection.mapping_id END,
+               inspire_theme = CASE WHEN $9::boolean THEN EXCLUDED.inspire_theme ELSE collection.inspire_theme END,
+               metadata_url = CASE WHEN $9::boolean THEN EXCLUDED.metadata_url ELSE collection.metadata_url END,
+               ngsi_ld_type = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_type ELSE collection.ngsi_ld_type END,
+               ngsi_ld_context = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_context ELSE collection.ngsi_ld_context END,
+               ngsi_ld_id_template = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_id_template ELSE collection.ngsi_ld_id_template END
+             RETURNING collection_key, (xmax = 0) AS created`,
+      values: [
+        definition.id,
+        definition.title,
+        definition.description ?? null,
+        definition.keywords ?? [],
+        definition.license ?? null,
+        definition.attribution ?? null,
+        definition.sourceSrid,
+        namespace,
+        harvest !== undefined,
+        harvest?.mappingId ?? null,
+        harvest?.inspireTheme ?? null,
+        harvest?.metadataUrl ?? null,
+        harvest?.ngsiLdType ?? null,
+        harvest ? JSON.stringify(harvest.ngsiLdContext) : null,
+        harvest?.ngsiLdIdTemplate ?? null,
+      ],
+    };
+  },
 
   /** The collection's own partition of `feature`; `key` is the integer the database assigned. */
   createPartition: (key: number): SqlQuery => {
@@ -96,7 +120,7 @@ export const collectionSql = {
            FROM (SELECT count(*) AS n, ST_Extent(geom) AS box, min(time_start) AS t0,
                         max(coalesce(time_end, time_start)) AS t1,
                         coalesce(array_agg(DISTINCT ST_GeometryType(geom)) FILTER (WHERE geom IS NOT NULL), '{}') AS types
-                 FROM feature WHERE collection_key = $1) s
+                 FROM feature WHERE collection_key = $1 AND retired_at IS NULL) s
            WHERE c.collection_key = $1`,
     values: [key],
   }),

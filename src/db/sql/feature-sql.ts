@@ -72,6 +72,8 @@ function snapshotColumns(params: SqlParams, collectionKey: number): string {
 function whereClause(params: SqlParams, selection: FeatureSelection, extra: readonly string[] = []): string {
   const conditions = [
     `f.collection_key = ${params.bind(selection.collectionKey)}::integer`,
+    // Features the source no longer has stay stored with their end of life, out of every API.
+    'f.retired_at IS NULL',
     spatialCondition(params, selection.envelopes),
     temporalCondition(params, selection.time),
     equalityCondition(params, selection.equalities),
@@ -150,26 +152,31 @@ export const featureSql = {
     const params = new SqlParams();
     const json = featureJson(params, output);
     return {
-      text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE f.collection_key = ${params.bind(collectionKey)}::integer AND f.id = ${params.bind(id)}`,
+      text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE f.collection_key = ${params.bind(collectionKey)}::integer AND f.id = ${params.bind(id)} AND f.retired_at IS NULL`,
       values: params.values,
     };
   },
 
   /**
    * Idempotent batch upsert keyed by (collection, id). Rows whose content hash did not change are
-   * left alone; invalid geometries are repaired with ST_MakeValid and the reason kept.
+   * left alone (a retired row that reappears is brought back); invalid geometries are repaired
+   * with ST_MakeValid and the reason kept, or refused when `repairInvalid` is false; a row whose
+   * inspireId belongs to another current feature is refused. Every input row comes back with its
+   * outcome: inserted, updated, unchanged, invalid or clash.
    */
-  upsertBatch(collectionKey: number, records: readonly FeatureRecord[]): SqlQuery {
+  upsertBatch(collectionKey: number, records: readonly FeatureRecord[], repairInvalid = true): SqlQuery {
     return {
       name: 'feature-upsert-batch',
       // Whether a row existed is read from the statement's snapshot, before the insert runs
       // (xmax cannot be read from a partitioned table's RETURNING).
       text: `WITH input AS (
-               SELECT i.id, i.namespace, i.local_id, i.version_id, i.properties, i.time_start, i.time_end,
+               SELECT i.ord, i.id, i.namespace, i.local_id, i.version_id, i.properties, i.time_start, i.time_end,
                       ST_SetSRID(ST_GeomFromGeoJSON(i.geojson), 4326) AS raw,
-                      EXISTS (SELECT 1 FROM feature e WHERE e.collection_key = $1::integer AND e.id = i.id) AS existed
+                      EXISTS (SELECT 1 FROM feature e WHERE e.collection_key = $1::integer AND e.id = i.id) AS existed,
+                      (SELECT e.id FROM feature e WHERE e.collection_key = $1::integer AND e.namespace = i.namespace AND e.local_id = i.local_id
+                         AND e.id <> i.id AND e.retired_at IS NULL LIMIT 1) AS clash
                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[])
-                    AS i(id, namespace, local_id, version_id, geojson, properties, time_start, time_end)
+                    WITH ORDINALITY AS i(id, namespace, local_id, version_id, geojson, properties, time_start, time_end, ord)
              ), checked AS (
                SELECT input.*, (raw IS NULL OR ST_IsValid(raw)) AS valid FROM input
              ), repaired AS (
@@ -177,22 +184,30 @@ export const featureSql = {
                       CASE WHEN valid THEN raw ELSE ST_MakeValid(raw) END AS geom,
                       CASE WHEN valid THEN NULL ELSE ST_IsValidReason(raw) END AS geometry_repair
                FROM checked
+             ), accepted AS (
+               SELECT * FROM repaired WHERE clash IS NULL AND (valid OR $10::boolean)
              ), written AS (
                INSERT INTO feature AS f (collection_key, id, namespace, local_id, version_id, geom, properties,
                                          time_start, time_end, geometry_repair, content_hash)
                SELECT $1::integer, id, namespace, local_id, version_id, geom, properties, time_start, time_end, geometry_repair,
                       placelink_content_hash(geom, properties, time_start, time_end, version_id)
-               FROM repaired
+               FROM accepted
                ON CONFLICT (collection_key, id) DO UPDATE SET
                  namespace = EXCLUDED.namespace, local_id = EXCLUDED.local_id, version_id = EXCLUDED.version_id,
                  geom = EXCLUDED.geom, properties = EXCLUDED.properties, time_start = EXCLUDED.time_start,
                  time_end = EXCLUDED.time_end, geometry_repair = EXCLUDED.geometry_repair,
-                 content_hash = EXCLUDED.content_hash, updated_at = now()
-               WHERE f.content_hash <> EXCLUDED.content_hash
-               RETURNING f.id, f.geometry_repair
+                 content_hash = EXCLUDED.content_hash, retired_at = NULL, updated_at = now()
+               WHERE f.content_hash <> EXCLUDED.content_hash OR f.retired_at IS NOT NULL
+               RETURNING f.id
              )
-             SELECT written.id, NOT repaired.existed AS inserted, written.geometry_repair
-             FROM written JOIN repaired ON repaired.id = written.id`,
+             SELECT r.id,
+                    CASE WHEN r.clash IS NOT NULL THEN 'clash'
+                         WHEN NOT r.valid AND NOT $10::boolean THEN 'invalid'
+                         WHEN w.id IS NULL THEN 'unchanged'
+                         WHEN r.existed THEN 'updated' ELSE 'inserted' END AS outcome,
+                    coalesce(r.geometry_repair, CASE WHEN r.clash IS NOT NULL THEN r.clash END) AS detail
+             FROM repaired r LEFT JOIN written w ON w.id = r.id
+             ORDER BY r.ord`,
       values: [
         collectionKey,
         records.map((r) => r.id),
@@ -203,6 +218,7 @@ export const featureSql = {
         records.map((r) => JSON.stringify(r.properties)),
         records.map((r) => r.timeStart),
         records.map((r) => r.timeEnd),
+        repairInvalid,
       ],
     };
   },

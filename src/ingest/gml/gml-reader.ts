@@ -67,6 +67,8 @@ interface FeatureState {
   /** The document's root element is the feature. */
   readonly root: boolean;
   readonly rootName: string;
+  /** Local name of the feature element. */
+  readonly type: string;
   readonly line: number;
   readonly index: number;
   readonly properties: Record<string, unknown>;
@@ -160,7 +162,7 @@ export async function* readGml(chunks: AsyncIterable<Uint8Array | string>, optio
   const startFeature = (tag: SaxesTagNS, attributes: Record<string, string>) => {
     const id = attributes['id'] ?? attributes['fid'] ?? null;
     noteId(attributes['id'], parser.line);
-    feature = { id, root: stack.length === 0, rootName: tag.name, line: parser.line, index: featureCount++, properties: {}, geometries: [], byId: new Map(), srsNames: [attributes['srsName'] ?? null] };
+    feature = { id, root: stack.length === 0, rootName: tag.name, type: tag.local, line: parser.line, index: featureCount++, properties: {}, geometries: [], byId: new Map(), srsNames: [attributes['srsName'] ?? null] };
     featureDepth = stack.length;
     stack.push({ kind: 'feature' });
   };
@@ -190,11 +192,11 @@ export async function* readGml(chunks: AsyncIterable<Uint8Array | string>, optio
       documentProblem ??= `${options.source}: the root element <${current.rootName}> is neither a feature collection nor a feature (no gml:id, fid or geometry)`;
       return;
     }
-    ready.push({ id: current.id, properties: current.properties, geometries, location });
+    ready.push({ id: current.id, type: current.type, properties: current.properties, geometries, location });
   };
 
   const bareGeometry = (node: GmlNode) => {
-    feature = { id: node.attributes['id'] ?? null, root: false, rootName: node.name, line: node.line, index: featureCount++, properties: {}, geometries: [{ name: 'geometry', node, srsName: null }], byId: new Map(), srsNames: [] };
+    feature = { id: node.attributes['id'] ?? null, root: false, rootName: node.name, type: node.name, line: node.line, index: featureCount++, properties: {}, geometries: [{ name: 'geometry', node, srsName: null }], byId: new Map(), srsNames: [] };
     finishFeature();
   };
 

@@ -118,7 +118,8 @@ const SCHEMAS = {
   },
   problem: {
     type: 'object',
-    description: 'RFC 9457 problem details',
+    description: 'RFC 9457 problem details, with the OGC exception members code and description',
+    required: ['type', 'title', 'status', 'code'],
     properties: {
       type: { type: 'string' },
       title: { type: 'string' },
@@ -126,6 +127,8 @@ const SCHEMAS = {
       detail: { type: 'string' },
       instance: { type: 'string' },
       parameter: { type: 'string' },
+      code: { type: 'string' },
+      description: { type: 'string' },
       errorId: { type: 'string' },
     },
   },

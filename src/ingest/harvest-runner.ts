@@ -1,0 +1,164 @@
+import type { LoadedMapping } from '../config/mappings-loader.js';
+import { NO_HARVEST_INFO, type CollectionDefinition } from '../domain/collection.js';
+import { HarvestError, PlacelinkError } from '../domain/errors.js';
+import { RUN_DETAIL_LIMIT, type HarvestRun, type RunCounts, type RunRejection, type RunTrigger, type RunWarning } from '../domain/harvest-run.js';
+import type { Mapping } from '../domain/mapping.js';
+import type { Logger } from '../logger.js';
+import { HarvestAborted, harvestFeatures, type MappedPage } from '../services/harvest-features.js';
+import type { Store } from '../services/ports.js';
+import type { FeatureSourceReader, PageFeedback } from './feature-source.js';
+import { fileSource } from './files/file-source.js';
+import { createHttpClient, type HttpClient } from './http/http-client.js';
+import { recordMapper } from './mapping/apply-mapping.js';
+import { ogcApiSource } from './ogcapi-features/ogcapi-source.js';
+import { wfsSource } from './wfs/wfs-source.js';
+
+export interface HarvestProgress {
+  readonly runId: number;
+  readonly counts: Readonly<RunCounts>;
+  readonly expected: number | null;
+  readonly elapsedMs: number;
+}
+
+export interface HarvestRunOptions {
+  readonly trigger: RunTrigger;
+  readonly onProgress?: (progress: HarvestProgress) => void;
+  /** How often the run record is updated while running (when the database allows a second connection). */
+  readonly progressIntervalMs?: number;
+  /** Aborting stops the harvest between pages; it is rolled back and recorded as failed. */
+  readonly signal?: AbortSignal;
+}
+
+function discoveryHeaders(mapping: Mapping): Record<string, string> {
+  if (mapping.source.type === 'file') return {};
+  const { headers, auth } = mapping.source.http;
+  const out: Record<string, string> = { ...headers };
+  if (auth?.type === 'basic') out['Authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+  if (auth?.type === 'bearer') out['Authorization'] = `Bearer ${auth.token}`;
+  return out;
+}
+
+/** The reader for a mapping's source.type. */
+function readerFor(mapping: Mapping, http: HttpClient | null): FeatureSourceReader {
+  const source = mapping.source;
+  switch (source.type) {
+    case 'wfs':
+      return wfsSource({ source, identifiers: mapping.identifiers, geometry: mapping.geometry, http: http!, discoveryHeaders: discoveryHeaders(mapping) });
+    case 'ogcapi-features':
+      return ogcApiSource({ source, http: http!, discoveryHeaders: discoveryHeaders(mapping) });
+    case 'file':
+      return fileSource(source, mapping.geometry);
+  }
+}
+
+export function collectionDefinition(mapping: Mapping, sourceSrid: number): CollectionDefinition {
+  const target = mapping.target;
+  return {
+    id: target.collection,
+    title: target.title ?? mapping.title,
+    description: target.description ?? mapping.description,
+    keywords: target.keywords,
+    license: target.license,
+    attribution: target.attribution,
+    sourceSrid,
+    inspireNamespace: target.namespace ?? `placelink.${target.collection}`,
+    harvest: {
+      ...NO_HARVEST_INFO,
+      mappingId: mapping.id,
+      inspireTheme: target.inspireTheme,
+      metadataUrl: target.metadataUrl,
+      ngsiLdType: mapping.ngsiLd?.type ?? null,
+      ngsiLdContext: mapping.ngsiLd?.context ?? [],
+      ngsiLdIdTemplate: mapping.identifiers.ngsiLdId,
+    },
+  };
+}
+
+/**
+ * Runs one harvest of a mapping and records it: source → mapping rules → the collection, in one
+ * transaction. Whatever happens, the run record ends 'succeeded' or 'failed' with the reason; a
+ * failed run has changed nothing. Returns the run as recorded.
+ */
+export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
+  const { mapping, redact } = loaded;
+  const warnings: RunWarning[] = [];
+  const warn = (warning: RunWarning) => {
+    if (warnings.length < RUN_DETAIL_LIMIT) warnings.push({ location: redact(warning.location), message: redact(warning.message) });
+  };
+  const http =
+    mapping.source.type === 'file'
+      ? null
+      : createHttpClient({
+          http: mapping.source.http,
+          redact,
+          onRetry: ({ attempt, attempts, delayMs, error }) => {
+            warn({ location: error.url, message: `attempt ${attempt} of ${attempts} failed (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s` });
+            logger.warn({ mapping: mapping.id, attempt, attempts, delayMs, error: redact(error.message) }, 'upstream request failed; retrying');
+          },
+        });
+  const reader = readerFor(mapping, http);
+  const collection = mapping.target.collection;
+  const abandoned = await store.runs.failAbandoned(collection);
+  if (abandoned.length) logger.warn({ mapping: mapping.id, runs: abandoned }, 'earlier runs were interrupted; marked failed');
+  const runId = await store.runs.start({ mappingId: mapping.id, collectionId: collection, sourceType: mapping.source.type, sourceUrl: reader.description, trigger: options.trigger });
+  const started = Date.now();
+  logger.info({ mapping: mapping.id, runId, source: reader.description }, 'harvest started');
+
+  const map = recordMapper(mapping);
+  let lastWrite = 0;
+  const interval = options.progressIntervalMs ?? 2000;
+  const onProgress = (counts: Readonly<RunCounts>, expected: number | null) => {
+    options.onProgress?.({ runId, counts, expected, elapsedMs: Date.now() - started });
+    if (store.concurrentWrites && Date.now() - lastWrite > interval) {
+      lastWrite = Date.now();
+      store.runs.progress(runId, { ...counts }, expected).catch((error: unknown) => logger.warn({ err: error, runId }, 'could not record progress'));
+    }
+  };
+
+  try {
+    const summary = await harvestFeatures(
+      store,
+      {
+        collection: collectionDefinition(mapping, reader.sourceSrid),
+        sourceSrid: () => reader.sourceSrid,
+        deletePolicy: mapping.deletePolicy,
+        repairInvalid: mapping.geometry.invalid === 'repair',
+        maxRejections: mapping.rejections.max,
+      },
+      async (sink) => {
+        const feedback: PageFeedback = { newIds: 0 };
+        for await (const page of reader.pages(feedback)) {
+          if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
+          const mapped: { records: MappedPage['records'][number][]; rejections: RunRejection[] } = { records: [], rejections: [] };
+          for (const record of page.records) {
+            const outcome = map(record);
+            if ('record' in outcome) mapped.records.push(outcome.record);
+            else mapped.rejections.push({ ...outcome.rejection, reason: redact(outcome.rejection.reason) });
+          }
+          feedback.newIds = (await sink.write(mapped)).newIds;
+        }
+        for (const warning of reader.warnings) warn(warning);
+        return { expected: reader.expected() };
+      },
+      onProgress,
+    );
+    await store.runs.finish(runId, { status: 'succeeded', counts: summary.counts, expected: summary.expected, error: null, rejections: summary.rejections, warnings });
+    logger.info({ mapping: mapping.id, runId, ...summary.counts, ms: Date.now() - started }, 'harvest succeeded');
+  } catch (error) {
+    const aborted = error instanceof HarvestAborted ? error : null;
+    const cause = aborted ? aborted.reason : error;
+    for (const warning of reader.warnings) warn(warning);
+    const message = redact(cause instanceof Error ? cause.message : String(cause));
+    await store.runs.finish(runId, {
+      status: 'failed',
+      counts: aborted?.counts ?? { pages: 0, read: 0, inserted: 0, updated: 0, unchanged: 0, retired: 0, purged: 0, rejected: 0, repaired: 0, duplicates: 0 },
+      expected: aborted?.expected ?? null,
+      error: message,
+      rejections: aborted?.rejections ?? [],
+      warnings,
+    });
+    if (cause instanceof PlacelinkError) logger.warn({ mapping: mapping.id, runId, error: message }, 'harvest failed; the previous data is unchanged');
+    else logger.error({ mapping: mapping.id, runId, err: cause }, 'harvest failed unexpectedly; the previous data is unchanged');
+  }
+  return (await store.runs.get(runId))!;
+}
