@@ -1,3 +1,4 @@
+import type { SensorStore } from './sensor-ports.js';
 import type { Collection, CollectionDefinition, Queryable } from '../domain/collection.js';
 import type { HarvestRun, RunCounts, RunRejection, RunTrigger, RunWarning } from '../domain/harvest-run.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
@@ -104,6 +105,8 @@ export interface RunRepository {
 /** The persistence port the services use; src/db implements it. */
 export interface Store extends Repositories {
   readonly runs: RunRepository;
+  /** Sensor sources, datastreams, observations and asset links. */
+  readonly sensors: SensorStore;
   /**
    * Runs a harvest's writes in one transaction under the collection's harvest lock: readers see the
    * previous data until it commits, and a failure or a killed process leaves it as it was.

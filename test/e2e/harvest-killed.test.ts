@@ -44,7 +44,7 @@ describe.skipIf(skip)('a harvest process killed mid-run', () => {
   });
 
   it('leaves nothing half-written, and the next run marks it failed and completes', async () => {
-    const env = { ...process.env, DATABASE_URL: inject('databaseUrl'), PLACELINK_MAPPINGS: directory, LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: inject('databaseUrl'), PLACELINK_MAPPINGS: directory, LOG_LEVEL: 'silent' };
     delete env['BASE_URL'];
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ingest', mappingId], { env, stdio: 'ignore' });
     let running: { run_id: string; read: string } | undefined;

@@ -1,7 +1,7 @@
 import type { ObservationRecord } from '../../domain/observation.js';
 import type { Envelope, GeometryOutput, TimeInterval } from '../../domain/query.js';
 import type { ObservationPageQuery, SeriesQuery } from '../../services/sensor-ports.js';
-import { SqlParams, type SqlQuery } from './sql-query.js';
+import { quoteIdentifier, SqlParams, type SqlQuery } from './sql-query.js';
 
 /** Observation rows per chunk of a page (as for features: a few strings per page, not one per row). */
 const PAGE_CHUNK_ROWS = 250;
@@ -278,4 +278,9 @@ export const observationSql = {
     text: `SELECT name AS partition_name FROM observation_partition WHERE upper_bound <= $1::timestamptz ORDER BY lower_bound`,
     values: [before],
   }),
+
+  /** Partition names come from observation_partition (the catalog), never from a request. */
+  partitionHasRows: (name: string): SqlQuery => ({ text: `SELECT EXISTS (SELECT 1 FROM ${quoteIdentifier(name)}) AS any`, values: [] }),
+  dropPartition: (name: string): SqlQuery => ({ text: `DROP TABLE ${quoteIdentifier(name)}`, values: [] }),
+  forgetPartition: (name: string): SqlQuery => ({ text: 'DELETE FROM observation_partition WHERE name = $1', values: [name] }),
 };

@@ -99,6 +99,13 @@ export const sensorSql = {
     values: [sourceKey],
   }),
 
+  detail: (id: string): SqlQuery => ({
+    text: `SELECT ${INFO_COLUMNS}, d.name, d.unit, d.properties, d.thing, ST_AsGeoJSON(d.geom)::jsonb AS geometry,
+                  placelink_rfc3339(d.location_time) AS location_time, placelink_rfc3339(d.harvested_until) AS harvested_until
+           FROM datastream d JOIN sensor_source s USING (source_key) WHERE d.id = $1`,
+    values: [id],
+  }),
+
   /**
    * Moves datastreams to new places: for each, the entry is the latest known location. A location
    * that differs from the current one closes the current history row and opens a new one; older or
