@@ -188,3 +188,19 @@ export interface RecordSummary {
   duplicates: number;
   rejected: { readonly index: number; readonly reason: string; readonly status: 'unknown-datastream' | 'invalid' }[];
 }
+
+/** Where an observation stands in its collection's order: datastream key and epoch microseconds of phenomenon start, end and result time ('n': none). Also the observation's feature id. */
+export interface ObservationPosition {
+  readonly datastreamKey: number;
+  readonly phenomenonTime: string;
+  readonly phenomenonEnd: string;
+  readonly resultTime: string;
+}
+
+/** Reads a position made by placelink_observation_seq (SQL); null when it is not one. */
+export function parseObservationSeq(seq: string): ObservationPosition | null {
+  const match = /^(\d{1,10})\.(-?\d{1,19})\.(-?\d{1,19})\.(-?\d{1,19}|n)$/.exec(seq);
+  if (!match) return null;
+  return { datastreamKey: Number(match[1]), phenomenonTime: match[2]!, phenomenonEnd: match[3]!, resultTime: match[4]! };
+}
+

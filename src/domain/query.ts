@@ -47,7 +47,14 @@ export interface FeatureSelection {
   readonly equalities: readonly PropertyEquality[];
 }
 
+/** Asset features also carry their linked datastreams' latest values; links are written under `baseUrl`. */
+export interface LinkedValuesOutput {
+  readonly baseUrl: string;
+}
+
 export interface FeaturePageQuery extends FeatureSelection {
+  /** Set for collections whose features have linked datastreams. */
+  readonly linkedValues?: LinkedValuesOutput;
   readonly position: PagePosition;
   /** Page size. */
   readonly limit: number;

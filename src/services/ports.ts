@@ -2,7 +2,7 @@ import type { SensorStore } from './sensor-ports.js';
 import type { Collection, CollectionDefinition, Queryable } from '../domain/collection.js';
 import type { HarvestRun, RunCounts, RunRejection, RunTrigger, RunWarning } from '../domain/harvest-run.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
-import type { FeaturePageQuery, FeatureSelection, GeometryOutput } from '../domain/query.js';
+import type { FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput } from '../domain/query.js';
 
 /** A feature as the store hands it out: its position in the stable order and its GeoJSON text. */
 export interface FeatureRow {
@@ -51,7 +51,8 @@ export interface CollectionRepository {
 export interface FeatureRepository {
   /** Writes records (ids unique within the batch); invalid geometries are repaired unless `repairInvalid` is false. */
   upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean }): Promise<WriteSummary>;
-  byId(collectionKey: number, id: string, output: GeometryOutput): Promise<FeatureRow | null>;
+  /** `linked`: include the latest values of linked datastreams. */
+  byId(collectionKey: number, id: string, output: GeometryOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
   /** Exact number of matches, or null when there are more than `cap`. */
   countMatches(selection: FeatureSelection, cap: number): Promise<number | null>;
 }

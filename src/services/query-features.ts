@@ -1,5 +1,5 @@
 import type { Collection } from '../domain/collection.js';
-import type { FeaturePageQuery, FeatureSelection, GeometryOutput, PagePosition } from '../domain/query.js';
+import type { FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PagePosition } from '../domain/query.js';
 import type { CollectionSnapshot, Store } from './ports.js';
 
 export interface PageRequest {
@@ -7,6 +7,14 @@ export interface PageRequest {
   readonly position: PagePosition;
   readonly limit: number;
   readonly output: GeometryOutput;
+  /** Include linked datastreams' latest values in the features. */
+  readonly linkedValues?: LinkedValuesOutput;
+}
+
+/** What a query service may need to know about the request it serves. */
+export interface QueryContext {
+  /** Public base URL, for links written into features. */
+  readonly baseUrl: string;
 }
 
 export interface PageOutcome {
@@ -28,8 +36,8 @@ export interface StreamedPage {
 }
 
 export interface FeatureQueryService {
-  page(collection: Collection, request: PageRequest): Promise<StreamedPage>;
-  feature(collection: Collection, id: string, output: GeometryOutput): Promise<string | null>;
+  page(collection: Collection, request: PageRequest, context?: QueryContext): Promise<StreamedPage>;
+  feature(collection: Collection, id: string, output: GeometryOutput, context?: QueryContext & { readonly linkedValues?: boolean }): Promise<string | null>;
 }
 
 function isUnfiltered(selection: FeatureSelection): boolean {
@@ -84,7 +92,7 @@ export function featureQueryService(store: Store, options: { countLimit: number 
   return {
     async page(collection, request) {
       const { position, limit } = request;
-      const query: FeaturePageQuery = { ...request.selection, position, limit, output: request.output };
+      const query: FeaturePageQuery = { ...request.selection, position, limit, output: request.output, ...(request.linkedValues ? { linkedValues: request.linkedValues } : {}) };
       const chunks = await store.streamPage(query);
       let returned = 0;
       let firstSeq: string | null = null;
@@ -139,8 +147,8 @@ export function featureQueryService(store: Store, options: { countLimit: number 
       };
     },
 
-    async feature(collection, id, output) {
-      const row = await store.features.byId(collection.key, id, output);
+    async feature(collection, id, output, context) {
+      const row = await store.features.byId(collection.key, id, output, context?.linkedValues ? { baseUrl: context.baseUrl } : undefined);
       return row?.json ?? null;
     },
   };

@@ -50,6 +50,7 @@ function declaredRecord(mapping: SensorMapping, index: number): DatastreamRecord
  */
 export async function registerSensorMapping(store: Store, mapping: SensorMapping, now = new Date()): Promise<{ source: SensorSourceInfo; rejected: DatastreamRejection[] }> {
   const source = await store.sensors.saveSource(mapping.id, mapping.source.type, observationCollection(mapping), mapping.observations.retentionMs);
+  if (source.collectionKey !== null) await store.collections.setQueryables(source.collectionKey, { datastream: { type: 'string', title: 'Datastream id' } });
   const records = mapping.datastreams.map((_, index) => declaredRecord(mapping, index));
   const rejected = await store.sensors.upsertDatastreams(source.key, records);
   const placed = mapping.datastreams.filter((d) => d.location);

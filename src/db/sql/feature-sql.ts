@@ -1,5 +1,5 @@
 import type { FeatureRecord } from '../../domain/feature.js';
-import type { Envelope, FeaturePageQuery, FeatureSelection, GeometryOutput, PropertyEquality, TimeInterval } from '../../domain/query.js';
+import type { Envelope, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PropertyEquality, TimeInterval } from '../../domain/query.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
 // ---------------------------------------------------------------- fragments
@@ -11,10 +11,34 @@ function geometryExpression(params: SqlParams, output: GeometryOutput): string {
   return expression;
 }
 
+/** Characters of a datastream id that would end or split a query parameter value. */
+const urlComponent = (expression: string) => `replace(replace(replace(replace(${expression}, '%', '%25'), '&', '%26'), '+', '%2B'), '#', '%23')`;
+
+/**
+ * The latest value of every datastream currently linked to the feature, with links to its
+ * observations and time series; only built for collections that have links.
+ */
+function linkedValuesExpression(params: SqlParams, linked: LinkedValuesOutput): string {
+  const base = params.bind(linked.baseUrl);
+  return `(SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+              'datastream', d.id, 'name', d.name, 'value', coalesce(to_jsonb(o.result_number), o.result),
+              'unit', coalesce(d.unit->>'symbol', d.unit->>'name'), 'observedAt', placelink_rfc3339(o.phenomenon_time),
+              'rule', l.rule, 'distance', l.distance_m,
+              'observations', ${base}::text || '/collections/' || oc.id || '/items?datastream=' || ${urlComponent('d.id')},
+              'timeseries', ${base}::text || '/collections/' || ac.id || '/items/' || ${urlComponent('f.id')} || '/timeseries?datastream=' || ${urlComponent('d.id')}
+            )) ORDER BY d.id)
+           FROM asset_link l JOIN datastream d USING (datastream_key) JOIN sensor_source s USING (source_key)
+                LEFT JOIN collection oc ON oc.collection_key = s.collection_key
+                LEFT JOIN observation_latest o ON o.datastream_key = l.datastream_key
+                JOIN collection ac ON ac.collection_key = l.collection_key
+           WHERE l.collection_key = f.collection_key AND l.asset_id = f.id AND l.valid_to IS NULL)`;
+}
+
 /** The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. */
-function featureJson(params: SqlParams, output: GeometryOutput): string {
+function featureJson(params: SqlParams, output: GeometryOutput, linked?: LinkedValuesOutput): string {
   const geometry = geometryExpression(params, output);
-  return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || f.properties::text || '}'`;
+  const properties = linked ? `(f.properties || coalesce(jsonb_build_object('sensors', ${linkedValuesExpression(params, linked)}), '{}'))::text` : 'f.properties::text';
+  return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} || '}'`;
 }
 
 /** The query box is transformed to the column's CRS, never the column, so the GiST index applies. */
@@ -97,7 +121,7 @@ export const featureSql = {
    */
   page(query: FeaturePageQuery): SqlQuery {
     const params = new SqlParams();
-    const json = featureJson(params, query.output);
+    const json = featureJson(params, query.output, query.linkedValues);
     const position = query.position;
     const backwards = position.kind === 'before';
     const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : backwards ? [`f.seq < ${params.bind(position.seq)}::bigint`] : [];
@@ -148,9 +172,9 @@ export const featureSql = {
     };
   },
 
-  byId(collectionKey: number, id: string, output: GeometryOutput): SqlQuery {
+  byId(collectionKey: number, id: string, output: GeometryOutput, linked?: LinkedValuesOutput): SqlQuery {
     const params = new SqlParams();
-    const json = featureJson(params, output);
+    const json = featureJson(params, output, linked);
     return {
       text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE f.collection_key = ${params.bind(collectionKey)}::integer AND f.id = ${params.bind(id)} AND f.retired_at IS NULL`,
       values: params.values,

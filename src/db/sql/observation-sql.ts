@@ -1,4 +1,4 @@
-import type { ObservationRecord } from '../../domain/observation.js';
+import { parseObservationSeq, type ObservationRecord } from '../../domain/observation.js';
 import type { Envelope, GeometryOutput, TimeInterval } from '../../domain/query.js';
 import type { ObservationPageQuery, SeriesQuery } from '../../services/sensor-ports.js';
 import { quoteIdentifier, SqlParams, type SqlQuery } from './sql-query.js';
@@ -15,20 +15,6 @@ const RESULT_JSON = `coalesce(to_jsonb(o.result_number), o.result)`;
 function instantFromMicros(params: SqlParams, micros: string): string {
   if (micros === 'n') return `'-infinity'::timestamptz`;
   return `('epoch'::timestamptz + ${params.bind(micros)}::bigint * interval '1 microsecond')`;
-}
-
-export interface ObservationPosition {
-  readonly datastreamKey: number;
-  readonly phenomenonTime: string;
-  readonly phenomenonEnd: string;
-  readonly resultTime: string;
-}
-
-/** Reads a position made by placelink_observation_seq; null when it is not one. */
-export function parseObservationSeq(seq: string): ObservationPosition | null {
-  const match = /^(\d{1,10})\.(-?\d{1,19})\.(-?\d{1,19})\.(-?\d{1,19}|n)$/.exec(seq);
-  if (!match) return null;
-  return { datastreamKey: Number(match[1]), phenomenonTime: match[2]!, phenomenonEnd: match[3]!, resultTime: match[4]! };
 }
 
 function keysetCondition(params: SqlParams, seq: string, operator: '>' | '<'): string {
