@@ -229,8 +229,8 @@ function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
   const problem = checkTopicFilter(pattern);
   if (problem) issue(ctx, [...at, 'pattern'], problem);
   const format = raw['format'] as MqttTopic['format'];
-  if (format === 'sensorthings' && !/(^|\/)Datastreams\(\+\)\/Observations$/.test(pattern) && !pattern.endsWith('#')) {
-    issue(ctx, [...at, 'pattern'], `a sensorthings topic must end with Datastreams(+)/Observations (or #), got '${pattern}'`);
+  if (format === 'sensorthings' && !/(^|\/)(\+|Datastreams\([^()/]+\))\/Observations$/.test(pattern) && !pattern.endsWith('#')) {
+    issue(ctx, [...at, 'pattern'], `a sensorthings topic filter must end with +/Observations, Datastreams(<id>)/Observations or #, got '${pattern}'`);
   }
   if (format === 'sensorthings') {
     for (const field of ['datastream', 'time', 'resultTime', 'value', 'location']) if (field in raw) issue(ctx, [...at, field], 'only applies to json topics (sensorthings payloads are Observations)');
