@@ -94,7 +94,7 @@ export const sensorSql = {
   }),
 
   infoForSource: (sourceKey: number): SqlQuery => ({
-    text: `SELECT ${INFO_COLUMNS}, to_char(d.harvested_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS harvested_until
+    text: `SELECT ${INFO_COLUMNS}, placelink_rfc3339(d.harvested_until) AS harvested_until
            FROM datastream d JOIN sensor_source s USING (source_key) WHERE d.source_key = $1::integer ORDER BY d.datastream_key`,
     values: [sourceKey],
   }),

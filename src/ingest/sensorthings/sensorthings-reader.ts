@@ -25,8 +25,9 @@ export function entityUrl(root: string, entitySet: string, entity: Entity): stri
 function withQuery(url: string, query: Record<string, string | undefined>): string {
   const target = new URL(url);
   for (const [name, value] of Object.entries(query)) if (value !== undefined) target.searchParams.set(name, value);
-  // SensorThings servers expect the `$` of system query options unescaped.
-  return target.toString().replaceAll('%24', '$');
+  // SensorThings servers expect the `$` of system query options unescaped, and spaces as %20
+  // (URLSearchParams writes '+', which OData servers need not read as a space).
+  return target.toString().replaceAll('%24', '$').replaceAll('+', '%20');
 }
 
 /** A Location's geometry: `location` as a GeoJSON geometry or a GeoJSON Feature; null with a reason otherwise. */
