@@ -1,6 +1,6 @@
 import { InvalidParameterError, UnknownParameterError } from '../domain/errors.js';
 import type { ApiContext, BuildingBlock } from '../ogcapi/building-block.js';
-import { explainLink } from '../services/link-assets.js';
+import { explainLink, parseAssetReference } from '../services/link-assets.js';
 import type { Store } from '../services/ports.js';
 import type { SensorService } from '../services/sensor-service.js';
 
@@ -10,13 +10,6 @@ function single(ctx: ApiContext, name: string): string | undefined {
   const value = ctx.query[name];
   if (Array.isArray(value)) throw new InvalidParameterError(name, `${name} may be given once`);
   return value;
-}
-
-/** `collection/featureId`: the feature id is everything after the first slash. */
-export function parseAssetReference(raw: string): { collectionId: string; assetId: string } {
-  const slash = raw.indexOf('/');
-  if (slash <= 0 || slash === raw.length - 1) throw new InvalidParameterError('asset', `asset must be <collection>/<feature id>, got '${raw}'`);
-  return { collectionId: raw.slice(0, slash), assetId: raw.slice(slash + 1) };
 }
 
 /** Operator views of the sensor side: why a link exists or not, and the state of push feeds. */

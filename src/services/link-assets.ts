@@ -1,6 +1,6 @@
 import type { Collection } from '../domain/collection.js';
 import type { SensorSourceInfo } from '../domain/datastream.js';
-import { ResourceNotFoundError } from '../domain/errors.js';
+import { InvalidParameterError, ResourceNotFoundError } from '../domain/errors.js';
 import type { LinkRule } from '../domain/mapping.js';
 import type { Store } from './ports.js';
 import type { SensorMapping } from './sensor-registry.js';
@@ -102,6 +102,14 @@ export async function linksStale(store: Store, mapping: SensorMapping, source: S
 }
 
 // ---------------------------------------------------------------- explanations
+
+/** `collection/featureId`: the feature id is everything after the first slash. */
+export function parseAssetReference(raw: string): { collectionId: string; assetId: string } {
+  const slash = raw.indexOf('/');
+  if (slash <= 0 || slash === raw.length - 1) throw new InvalidParameterError('asset', `asset must be <collection>/<feature id>, got '${raw}'`);
+  return { collectionId: raw.slice(0, slash), assetId: raw.slice(slash + 1) };
+}
+
 
 export interface RuleExplanation {
   readonly rule: string;

@@ -45,10 +45,16 @@ function declaredRecord(mapping: SensorMapping, index: number): DatastreamRecord
 }
 
 /**
+ * A declared place holds from the start of time: observations pushed with a place (moving sensors)
+ * move the datastream on from there; a declaration never overrides a place a payload gave later.
+ */
+const DECLARED_SINCE = '1970-01-01T00:00:00Z';
+
+/**
  * Stores a sensor mapping's source row, its observation collection and its declared datastreams
  * (with their declared places). Returns the source and the datastreams that could not be stored.
  */
-export async function registerSensorMapping(store: Store, mapping: SensorMapping, now = new Date()): Promise<{ source: SensorSourceInfo; rejected: DatastreamRejection[] }> {
+export async function registerSensorMapping(store: Store, mapping: SensorMapping): Promise<{ source: SensorSourceInfo; rejected: DatastreamRejection[] }> {
   const source = await store.sensors.saveSource(mapping.id, mapping.source.type, observationCollection(mapping), mapping.observations.retentionMs);
   if (source.collectionKey !== null) await store.collections.setQueryables(source.collectionKey, { datastream: { type: 'string', title: 'Datastream id' } });
   const records = mapping.datastreams.map((_, index) => declaredRecord(mapping, index));
@@ -58,7 +64,7 @@ export async function registerSensorMapping(store: Store, mapping: SensorMapping
     const stored = new Map((await store.sensors.datastreamsOfSource(source.key)).map((d) => [d.upstreamId, d.key]));
     const entries = placed.flatMap((d) => {
       const key = stored.get(d.id);
-      return key === undefined ? [] : [{ key, location: { time: now.toISOString(), geometry: d.location! } }];
+      return key === undefined ? [] : [{ key, location: { time: DECLARED_SINCE, geometry: d.location! } }];
     });
     await store.sensors.moveDatastreams(entries);
     await store.sensors.refreshSourceExtent(source.key);

@@ -62,7 +62,7 @@ afterAll(async () => {
 
 describe('POST /observations', () => {
   it('answers 401 problems without a key or with a wrong one', async () => {
-    for (const headers of [{}, { 'X-API-Key': 'wrong-key-0123456789' }, { Authorization: 'Bearer nope' }]) {
+    for (const headers of [{}, { 'X-API-Key': 'wrong-key-0123456789' }, { Authorization: 'Bearer nope' }] as Record<string, string>[]) {
       const response = await post([{ datastream: ds('no2'), phenomenonTime: '2024-01-01T00:00:00Z', result: 1 }], headers);
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toBe('application/problem+json');

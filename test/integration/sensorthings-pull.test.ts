@@ -114,7 +114,7 @@ target: { collection: ${run} }
 observations: { withoutZone: reject }
 `,
     });
-    [loaded] = await loadMappings(directory);
+    loaded = (await loadMappings(directory))[0]!;
   });
 
   afterAll(async () => {

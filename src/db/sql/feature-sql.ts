@@ -20,24 +20,24 @@ const urlComponent = (expression: string) => `replace(replace(replace(replace(${
  */
 function linkedValuesExpression(params: SqlParams, linked: LinkedValuesOutput): string {
   const base = params.bind(linked.baseUrl);
-  return `(SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-              'datastream', d.id, 'name', d.name, 'value', coalesce(to_jsonb(o.result_number), o.result),
-              'unit', coalesce(d.unit->>'symbol', d.unit->>'name'), 'observedAt', placelink_rfc3339(o.phenomenon_time),
-              'rule', l.rule, 'distance', l.distance_m,
-              'observations', ${base}::text || '/collections/' || oc.id || '/items?datastream=' || ${urlComponent('d.id')},
-              'timeseries', ${base}::text || '/collections/' || ac.id || '/items/' || ${urlComponent('f.id')} || '/timeseries?datastream=' || ${urlComponent('d.id')}
-            )) ORDER BY d.id)
-           FROM asset_link l JOIN datastream d USING (datastream_key) JOIN sensor_source s USING (source_key)
-                LEFT JOIN collection oc ON oc.collection_key = s.collection_key
-                LEFT JOIN observation_latest o ON o.datastream_key = l.datastream_key
-                JOIN collection ac ON ac.collection_key = l.collection_key
-           WHERE l.collection_key = f.collection_key AND l.asset_id = f.id AND l.valid_to IS NULL)`;
+  return `(SELECT CASE WHEN x.sensors IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('sensors', x.sensors) END FROM (
+             SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                 'datastream', d.id, 'name', d.name, 'unit', coalesce(d.unit->>'symbol', d.unit->>'name'),
+                 'observedAt', placelink_rfc3339(o.phenomenon_time), 'rule', l.rule, 'distance', l.distance_m,
+                 'observations', ${base}::text || '/collections/' || oc.id || '/items?datastream=' || ${urlComponent('d.id')},
+                 'timeseries', ${base}::text || '/collections/' || ac.id || '/items/' || ${urlComponent('f.id')} || '/timeseries?datastream=' || ${urlComponent('d.id')}
+               )) || jsonb_build_object('value', coalesce(to_jsonb(o.result_number), o.result, 'null'::jsonb)) ORDER BY d.id) AS sensors
+             FROM asset_link l JOIN datastream d USING (datastream_key) JOIN sensor_source s USING (source_key)
+                  LEFT JOIN collection oc ON oc.collection_key = s.collection_key
+                  LEFT JOIN observation_latest o ON o.datastream_key = l.datastream_key
+                  JOIN collection ac ON ac.collection_key = l.collection_key
+             WHERE l.collection_key = f.collection_key AND l.asset_id = f.id AND l.valid_to IS NULL) x)`;
 }
 
 /** The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. */
 function featureJson(params: SqlParams, output: GeometryOutput, linked?: LinkedValuesOutput): string {
   const geometry = geometryExpression(params, output);
-  const properties = linked ? `(f.properties || coalesce(jsonb_build_object('sensors', ${linkedValuesExpression(params, linked)}), '{}'))::text` : 'f.properties::text';
+  const properties = linked ? `(f.properties || ${linkedValuesExpression(params, linked)})::text` : 'f.properties::text';
   return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} || '}'`;
 }
 

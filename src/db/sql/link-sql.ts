@@ -73,7 +73,7 @@ export const linkSql = {
         const within = params.bind(rule.maxDistance);
         // KNN on geography (index-ordered) for a few candidates, then exact ellipsoidal distances
         // rounded to the millimetre decide order and ties.
-        const rank = rule.ties === 'all' ? 'rank() OVER w' : 'row_number() OVER w';
+        const rank = rule.ties === 'all' ? 'rank() OVER (PARTITION BY d.datastream_key ORDER BY n.distance_m)' : 'row_number() OVER (PARTITION BY d.datastream_key ORDER BY n.distance_m, n.id)';
         return {
           text: `SELECT datastream_key, asset_id, distance_m FROM (
                    SELECT d.datastream_key, n.id AS asset_id, n.distance_m, ${rank} AS place
@@ -86,7 +86,6 @@ export const linkSql = {
                      LIMIT ${NEAREST_CANDIDATES}
                    ) n
                    WHERE ${scope} AND d.geom IS NOT NULL
-                   WINDOW w AS (PARTITION BY d.datastream_key ORDER BY n.distance_m, n.id)
                  ) ranked WHERE place = 1`,
           values: params.values,
         };
