@@ -86,6 +86,19 @@ CREATE TABLE observation (
 CREATE UNIQUE INDEX observation_identity_idx ON observation (datastream_key, phenomenon_time, phenomenon_end, result_time);
 CREATE INDEX observation_time_brin_idx ON observation USING brin (phenomenon_time);
 
+-- No foreign key from observation (a per-row check on the hottest insert path, and a constraint
+-- Citus would need co-located tables for): deleting a datastream deletes its observations here.
+CREATE FUNCTION placelink_delete_observations() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  DELETE FROM observation WHERE datastream_key = OLD.datastream_key;
+  RETURN OLD;
+END
+$$;
+CREATE TRIGGER datastream_observations_delete AFTER DELETE ON datastream
+  FOR EACH ROW EXECUTE FUNCTION placelink_delete_observations();
+
 -- The partitions that exist, with their bounds (cheaper and exacter than parsing relpartbound).
 CREATE TABLE observation_partition (
   name         text PRIMARY KEY,

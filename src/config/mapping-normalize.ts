@@ -237,7 +237,7 @@ function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
   }
   const wildcards = pattern.split('/').filter((level) => level === '+' || level === '#').length;
   const datastream = typeof raw['datastream'] === 'string' ? raw['datastream'] : '{1}';
-  for (const match of datastream.matchAll(TEMPLATE_PLACEHOLDER)) {
+  for (const match of format === 'json' ? datastream.matchAll(TEMPLATE_PLACEHOLDER) : []) {
     const name = match[1]!;
     if (/^\d+$/.test(name) ? Number(name) < 1 || Number(name) > wildcards : !name.startsWith('payload.')) {
       issue(ctx, [...at, 'datastream'], `{${name}} is neither a wildcard level of the pattern ({1} … {${wildcards}}) nor a payload path ({payload.…})`);
