@@ -137,6 +137,7 @@ ${datastreams(`${RUN}-m`, 100, false)}
     const mqttStored = await count(`${RUN}-mqtt`);
     await publisher.endAsync();
     results['mqtt'] = { messages: MQTT_MESSAGES, stored: mqttStored, lost: MQTT_MESSAGES - mqttStored, ms: mqttMs, obsPerSecond: rate(mqttStored, mqttMs) };
+    log(`MQTT: ${JSON.stringify(results['mqtt'])}`);
 
     // 2. HTTP batches vs COPY of the same rows.
     log(`HTTP: ${HTTP_OBSERVATIONS} observations in batches of ${HTTP_BATCH}`);
@@ -161,10 +162,11 @@ ${datastreams(`${RUN}-m`, 100, false)}
     const keys = (await pool.query<{ datastream_key: number }>(`SELECT d.datastream_key FROM datastream d JOIN sensor_source s USING (source_key) WHERE s.id = $1 ORDER BY d.datastream_key`, [`${RUN}-mqtt`])).rows.map((r) => r.datastream_key);
     const copyRows = (function* () {
       for (let i = 0; i < HTTP_OBSERVATIONS; i++) {
-        const t = new Date(base + 10 * 365 * 86_400_000 + i * 1000).toISOString();
+        const t = new Date(base + (MQTT_MESSAGES + 100_000 + i) * 1000).toISOString();
         yield `${keys[i % keys.length]}\t${t}\t${t}\t-infinity\t${i / 10}\n`;
       }
     })();
+    await store.sensors.ensurePartitions(new Date(base), new Date(base + (MQTT_MESSAGES + 100_000 + HTTP_OBSERVATIONS) * 1000));
     const client = await pool.connect();
     const startedCopy = Date.now();
     await pipeline(Readable.from(copyRows), client.query(copyFrom('COPY observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number) FROM STDIN')));
@@ -179,6 +181,7 @@ ${datastreams(`${RUN}-m`, 100, false)}
       copyRowsPerSecond: rate(HTTP_OBSERVATIONS, copyMs),
       ratioToCopy: Number((copyMs / httpMs).toFixed(2)),
     };
+    log(`HTTP: ${JSON.stringify(results['http'])}`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -11,6 +11,8 @@ import { sensorSql, type DatastreamInfoRow, type SourceRow } from './sql/sensor-
 
 /** Chunks per fetch when streaming a page of observations. */
 const PAGE_BATCH = 8;
+/** Link changes after which the links table's planner statistics are refreshed. */
+const ANALYZE_AFTER = 1000;
 /** Rows deleted per retention statement (short statements, no long locks). */
 const EXPIRE_BATCH = 10_000;
 
@@ -79,6 +81,8 @@ function linkRepository(db: Database): LinkRepository {
         if (change.update.length) await tx.query(linkSql.update(change.update));
         if (change.open.length) await tx.query(linkSql.open(change.open));
       });
+      // Fresh statistics after a large change, so asset lookups get index plans right away.
+      if (change.close.length + change.open.length >= ANALYZE_AFTER) await db.query(linkSql.analyze());
     },
     async states(sourceKey) {
       const rows = await db.query<{ collection_key: number; data_version: string }>(linkSql.states(sourceKey));

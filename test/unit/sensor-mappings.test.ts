@@ -29,7 +29,7 @@ links:
     expect(lines(result)).toEqual([]);
     const mapping = result.loaded!.mapping;
     expect(mapping.source).toMatchObject({ type: 'mqtt', clientId: 'placelink-city', password: 'secret', window: 20000, batchSize: 2000, batchMaxWaitMs: 50, sessionExpiryMs: 7 * 86_400_000, reconnect: { initialDelayMs: 250, maxDelayMs: 30_000 } });
-    expect((mapping.source as { topics: unknown[] }).topics[1]).toEqual({ pattern: 'city/air/+/+', format: 'json', datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], location: { lon: ['pos', 'lon'], lat: ['pos', 'lat'] } });
+    expect((mapping.source as unknown as { topics: unknown[] }).topics[1]).toEqual({ pattern: 'city/air/+/+', format: 'json', datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], location: { lon: ['pos', 'lon'], lat: ['pos', 'lat'] } });
     expect(mapping.observations).toEqual({ withoutZone: '+01:00', oddOffsets: 'normalise', retentionMs: 90 * 86_400_000 });
     expect(mapping.datastreams[0]).toMatchObject({ id: 's1-no2', resultType: 'number', location: { type: 'Point', coordinates: [9.73, 52.37] } });
     expect(mapping.links.map((l) => [l.name, l.kind, l.priority])).toEqual([

@@ -190,13 +190,19 @@ export const linkSql = {
   /** The latest value of every datastream currently linked to the given assets. */
   latestForAssets: (collectionKey: number, assetIds: readonly string[]): SqlQuery => ({
     name: 'link-latest-for-assets',
+    // A join with the unnested ids (hash or index probes), not `= ANY(array)`, which compares every
+    // link with every id.
     text: `SELECT l.asset_id, d.id AS datastream_id, d.name, coalesce(to_jsonb(o.result_number), o.result) AS value,
                   coalesce(d.unit->>'symbol', d.unit->>'name') AS unit, placelink_rfc3339(o.phenomenon_time) AS observed_at
-           FROM asset_link l JOIN datastream d USING (datastream_key) LEFT JOIN observation_latest o USING (datastream_key)
-           WHERE l.collection_key = $1::integer AND l.asset_id = ANY($2::text[]) AND l.valid_to IS NULL
+           FROM unnest($2::text[]) AS a(id)
+           JOIN asset_link l ON l.collection_key = $1::integer AND l.asset_id = a.id AND l.valid_to IS NULL
+           JOIN datastream d ON d.datastream_key = l.datastream_key
+           LEFT JOIN observation_latest o ON o.datastream_key = l.datastream_key
            ORDER BY l.asset_id, d.id`,
     values: [collectionKey, assetIds],
   }),
+
+  analyze: (): SqlQuery => ({ text: 'ANALYZE asset_link', values: [] }),
 
   linkedCollections: (): SqlQuery => ({ name: 'link-collections', text: 'SELECT DISTINCT collection_key FROM asset_link WHERE valid_to IS NULL', values: [] }),
 };

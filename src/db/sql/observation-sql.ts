@@ -94,64 +94,77 @@ export const observationSql = {
 
   /**
    * Stores a batch in one statement: rows already stored (same datastream, phenomenon time and
-   * result time) are skipped, the latest-value table follows the newest inserted row of each
-   * datastream, and the observation collections' counts and time extents follow the inserts.
+   * result time) are skipped, the latest-value table follows the newest row of each datastream in
+   * the batch (a duplicate is never newer than what is stored), and the observation collections'
+   * counts and time extents follow the inserts. Columns that are null in the whole batch are not
+   * sent; each shape of batch is one prepared statement.
    */
-  insertBatch: (records: readonly ObservationRecord[]): SqlQuery => ({
-    name: 'observation-insert-batch',
-    text: `WITH input AS (
-             SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::float8[], $6::jsonb[],
-                                  $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[], $11::text[])
-               AS i(datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, result_quality,
-                    valid_start, valid_end, parameters, upstream_id)
-           ), inserted AS (
-             INSERT INTO observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result,
-                                      result_quality, valid_start, valid_end, parameters, upstream_id)
-             SELECT datastream_key, phenomenon_time, phenomenon_end, coalesce(result_time, '-infinity'), result_number, result,
-                    result_quality, valid_start, valid_end, parameters, upstream_id
-             FROM input
-             ON CONFLICT DO NOTHING
-             RETURNING datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, received_at
-           ), latest AS (
-             INSERT INTO observation_latest AS l (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, received_at)
-             SELECT DISTINCT ON (datastream_key) datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, received_at
-             FROM inserted ORDER BY datastream_key, phenomenon_time DESC, result_time DESC
-             ON CONFLICT (datastream_key) DO UPDATE SET
-               phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
-               result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
-             WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
-             RETURNING 1
-           ), spans AS (
-             UPDATE datastream d SET phenomenon_span = s.span
-             FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM inserted WHERE phenomenon_end > phenomenon_time GROUP BY 1) s
-             WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
-             RETURNING 1
-           ), counted AS (
-             UPDATE collection c SET feature_count = c.feature_count + s.n,
-                    temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
-                    data_version = c.data_version + 1, updated_at = now()
-             FROM (SELECT src.collection_key, count(*) AS n, min(i.phenomenon_time) AS t0, max(i.phenomenon_end) AS t1
-                   FROM inserted i JOIN datastream d USING (datastream_key) JOIN sensor_source src USING (source_key)
-                   WHERE src.collection_key IS NOT NULL GROUP BY 1) s
-             WHERE c.collection_key = s.collection_key
-             RETURNING 1
-           )
-           SELECT (SELECT count(*) FROM inserted)::integer AS inserted,
-                  (SELECT count(*) FROM latest)::integer + (SELECT count(*) FROM spans)::integer + (SELECT count(*) FROM counted)::integer AS side_effects`,
-    values: [
-      records.map((r) => r.datastreamKey),
-      records.map((r) => r.phenomenonTime),
-      records.map((r) => r.phenomenonEnd),
-      records.map((r) => r.resultTime),
-      records.map((r) => (typeof r.result === 'number' ? r.result : null)),
-      records.map((r) => (typeof r.result === 'number' ? null : JSON.stringify(r.result ?? null))),
-      records.map((r) => (r.resultQuality === null || r.resultQuality === undefined ? null : JSON.stringify(r.resultQuality))),
-      records.map((r) => r.validStart),
-      records.map((r) => r.validEnd),
-      records.map((r) => (r.parameters === null || r.parameters === undefined ? null : JSON.stringify(r.parameters))),
-      records.map((r) => r.upstreamId),
-    ],
-  }),
+  insertBatch(records: readonly ObservationRecord[]): SqlQuery {
+    const columns: { name: string; type: string; values: unknown[] }[] = [
+      { name: 'datastream_key', type: 'integer', values: records.map((r) => r.datastreamKey) },
+      { name: 'phenomenon_time', type: 'timestamptz', values: records.map((r) => r.phenomenonTime) },
+    ];
+    const optional: { name: string; type: string; values: unknown[] }[] = [
+      { name: 'phenomenon_end', type: 'timestamptz', values: records.map((r) => (r.phenomenonEnd === r.phenomenonTime ? null : r.phenomenonEnd)) },
+      { name: 'result_time', type: 'timestamptz', values: records.map((r) => r.resultTime) },
+      { name: 'result_number', type: 'float8', values: records.map((r) => (typeof r.result === 'number' ? r.result : null)) },
+      { name: 'result', type: 'jsonb', values: records.map((r) => (typeof r.result === 'number' ? null : JSON.stringify(r.result ?? null))) },
+      { name: 'result_quality', type: 'jsonb', values: records.map((r) => (r.resultQuality === null || r.resultQuality === undefined ? null : JSON.stringify(r.resultQuality))) },
+      { name: 'valid_start', type: 'timestamptz', values: records.map((r) => r.validStart) },
+      { name: 'valid_end', type: 'timestamptz', values: records.map((r) => r.validEnd) },
+      { name: 'parameters', type: 'jsonb', values: records.map((r) => (r.parameters === null || r.parameters === undefined ? null : JSON.stringify(r.parameters))) },
+      { name: 'upstream_id', type: 'text', values: records.map((r) => r.upstreamId) },
+    ];
+    const sent = [...columns, ...optional.filter((c) => c.values.some((v) => v !== null))];
+    const has = new Set(sent.map((c) => c.name));
+    const column = (name: string, type: string) => (has.has(name) ? `i.${name}` : `NULL::${type}`);
+    const end = `coalesce(${column('phenomenon_end', 'timestamptz')}, i.phenomenon_time)`;
+    const resultTime = `coalesce(${column('result_time', 'timestamptz')}, '-infinity')`;
+    const shape = optional.map((c) => (has.has(c.name) ? '1' : '0')).join('');
+    return {
+      name: `observation-insert-${shape}`,
+      text: `WITH input AS (
+               SELECT i.datastream_key, i.phenomenon_time, ${end} AS phenomenon_end, ${resultTime} AS result_time,
+                      ${column('result_number', 'float8')} AS result_number, ${column('result', 'jsonb')} AS result,
+                      ${column('result_quality', 'jsonb')} AS result_quality, ${column('valid_start', 'timestamptz')} AS valid_start,
+                      ${column('valid_end', 'timestamptz')} AS valid_end, ${column('parameters', 'jsonb')} AS parameters,
+                      ${column('upstream_id', 'text')} AS upstream_id
+               FROM unnest(${sent.map((c, n) => `$${n + 1}::${c.type}[]`).join(', ')}) AS i(${sent.map((c) => c.name).join(', ')})
+             ), inserted AS (
+               INSERT INTO observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result,
+                                        result_quality, valid_start, valid_end, parameters, upstream_id)
+               SELECT * FROM input
+               ON CONFLICT DO NOTHING
+               RETURNING datastream_key
+             ), per_stream AS (
+               SELECT datastream_key, count(*) AS n FROM inserted GROUP BY 1
+             ), latest AS (
+               INSERT INTO observation_latest AS l (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, received_at)
+               SELECT DISTINCT ON (datastream_key) datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, now()
+               FROM input ORDER BY datastream_key, phenomenon_time DESC, result_time DESC
+               ON CONFLICT (datastream_key) DO UPDATE SET
+                 phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
+                 result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
+               WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
+             ), spans AS (
+               UPDATE datastream d SET phenomenon_span = s.span
+               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input WHERE phenomenon_end > phenomenon_time GROUP BY 1) s
+               WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
+             ), counted AS (
+               UPDATE collection c SET feature_count = c.feature_count + s.n,
+                      temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
+                      data_version = c.data_version + 1, updated_at = now()
+               FROM (SELECT src.collection_key, sum(p.n) AS n, min(b.t0) AS t0, max(b.t1) AS t1
+                     FROM per_stream p
+                     JOIN (SELECT datastream_key, min(phenomenon_time) AS t0, max(phenomenon_end) AS t1 FROM input GROUP BY 1) b USING (datastream_key)
+                     JOIN datastream d USING (datastream_key) JOIN sensor_source src USING (source_key)
+                     WHERE src.collection_key IS NOT NULL GROUP BY 1) s
+               WHERE c.collection_key = s.collection_key
+             )
+             SELECT coalesce(sum(n), 0)::integer AS inserted FROM per_stream`,
+      values: sent.map((c) => c.values),
+    };
+  },
 
   /** One page of a source's observations in (datastream, time) order, as chunks of GeoJSON text. */
   page(query: ObservationPageQuery): SqlQuery {

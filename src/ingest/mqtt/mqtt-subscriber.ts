@@ -101,7 +101,7 @@ export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logg
     );
   });
   client.on('close', () => {
-    if (connected) log.warn('MQTT connection lost; reconnecting with backoff');
+    if (connected && !stopping) log.warn('MQTT connection lost; reconnecting with backoff');
     connected = false;
     if (stopping || reconnectTimer) return;
     reconnectTimer = setTimeout(() => {
