@@ -15,7 +15,6 @@ import { InvalidInputError, PlacelinkError } from './domain/errors.js';
 import { resolveCrs } from './geo/crs-registry.js';
 import { readGeoJsonFile } from './ingest/files/geojson-file.js';
 import { createLogger, type Logger } from './logger.js';
-import { startService } from './main.js';
 import { explainLink, parseAssetReference } from './services/link-assets.js';
 import { sensorMappings } from './services/sensor-registry.js';
 import { sensorService } from './services/sensor-service.js';
@@ -58,6 +57,8 @@ function fail(message: string): never {
 }
 
 async function serve(config: Config, logger: Logger): Promise<void> {
+  // The HTTP stack is loaded only to serve, so one-shot commands stay light.
+  const { startService } = await import('./main.js');
   const service = await startService(config, logger);
   service.prepared.catch((error) => {
     logger.fatal({ err: error }, 'database preparation failed');

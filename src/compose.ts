@@ -6,6 +6,7 @@ import { runsBlock } from './http/runs-block.js';
 import { createLogger, type Logger } from './logger.js';
 import type { BuildingBlock } from './ogcapi/building-block.js';
 import { featuresBlock } from './ogcapi/core/features-block.js';
+import { filterBlock } from './ogcapi/filter/filter-block.js';
 import { SERVICE_INFO } from './ogcapi/core/service-info.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import type { Store } from './services/ports.js';
@@ -34,6 +35,7 @@ export function buildingBlocks(store: Store, config: ApiConfig, sensors: SensorS
   const blocks: BuildingBlock[] = [];
   blocks.push(
     featuresBlock(SERVICE_INFO, deps, () => blocks),
+    filterBlock(deps),
     timeseriesBlock(store, sensors, deps),
     observationsBlock(sensors, { apiKey: config.observationsApiKey, maxBytes: config.observationsMaxBytes ?? DEFAULT_MAX_BYTES }),
     sensorsAdminBlock(store, sensors),

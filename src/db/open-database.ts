@@ -1,7 +1,7 @@
 import type { Config } from '../config/env.js';
 import type { Logger } from '../logger.js';
 import { createDatabase, type Database } from './database.js';
-import { startEmbeddedPostgis, type EmbeddedPostgis } from './embedded-postgis.js';
+import type { EmbeddedPostgis } from './embedded-postgis.js';
 
 export interface OpenedDatabase {
   readonly db: Database;
@@ -11,7 +11,8 @@ export interface OpenedDatabase {
 
 /** Connects to DATABASE_URL, or starts (or joins) the embedded PostGIS when none is configured. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'statementTimeoutMs'>, logger: Logger, applicationName = 'placelink'): Promise<OpenedDatabase> {
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgis(config.dataDir, logger);
+  // Loaded only when used: PGlite and its PostGIS bundle weigh tens of megabytes in every process.
+  const embedded = config.databaseUrl ? null : await (await import('./embedded-postgis.js')).startEmbeddedPostgis(config.dataDir, logger);
   const db = createDatabase(
     {
       connectionString: config.databaseUrl ?? embedded!.connectionString,

@@ -43,11 +43,21 @@ export interface CollectionHarvestInfo {
 
 export const NO_HARVEST_INFO: CollectionHarvestInfo = { mappingId: null, inspireTheme: null, metadataUrl: null, ngsiLdType: null, ngsiLdContext: [], ngsiLdIdTemplate: null };
 
-export type QueryableType = 'string' | 'integer' | 'number' | 'boolean';
+/** date: a calendar day (YYYY-MM-DD); timestamp: an instant; array: a JSON array of values. */
+export type QueryableType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp' | 'geometry' | 'array';
+
+/**
+ * What a queryable reads when it is not a property: the feature id, the feature geometry or the
+ * feature's primary time (time_start). The names are the `x-ogc-role` values of OGC API Common Part 3.
+ */
+export type QueryableRole = 'id' | 'primary-geometry' | 'primary-instant';
 
 export interface Queryable {
   readonly type: QueryableType;
   readonly title?: string;
+  readonly description?: string;
+  /** Set: the queryable is a feature member rather than a property of that name. */
+  readonly role?: QueryableRole;
 }
 
 /** Fields a client (CLI, ingest) may set when creating or updating a collection. */

@@ -12,13 +12,52 @@ export abstract class PlacelinkError extends Error {
 
 /** A request parameter has a value we cannot use. */
 export class InvalidParameterError extends PlacelinkError {
-  readonly code = 'invalid-parameter';
+  readonly code: string = 'invalid-parameter';
   constructor(
     readonly parameter: string,
     message: string,
   ) {
     super(message);
   }
+}
+
+/** A filter expression that does not follow its language's grammar. */
+export class FilterSyntaxError extends InvalidParameterError {
+  override readonly code = 'filter-syntax';
+  constructor(
+    parameter: string,
+    /** Where, in the filter's own terms: "character 17" or a JSON pointer. */
+    readonly location: string,
+    readonly expected: string,
+    found: string,
+  ) {
+    super(parameter, `${parameter} has a syntax error at ${location}: expected ${expected}, found ${found}`);
+  }
+}
+
+/** A filter names something that is not a queryable of the collection. */
+export class UnknownQueryableError extends InvalidParameterError {
+  override readonly code = 'unknown-queryable';
+  constructor(
+    parameter: string,
+    readonly queryable: string,
+    readonly queryables: readonly string[],
+    location?: string,
+  ) {
+    super(parameter, `${parameter} refers to '${queryable}'${location ? ` (at ${location})` : ''}, which is not a queryable of this collection; queryables: ${queryables.join(', ')}`);
+  }
+}
+
+/** A filter combines values of types that do not fit together, or uses a feature it does not support. */
+export class InvalidFilterError extends InvalidParameterError {
+  override readonly code: string = 'invalid-filter';
+  constructor(parameter: string, message: string, location?: string) {
+    super(parameter, `${parameter}${location ? ` at ${location}` : ''}: ${message}`);
+  }
+}
+
+export class FilterTypeError extends InvalidFilterError {
+  override readonly code = 'filter-type';
 }
 
 /** A request parameter is not part of the API definition of this resource. */

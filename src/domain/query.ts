@@ -1,3 +1,5 @@
+import type { FeatureField, FilterCondition, ScalarType } from './filter.js';
+
 /** Spatial and temporal selection values in the service's own terms (already validated). */
 
 /** An axis-aligned box in storage coordinates (lon/lat, EPSG:4326) unless `srid` says otherwise. */
@@ -28,7 +30,24 @@ export interface PropertyEquality {
 export type PagePosition =
   | { readonly kind: 'start' }
   | { readonly kind: 'offset'; readonly offset: number }
-  | { readonly kind: 'after' | 'before'; readonly seq: string; readonly skipped: number; readonly dataVersion: number };
+  | {
+      readonly kind: 'after' | 'before';
+      readonly seq: string;
+      /** The sort key values of that feature, one per sort key (none in the default order). */
+      readonly keys: readonly SortValue[];
+      readonly skipped: number;
+      readonly dataVersion: number;
+    };
+
+/** A sort key value as JSON carries it: dates and timestamps as ISO strings; null sorts last. */
+export type SortValue = string | number | boolean | null;
+
+/** One key of a requested order; the stable `seq` order always breaks ties. */
+export interface SortKey {
+  readonly field: FeatureField;
+  readonly type: ScalarType;
+  readonly direction: 'asc' | 'desc';
+}
 
 /** How geometries are written in a response. */
 export interface GeometryOutput {
@@ -45,6 +64,12 @@ export interface FeatureSelection {
   readonly envelopes: readonly Envelope[];
   readonly time: TimeInterval | null;
   readonly equalities: readonly PropertyEquality[];
+  readonly filter: FilterCondition | null;
+}
+
+/** How features are written: geometry CRS and precision, and which properties (null: all). */
+export interface FeatureOutput extends GeometryOutput {
+  readonly properties: readonly string[] | null;
 }
 
 /** Asset features also carry their linked datastreams' latest values; links are written under `baseUrl`. */
@@ -55,8 +80,10 @@ export interface LinkedValuesOutput {
 export interface FeaturePageQuery extends FeatureSelection {
   /** Set for collections whose features have linked datastreams. */
   readonly linkedValues?: LinkedValuesOutput;
+  /** Empty: the stable `seq` order. */
+  readonly order: readonly SortKey[];
   readonly position: PagePosition;
   /** Page size. */
   readonly limit: number;
-  readonly output: GeometryOutput;
+  readonly output: FeatureOutput;
 }

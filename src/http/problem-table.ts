@@ -2,6 +2,9 @@ import {
   CollectionNotFoundError,
   DatabaseUnavailableError,
   FeatureNotFoundError,
+  FilterSyntaxError,
+  FilterTypeError,
+  InvalidFilterError,
   InvalidInputError,
   InvalidParameterError,
   NotAcceptableError,
@@ -12,6 +15,7 @@ import {
   QueryTimeoutError,
   ResourceNotFoundError,
   UnknownParameterError,
+  UnknownQueryableError,
   UnsupportedCrsError,
 } from '../domain/errors.js';
 
@@ -26,6 +30,11 @@ type ErrorClass = abstract new (...args: never[]) => PlacelinkError;
 
 /** The one table from domain errors to HTTP status and problem title. */
 const TABLE: ReadonlyArray<readonly [ErrorClass, ProblemMapping]> = [
+  // Subclasses of InvalidParameterError first: the first matching row wins.
+  [FilterSyntaxError, { status: 400, title: 'Filter syntax error', exposeDetail: true }],
+  [UnknownQueryableError, { status: 400, title: 'Unknown queryable', exposeDetail: true }],
+  [FilterTypeError, { status: 400, title: 'Filter type mismatch', exposeDetail: true }],
+  [InvalidFilterError, { status: 400, title: 'Invalid filter', exposeDetail: true }],
   [InvalidParameterError, { status: 400, title: 'Invalid parameter', exposeDetail: true }],
   [UnknownParameterError, { status: 400, title: 'Unknown parameter', exposeDetail: true }],
   [UnsupportedCrsError, { status: 400, title: 'Unsupported CRS', exposeDetail: true }],

@@ -2,7 +2,7 @@ import type { SensorStore } from './sensor-ports.js';
 import type { Collection, CollectionDefinition, Queryable } from '../domain/collection.js';
 import type { HarvestRun, RunCounts, RunRejection, RunTrigger, RunWarning } from '../domain/harvest-run.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
-import type { FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput } from '../domain/query.js';
+import type { FeatureOutput, FeaturePageQuery, FeatureSelection, LinkedValuesOutput } from '../domain/query.js';
 
 /** A feature as the store hands it out: its position in the stable order and its GeoJSON text. */
 export interface FeatureRow {
@@ -23,6 +23,9 @@ export interface PageChunk {
   /** Features in this chunk. */
   readonly n: number;
   readonly json: string;
+  /** With sort keys: the sort key values (a JSON array) of the chunk's first and last feature. */
+  readonly first_keys?: string;
+  readonly last_keys?: string;
   /** Features lie beyond the page in its reading direction. */
   readonly more: boolean;
   /** The collection's feature count and data version, in the page's snapshot. */
@@ -52,7 +55,7 @@ export interface FeatureRepository {
   /** Writes records (ids unique within the batch); invalid geometries are repaired unless `repairInvalid` is false. */
   upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean }): Promise<WriteSummary>;
   /** `linked`: include the latest values of linked datastreams. */
-  byId(collectionKey: number, id: string, output: GeometryOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
+  byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
   /** Exact number of matches, or null when there are more than `cap`. */
   countMatches(selection: FeatureSelection, cap: number): Promise<number | null>;
 }

@@ -1,12 +1,14 @@
 import type { Collection } from '../domain/collection.js';
-import type { FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PagePosition } from '../domain/query.js';
+import type { FeatureOutput, FeaturePageQuery, FeatureSelection, LinkedValuesOutput, PagePosition, SortKey, SortValue } from '../domain/query.js';
 import type { CollectionSnapshot, Store } from './ports.js';
 
 export interface PageRequest {
   readonly selection: FeatureSelection;
+  /** Sort keys; empty for the stable default order. */
+  readonly order: readonly SortKey[];
   readonly position: PagePosition;
   readonly limit: number;
-  readonly output: GeometryOutput;
+  readonly output: FeatureOutput;
   /** Include linked datastreams' latest values in the features. */
   readonly linkedValues?: LinkedValuesOutput;
 }
@@ -37,17 +39,19 @@ export interface StreamedPage {
 
 export interface FeatureQueryService {
   page(collection: Collection, request: PageRequest, context?: QueryContext): Promise<StreamedPage>;
-  feature(collection: Collection, id: string, output: GeometryOutput, context?: QueryContext & { readonly linkedValues?: boolean }): Promise<string | null>;
+  feature(collection: Collection, id: string, output: FeatureOutput, context?: QueryContext & { readonly linkedValues?: boolean }): Promise<string | null>;
 }
 
 function isUnfiltered(selection: FeatureSelection): boolean {
-  return selection.envelopes.length === 0 && selection.time === null && selection.equalities.length === 0;
+  return selection.envelopes.length === 0 && selection.time === null && selection.equalities.length === 0 && selection.filter === null;
 }
 
 function selectionKey(selection: FeatureSelection, dataVersion: number): string {
-  const { collectionKey, envelopes, time, equalities } = selection;
-  return JSON.stringify([collectionKey, dataVersion, envelopes, time, equalities]);
+  const { collectionKey, envelopes, time, equalities, filter } = selection;
+  return JSON.stringify([collectionKey, dataVersion, envelopes, time, equalities, filter]);
 }
+
+const sortValues = (keys: string | undefined): SortValue[] => (keys ? (JSON.parse(keys) as SortValue[]) : []);
 
 /** Small LRU of exact counts; a key includes the collection's data version, so writes invalidate it. */
 class CountCache {
@@ -70,7 +74,7 @@ class CountCache {
 }
 
 /**
- * Reads pages of features in the stable `seq` order. numberMatched comes from the maintained
+ * Reads pages of features in the requested order, ties broken by the stable `seq` order. numberMatched comes from the maintained
  * collection count when nothing filters, from the page itself when it is the last one, and
  * otherwise from a bounded exact count that is cached per data version.
  */
@@ -92,11 +96,13 @@ export function featureQueryService(store: Store, options: { countLimit: number 
   return {
     async page(collection, request) {
       const { position, limit } = request;
-      const query: FeaturePageQuery = { ...request.selection, position, limit, output: request.output, ...(request.linkedValues ? { linkedValues: request.linkedValues } : {}) };
+      const query: FeaturePageQuery = { ...request.selection, order: request.order, position, limit, output: request.output, ...(request.linkedValues ? { linkedValues: request.linkedValues } : {}) };
       const chunks = await store.streamPage(query);
       let returned = 0;
       let firstSeq: string | null = null;
       let lastSeq: string | null = null;
+      let firstKeys: string | undefined;
+      let lastKeys: string | undefined;
       let more = false;
       let consumed = false;
       let seen: CollectionSnapshot | null = null;
@@ -107,8 +113,12 @@ export function featureQueryService(store: Store, options: { countLimit: number 
             for (const chunk of batch) {
               seen ??= { total: Number(chunk.total), version: Number(chunk.version) };
               more = chunk.more;
-              firstSeq ??= chunk.first_seq;
+              if (firstSeq === null) {
+                firstSeq = chunk.first_seq;
+                firstKeys = chunk.first_keys;
+              }
               lastSeq = chunk.last_seq;
+              lastKeys = chunk.last_keys;
               returned += chunk.n;
               yield chunk.json;
             }
@@ -140,8 +150,8 @@ export function featureQueryService(store: Store, options: { countLimit: number 
           return {
             numberReturned: returned,
             numberMatched: await numberMatched(snapshot, request.selection, derived),
-            next: hasNext && lastSeq !== null ? { kind: 'after', seq: lastSeq, skipped: skipped + returned, dataVersion } : null,
-            prev: hasPrev && firstSeq !== null ? { kind: 'before', seq: firstSeq, skipped, dataVersion } : null,
+            next: hasNext && lastSeq !== null ? { kind: 'after', seq: lastSeq, keys: sortValues(lastKeys), skipped: skipped + returned, dataVersion } : null,
+            prev: hasPrev && firstSeq !== null ? { kind: 'before', seq: firstSeq, keys: sortValues(firstKeys), skipped, dataVersion } : null,
           };
         },
       };

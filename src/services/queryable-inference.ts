@@ -1,30 +1,36 @@
+import { isDateText, isTimestampText } from '../domain/calendar.js';
 import type { Queryable } from '../domain/collection.js';
 import type { FeatureRecord } from '../domain/feature.js';
 
 type Seen = Queryable['type'] | 'mixed';
 
-function scalarType(value: unknown): Seen {
+const STRING_LIKE = new Set<Seen>(['string', 'date', 'timestamp']);
+
+function valueType(value: unknown): Seen {
   switch (typeof value) {
     case 'string':
-      return 'string';
+      if (isDateText(value)) return 'date';
+      return isTimestampText(value) ? 'timestamp' : 'string';
     case 'boolean':
       return 'boolean';
     case 'number':
       return Number.isInteger(value) ? 'integer' : 'number';
     default:
-      return 'mixed';
+      return Array.isArray(value) ? 'array' : 'mixed';
   }
 }
 
-function combine(before: Seen, type: Seen): Seen {
-  if (before === type) return before;
-  if ((before === 'integer' && type === 'number') || (before === 'number' && type === 'integer')) return 'number';
+function combine(a: Seen, b: Seen): Seen {
+  if (a === b) return a;
+  if ((a === 'integer' && b === 'number') || (a === 'number' && b === 'integer')) return 'number';
+  if (STRING_LIKE.has(a) && STRING_LIKE.has(b)) return 'string';
   return 'mixed';
 }
 
 /**
- * Infers simple queryables from property values, batch by batch: a property whose non-null values
- * are all strings, all integers, all numbers or all booleans. Mixed or structured ones are not queryable.
+ * Infers queryables from property values, batch by batch: a property whose non-null values are all
+ * strings (or all dates YYYY-MM-DD, or all RFC 3339 date-times), all integers, all numbers, all
+ * booleans or all arrays. Properties with mixed or object values are not queryable.
  */
 export class QueryableInference {
   private readonly seen = new Map<string, Seen>();
@@ -33,7 +39,7 @@ export class QueryableInference {
     for (const record of records) {
       for (const [name, value] of Object.entries(record.properties)) {
         if (value === null || value === undefined) continue;
-        const type = scalarType(value);
+        const type = valueType(value);
         const before = this.seen.get(name);
         this.seen.set(name, before === undefined ? type : combine(before, type));
       }

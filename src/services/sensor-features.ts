@@ -42,7 +42,14 @@ export function sensorAwareQueries(store: Store, sensors: SensorService, options
     return [...found.values()].filter((d) => d.sourceKey === source.key).map((d) => d.key);
   }
 
+  /** Observation collections are read by datastream, time and place; CQL2 filters and sorting are for feature collections. */
+  function supported(selection: FeatureSelection, order: FeaturePageQuery['order'] = []): void {
+    if (selection.filter) throw new InvalidParameterError('filter', 'observation collections are filtered with datastream=, datetime and bbox only, not with CQL2');
+    if (order.length) throw new InvalidParameterError('sortby', 'observation collections come in (datastream, time) order; sortby is not supported here');
+  }
+
   async function observationQuery(source: SensorSourceInfo, query: FeaturePageQuery): Promise<ObservationPageQuery> {
+    supported(query, query.order);
     const position = query.position;
     if ((position.kind === 'after' || position.kind === 'before') && !parseObservationSeq(position.seq)) {
       throw new InvalidParameterError('cursor', 'cursor is not one this collection issued; follow the next/prev links of a response');
@@ -68,8 +75,10 @@ export function sensorAwareQueries(store: Store, sensors: SensorService, options
       streamPage: async (query) => store.sensors.streamObservationPage(await observationQuery(source, query)),
       features: {
         ...store.features,
-        countMatches: async (selection, cap) =>
-          store.sensors.countObservations({ sourceKey: source.key, datastreamKeys: await datastreamKeys(source, selection), time: selection.time, envelopes: selection.envelopes }, cap),
+        countMatches: async (selection, cap) => {
+          supported(selection);
+          return store.sensors.countObservations({ sourceKey: source.key, datastreamKeys: await datastreamKeys(source, selection), time: selection.time, envelopes: selection.envelopes }, cap);
+        },
         byId: async (_collectionKey, id, output) => {
           if (!parseObservationSeq(id)) return null;
           const json = await store.sensors.observationById(source.key, id, output);

@@ -136,7 +136,7 @@ describe('the served OpenAPI 3.0 definition', () => {
       expect(p.required ?? false, p.name).toBe(false);
     }
     const feature = parametersOf('/collections/{collectionId}/items/{featureId}').filter((p) => p.in === 'query').map((p) => p.name);
-    expect(feature.sort()).toEqual(['crs', 'f']);
+    expect(feature.sort()).toEqual(['crs', 'f', 'properties']);
   });
 
   it('declares limit with minimum, maximum and default, and bbox with top-level minItems 4 and maxItems 6 (read by the CITE suite)', () => {
@@ -148,7 +148,7 @@ describe('the served OpenAPI 3.0 definition', () => {
 
   it('declares each collection’s queryables on its own items path, except names an API parameter takes', () => {
     const points = parametersOf(`/collections/${api.ids['oas-points']}/items`);
-    expect(points.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual([...ITEMS_PARAMETERS, 'even', 'kind', 'n', 'weight'].sort());
+    expect(points.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual([...ITEMS_PARAMETERS, 'even', 'id', 'kind', 'n', 'weight'].sort());
     expect(Object.fromEntries(points.map((p) => [p.name, p.schema.type]))).toMatchObject({ even: 'boolean', kind: 'string', n: 'integer', weight: 'number' });
     const shadow = parametersOf(`/collections/${api.ids['oas-shadow']}/items`);
     const shadowNames = shadow.map((p) => p.name);

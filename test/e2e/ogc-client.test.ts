@@ -77,7 +77,10 @@ describe('@camptocamp/ogc-client OgcApiEndpoint against placelink', () => {
     const [w, s, e, n] = extent.spatial.bbox[0]!;
     expect([w, s, e, n].map((v) => Number(v!.toFixed(9)))).toEqual([11.5, 48.05, 11.6, 48.2]);
     expect(extent.temporal.interval[0]).toEqual(['2019-05-01T00:00:00Z', '2022-07-15T12:30:00Z']);
-    expect(info.queryables).toEqual([]);
+    // ogc-client follows the collection's queryables link (Part 3) and reads the JSON Schema
+    expect(info.queryables.map((q) => q.name)).toEqual(['id', 'geometry', 'datetime', 'name', 'since']);
+    expect(info.queryables.find((q) => q.name === 'since')).toMatchObject({ type: 'integer' });
+    expect(info.queryables.find((q) => q.name === 'name')).toMatchObject({ type: 'string' });
   });
 
   it('reads items page by page with limit and offset', async () => {

@@ -131,6 +131,29 @@ ngsiLd:
   });
 });
 
+describe('CSV with a WKT column', () => {
+  it('reads WKT in the mapping\'s CRS, with the delimiter given, and rejects a row whose WKT is broken, by line', async () => {
+    const loaded = await inline(`source:
+  type: file
+  path: ${path.resolve('test/fixtures/csv/buildings-25832.csv')}
+  crs: EPSG:25832
+  csv: { delimiter: ";", wkt: wkt }
+target:
+  collection: "{collection}"
+identifiers:
+  id: id
+`);
+    const run = await harvest(loaded);
+    expect(run).toMatchObject({ status: 'succeeded', counts: { read: 3, inserted: 2, rejected: 1 } });
+    expect(run.rejections).toEqual([{ id: 'B3', location: 'buildings-25832.csv line 4 (row 2)', reason: expect.stringMatching(/^geometry geometry: column wkt is not WKT: /) }]);
+    const { body } = await getJson<{ geometry: { coordinates: number[] }; properties: Record<string, unknown> }>(`${server.url}/collections/${loaded.mapping.target.collection}/items/B1`);
+    // cs2cs EPSG:25832 → EPSG:4326 of 550518.25 5803862.5: 52.382688497 9.742226433
+    expect(body.geometry.coordinates[0]).toBeCloseTo(9.742226433, 8);
+    expect(body.geometry.coordinates[1]).toBeCloseTo(52.382688497, 8);
+    expect(body.properties).toEqual({ id: 'B1', name: 'Rathaus' });
+  });
+});
+
 describe('delete policy, idempotency and atomicity', () => {
   const point = (id: string, lon: number, extra: Record<string, unknown> = {}) => ({ type: 'Feature', id, geometry: { type: 'Point', coordinates: [lon, 52.3] }, properties: { name: id, ...extra } });
   const write = (file: string, features: unknown[]) => writeFile(path.join(directory, file), JSON.stringify({ type: 'FeatureCollection', features }));

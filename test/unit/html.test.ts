@@ -16,3 +16,19 @@ describe('HTML templating', () => {
     expect(scriptJson({ a: '</script><script>' }).value).not.toContain('</script>');
   });
 });
+
+describe('links', async () => {
+  const { apiUrl, selfUrl } = await import('../../src/ogcapi/links.js');
+  const ctx = (path: string, query: Record<string, string>) => ({ path, query, state: { baseUrl: 'http://example.org/base' } }) as never;
+
+  it('keep the query, replace and remove parameters, and encode values', () => {
+    expect(selfUrl(ctx('/collections/a/items', { limit: '5', bbox: '1,2,3,4', f: 'html' }), { f: 'json', limit: undefined })).toBe(
+      'http://example.org/base/collections/a/items?bbox=1%2C2%2C3%2C4&f=json',
+    );
+    expect(apiUrl(ctx('/', {}), '/collections/x y', { f: 'json', skip: undefined })).toBe('http://example.org/base/collections/x%20y?f=json');
+  });
+
+  it('percent-encode characters that may not appear raw in a path, every time', () => {
+    for (let i = 0; i < 3; i++) expect(selfUrl(ctx('/collections/<b>"x"/items', {}))).toBe('http://example.org/base/collections/%3Cb%3E%22x%22/items');
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterError, UnknownParameterError } from '../../src/domain/errors.js';
+import type { SortKey } from '../../src/domain/query.js';
 import { CRS84, epsgCrs } from '../../src/geo/crs-registry.js';
 import { parseBbox } from '../../src/ogcapi/params/bbox.js';
 import { decodeCursor, encodeCursor } from '../../src/ogcapi/params/cursor.js';
@@ -87,12 +88,30 @@ describe('datetime', () => {
 });
 
 describe('cursor', () => {
+  const BY_NAME_DESC: SortKey[] = [
+    { field: { source: 'property', name: 'name' }, type: 'string', direction: 'desc' },
+    { field: { source: 'time' }, type: 'timestamp', direction: 'asc' },
+  ];
+
   it('round-trips a keyset position', () => {
-    const position = { kind: 'after' as const, seq: '123456789012', skipped: 5000, dataVersion: 7 };
-    expect(decodeCursor(encodeCursor(position))).toEqual(position);
+    const position = { kind: 'after' as const, seq: '123456789012', keys: [], skipped: 5000, dataVersion: 7 };
+    expect(decodeCursor(encodeCursor(position, []), [])).toEqual(position);
+  });
+  it('round-trips the sort key values of a sorted page', () => {
+    const position = { kind: 'before' as const, seq: '42', keys: ['Zürich', '2021-04-16T10:15:59+00:00'], skipped: 10, dataVersion: 3 };
+    expect(decodeCursor(encodeCursor(position, BY_NAME_DESC), BY_NAME_DESC)).toEqual(position);
+    expect(decodeCursor(encodeCursor({ ...position, keys: [null, null] }, BY_NAME_DESC), BY_NAME_DESC).keys).toEqual([null, null]);
+  });
+  it('refuses a cursor of another order, and values that do not fit the keys', () => {
+    const sorted = encodeCursor({ kind: 'after', seq: '42', keys: ['a', '2021-04-16T10:15:59Z'], skipped: 1, dataVersion: 1 }, BY_NAME_DESC);
+    expect(() => decodeCursor(sorted, [])).toThrow(/another sortby/);
+    expect(() => decodeCursor(sorted, [{ ...BY_NAME_DESC[0]!, direction: 'asc' }, BY_NAME_DESC[1]!])).toThrow(/another sortby/);
+    const forged = encodeCursor({ kind: 'after', seq: '42', keys: ['a', '0000-01-01T00:00:00Z'], skipped: 1, dataVersion: 1 }, BY_NAME_DESC);
+    expect(() => decodeCursor(forged, BY_NAME_DESC)).toThrow(/another sortby/);
+    expect(() => decodeCursor(encodeCursor({ kind: 'after', seq: '1', keys: [], skipped: 0, dataVersion: 0 }, []), BY_NAME_DESC)).toThrow(/another sortby/);
   });
   it.each(['', 'garbage', Buffer.from('{"d":"x"}').toString('base64url'), Buffer.from('{"d":"a","s":"1;DROP","n":0,"v":0}').toString('base64url')])('rejects %j', (raw) => {
-    expect(() => decodeCursor(raw)).toThrow(/cursor/);
+    expect(() => decodeCursor(raw, [])).toThrow(/cursor/);
   });
 });
 

@@ -1,5 +1,7 @@
 import type { FeatureRecord } from '../../domain/feature.js';
-import type { Envelope, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PropertyEquality, TimeInterval } from '../../domain/query.js';
+import type { ScalarType } from '../../domain/filter.js';
+import type { Envelope, FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
+import { fieldExpression, filterConditionSql } from './filter-sql.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
 // ---------------------------------------------------------------- fragments
@@ -34,10 +36,21 @@ function linkedValuesExpression(params: SqlParams, linked: LinkedValuesOutput): 
              WHERE l.collection_key = f.collection_key AND l.asset_id = f.id AND l.valid_to IS NULL) x)`;
 }
 
-/** The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. */
-function featureJson(params: SqlParams, output: GeometryOutput, linked?: LinkedValuesOutput): string {
+/** The requested properties only (those a feature has), or all of them. */
+function propertiesExpression(params: SqlParams, properties: readonly string[] | null): string {
+  if (properties === null) return 'f.properties::text';
+  return `(SELECT coalesce(jsonb_object_agg(k, f.properties -> k), '{}'::jsonb) FROM unnest(${params.bind(properties)}::text[]) k WHERE f.properties ? k)::text`;
+}
+
+/**
+ * The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. With `linked`, the
+ * `sensors` property (unless a property selection leaves it out) carries linked datastreams' latest values.
+ */
+function featureJson(params: SqlParams, output: FeatureOutput, linked?: LinkedValuesOutput): string {
   const geometry = geometryExpression(params, output);
-  const properties = linked ? `(f.properties || ${linkedValuesExpression(params, linked)})::text` : 'f.properties::text';
+  const withSensors = linked && (output.properties === null || output.properties.includes('sensors'));
+  const selected = propertiesExpression(params, output.properties);
+  const properties = withSensors ? `(${selected}::jsonb || ${linkedValuesExpression(params, linked)})::text` : selected;
   return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} || '}'`;
 }
 
@@ -101,9 +114,96 @@ function whereClause(params: SqlParams, selection: FeatureSelection, extra: read
     spatialCondition(params, selection.envelopes),
     temporalCondition(params, selection.time),
     equalityCondition(params, selection.equalities),
+    selection.filter ? filterConditionSql(params, selection.filter) : null,
     ...extra,
   ].filter((c): c is string => c !== null);
   return conditions.join(' AND ');
+}
+
+// ---------------------------------------------------------------- order and keyset
+
+interface SortTerm {
+  readonly sql: string;
+  readonly type: ScalarType;
+  readonly direction: 'asc' | 'desc';
+}
+
+const SORT_CAST: Record<ScalarType, string> = { string: 'text', number: 'numeric', boolean: 'boolean', date: 'date', timestamp: 'timestamptz' };
+
+function sortTerms(params: SqlParams, order: readonly SortKey[]): SortTerm[] {
+  return order.map((key) => {
+    const sql = fieldExpression(params, key.field, key.type);
+    return { sql: key.type === 'string' ? `${sql} COLLATE "C"` : sql, type: key.type, direction: key.direction };
+  });
+}
+
+/** Sort keys with missing values last in either direction, then `seq`; backward is the exact reverse. */
+function orderBy(terms: readonly SortTerm[], way: 'forward' | 'backward', seq: string): string {
+  const flip = way === 'backward';
+  const parts = terms.map((t) => {
+    const descending = (t.direction === 'desc') !== flip;
+    return `${t.sql} ${descending ? 'DESC' : 'ASC'} NULLS ${flip ? 'FIRST' : 'LAST'}`;
+  });
+  return [...parts, `${seq} ${flip ? 'DESC' : 'ASC'}`].join(', ');
+}
+
+/**
+ * Rows strictly after (before) a position in the forward order: equal on the first i keys and
+ * beyond it on key i, for some i, with `seq` as the last, never-null key.
+ */
+function keysetCondition(params: SqlParams, terms: readonly SortTerm[], position: Extract<PagePosition, { kind: 'after' | 'before' }>): string {
+  const side = position.kind;
+  const equal: string[] = [];
+  const alternatives: string[] = [];
+  terms.forEach((term, i) => {
+    const value = position.keys[i] ?? null;
+    const bound = value === null ? null : `${params.bind(value)}::${SORT_CAST[term.type]}`;
+    const greater = term.direction === 'asc' ? '>' : '<';
+    const less = term.direction === 'asc' ? '<' : '>';
+    let beyond: string | null;
+    if (side === 'after') beyond = bound === null ? null : `(${term.sql} ${greater} ${bound} OR ${term.sql} IS NULL)`;
+    else beyond = bound === null ? `${term.sql} IS NOT NULL` : `${term.sql} ${less} ${bound}`;
+    if (beyond) alternatives.push([...equal, beyond].join(' AND '));
+    equal.push(bound === null ? `${term.sql} IS NULL` : `${term.sql} = ${bound}`);
+  });
+  alternatives.push([...equal, `f.seq ${side === 'after' ? '>' : '<'} ${params.bind(position.seq)}::bigint`].join(' AND '));
+  return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
+}
+
+/**
+ * A page in sortby order: like the `seq` order page, but the sort key values travel with the
+ * rows so each chunk can report those of its first and last feature for the paging cursors.
+ */
+function sortedPage(params: SqlParams, query: FeaturePageQuery, json: string): SqlQuery {
+  const position = query.position;
+  const backwards = position.kind === 'before';
+  const terms = sortTerms(params, query.order);
+  const keyset = position.kind === 'after' || position.kind === 'before' ? [keysetCondition(params, terms, position)] : [];
+  const where = whereClause(params, query, keyset);
+  const way = backwards ? 'backward' : 'forward';
+  const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
+  const limit = params.bind(query.limit);
+  const snapshot = snapshotColumns(params, query.collectionKey);
+  const chunk = params.bind(PAGE_CHUNK_ROWS);
+  const columns = terms.map((t, i) => `${t.sql} AS k${i}`).join(', ');
+  const keys = `json_build_array(${terms.map((_, i) => `k${i}`).join(', ')})::text`;
+  const onColumns = terms.map((t, i) => ({ ...t, sql: t.type === 'string' ? `k${i} COLLATE "C"` : `k${i}` }));
+  return {
+    text: `WITH page AS (
+             SELECT f.seq, ${json} AS json, ${columns} FROM feature f WHERE ${where}
+             ORDER BY ${orderBy(terms, way, 'f.seq')} LIMIT ${limit}::integer + 1${offset}
+           ), kept AS (
+             SELECT * FROM page ORDER BY ${orderBy(onColumns, way, 'seq')} LIMIT ${limit}::integer
+           ), numbered AS (
+             SELECT seq, json, ${keys} AS keys, row_number() OVER (ORDER BY ${orderBy(onColumns, 'forward', 'seq')}) - 1 AS rn FROM kept
+           )
+           SELECT (array_agg(seq ORDER BY rn))[1]::text AS first_seq, (array_agg(seq ORDER BY rn DESC))[1]::text AS last_seq,
+                  (array_agg(keys ORDER BY rn))[1] AS first_keys, (array_agg(keys ORDER BY rn DESC))[1] AS last_keys,
+                  count(*)::integer AS n, string_agg(json, ',' ORDER BY rn) AS json,
+                  (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
+           FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
+    values: params.values,
+  };
 }
 
 // ---------------------------------------------------------------- statements
@@ -113,7 +213,8 @@ const PAGE_CHUNK_ROWS = 250;
 
 export const featureSql = {
   /**
-   * One page in `seq` order (keyset), or the page before a position, as chunks of up to
+   * One page in `seq` order (keyset) or, with sort keys, in that order (sortedPage), or the page
+   * before a position, as chunks of up to
    * PAGE_CHUNK_ROWS features already joined into GeoJSON text by PostGIS, in ascending order.
    * One row more than the page is read to tell whether features lie beyond it (`more`). Every
    * chunk also carries the collection's feature count and data version in the statement's own
@@ -122,6 +223,7 @@ export const featureSql = {
   page(query: FeaturePageQuery): SqlQuery {
     const params = new SqlParams();
     const json = featureJson(params, query.output, query.linkedValues);
+    if (query.order.length > 0) return sortedPage(params, query, json);
     const position = query.position;
     const backwards = position.kind === 'before';
     const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : backwards ? [`f.seq < ${params.bind(position.seq)}::bigint`] : [];
@@ -172,7 +274,7 @@ export const featureSql = {
     };
   },
 
-  byId(collectionKey: number, id: string, output: GeometryOutput, linked?: LinkedValuesOutput): SqlQuery {
+  byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): SqlQuery {
     const params = new SqlParams();
     const json = featureJson(params, output, linked);
     return {

@@ -14,6 +14,7 @@ const CONTAINERS = new Set(['FeatureCollection', 'SpatialDataSet', 'CityModel'])
 const MEMBERS = new Set(['member', 'featureMember', 'featureMembers', 'cityObjectMember', 'members']);
 const EXCEPTION_REPORTS = new Set(['ExceptionReport', 'ServiceExceptionReport']);
 const POSITION_ELEMENTS = new Set(['pos', 'posList', 'coordinates']);
+const DUPLICATE_ID_WINDOW = 100_000;
 
 export interface GmlReadOptions {
   /** CRS of geometries that name none (request srsName or source.crs). */
@@ -152,11 +153,17 @@ export async function* readGml(chunks: AsyncIterable<Uint8Array | string>, optio
     if (result.warnings.length < 1000) result.warnings.push({ location: `${options.source}, line ${line}`, message });
   };
 
+  // Duplicate gml:ids are looked for among the first ids of a document only, so a file of a million
+  // features does not keep a million ids in memory (feature ids are checked by the harvest anyway).
   const noteId = (id: string | undefined, line: number) => {
     if (!id) return;
     const first = seenIds.get(id);
     if (first !== undefined) warn(`duplicate gml:id '${id}' (first at line ${first})`, line);
-    else seenIds.set(id, line);
+    else if (seenIds.size < DUPLICATE_ID_WINDOW) seenIds.set(id, line);
+    else if (seenIds.size === DUPLICATE_ID_WINDOW) {
+      seenIds.set(id, line);
+      warn(`more than ${DUPLICATE_ID_WINDOW} gml:ids: later ones are not checked for duplicates`, line);
+    }
   };
 
   const startFeature = (tag: SaxesTagNS, attributes: Record<string, string>) => {

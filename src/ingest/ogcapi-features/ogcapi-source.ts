@@ -28,6 +28,31 @@ function nextLink(document: unknown, pageUrl: string): string | null {
   return chosen ? new URL(chosen.href!, pageUrl).toString() : null;
 }
 
+/**
+ * The query with `:` and `/` left unescaped (RFC 3986 allows them there): QGIS Server 3.22 builds its
+ * next links by Qt string formatting, which turns the %2F of an escaped CRS URI into garbage.
+ */
+function readableQuery(url: string): string {
+  const parsed = new URL(url);
+  return parsed.search ? `${parsed.origin}${parsed.pathname}${parsed.search.replace(/%3A/gi, ':').replace(/%2F/gi, '/')}` : url;
+}
+
+/** Puts back parameters of the first request that a server's next link dropped (MapServer 8.0 drops bbox). */
+function keepParameters(next: string, first: string, names: readonly string[], dropped: (name: string) => void): string {
+  const wanted = new URL(first).searchParams;
+  const target = new URL(next);
+  let changed = false;
+  for (const name of names) {
+    const value = wanted.get(name);
+    if (value !== null && !target.searchParams.has(name)) {
+      target.searchParams.set(name, value);
+      dropped(name);
+      changed = true;
+    }
+  }
+  return changed ? readableQuery(target.toString()) : next;
+}
+
 /** The collection's URI for the CRS the mapping asks for (servers spell versions differently: EPSG/0/…, EPSG/9.6.2/…). */
 export function offeredCrs(info: Pick<OgcApiCollectionInfo, 'crs'>, wanted: CrsRef): string | null {
   for (const uri of info.crs ?? []) {
@@ -84,7 +109,7 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
           ...(uri ? { outputCrs: uri } : {}),
           ...(source.bbox ? { extent: [...source.bbox] as [number, number, number, number] } : {}),
         });
-        return { firstUrl, crs, requested: uri };
+        return { firstUrl: readableQuery(firstUrl), crs, requested: uri };
       });
     } finally {
       resetFetchOptions();
@@ -94,20 +119,24 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
   async function* pages(feedback: PageFeedback): AsyncIterable<SourcePage> {
     const { firstUrl, crs, requested } = await discover();
     const visited = new Set<string>();
-    let url: string | null = firstUrl;
-    let index = 0;
-    for (let page = 1; url; page++) {
-      if (visited.has(url)) {
-        warnings.push({ location: http.redact(url), message: `the next link of page ${page - 1} repeats an earlier page; stopped there` });
-        return;
-      }
-      visited.add(url);
-      const pageUrl: string = url;
+    // The next page is requested while this one is written: the server and the database work at the same time.
+    const fetchPage = (pageUrl: string, page: number) => {
       const label = `items page ${page} (${http.redact(pageUrl)})`;
-      const { document, contentCrs } = await http.withRetries(label, async () => {
-        const response = await http.get(pageUrl, 'application/geo+json, application/json');
-        return { document: await response.json(), contentCrs: response.headers.get('content-crs') };
-      });
+      const result = http
+        .withRetries(label, async () => {
+          const response = await http.get(pageUrl, 'application/geo+json, application/json');
+          return { document: await response.json(), contentCrs: response.headers.get('content-crs') };
+        })
+        .then((body) => ({ ...body, pageUrl, page, label }));
+      result.catch(() => {});
+      return result;
+    };
+    visited.add(firstUrl);
+    let pending: ReturnType<typeof fetchPage> | null = fetchPage(firstUrl, 1);
+    let index = 0;
+    while (pending) {
+      const { document, contentCrs, pageUrl, page, label } = await pending;
+      pending = null;
       // Content-Crs (when sent) says which CRS and axis order the coordinates are in; without it, the one asked for.
       const pageCrs = contentCrs ? resolveCrs(contentCrs.replace(/^<|>$/g, '').trim(), 'Content-Crs') : requested ? crs : CRS84;
       if (page === 1) {
@@ -117,6 +146,16 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
       const records = geoJsonRecords(document, { crs: pageCrs, axisOrder: source.axisOrder, source: `items page ${page}` }, index);
       index += records.length;
       if (records.length === 0) return;
+      let next = nextLink(document, pageUrl);
+      if (next) next = keepParameters(next, firstUrl, ['crs', 'bbox', 'bbox-crs'], (name) => warnings.push({ location: http.redact(next!), message: `the next link of page ${page} dropped '${name}'; placelink put it back` }));
+      if (next && visited.has(next)) {
+        warnings.push({ location: http.redact(next), message: `the next link of page ${page} repeats an earlier page; stopped there` });
+        next = null;
+      }
+      if (next) {
+        visited.add(next);
+        pending = fetchPage(next, page + 1);
+      }
       yield { records, label };
       if (feedback.newIds === 0) {
         throw new HarvestError(
@@ -124,7 +163,6 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
             '(MapServer 8.0 ignores offset); refusing to store a partial layer — harvest its WFS instead',
         );
       }
-      url = nextLink(document, pageUrl);
     }
   }
 

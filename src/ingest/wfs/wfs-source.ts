@@ -94,8 +94,8 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       ...(extra.startIndex !== undefined ? { startIndex: extra.startIndex } : {}),
       ...(source.bbox ? { extent: [...source.bbox] as [number, number, number, number], extentCrs: 'EPSG:4326' } : {}),
     });
-    // ogc-client adds COUNT=1 to hits requests, which some servers (MapServer) then count as the total.
-    if (extra.hits) url = withoutParameter(url, 'COUNT');
+    // ogc-client adds COUNT=1 (MAXFEATURES=1 before 2.0) to hits requests, which some servers (MapServer) then report as the total.
+    if (extra.hits) url = withoutParameter(withoutParameter(url, 'COUNT'), 'MAXFEATURES');
     const sort = sortProperty(options.identifiers);
     if (sort && !extra.hits && extra.startIndex !== undefined) url = withParameter(url, 'SORTBY', `${sort} ASC`);
     return url;
@@ -147,11 +147,23 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       for (let i = 0; i < records.length; i += RECORDS_PER_PAGE) yield { records: records.slice(i, i + RECORDS_PER_PAGE), label: `GetFeature (no paging) features ${i}–` };
       return;
     }
-    for (let startIndex = 0; ; ) {
+    // The next page is requested while this one is written: the server and the database work at the same time.
+    const fetchPage = (startIndex: number) => {
       const url = getFeatureUrl(d, { startIndex, count: source.pageSize });
       const label = `GetFeature STARTINDEX=${startIndex}`;
-      const { records, next } = await request(d, url, label);
+      const result = request(d, url, label).then((page) => ({ ...page, url, label, startIndex }));
+      result.catch(() => {});
+      return result;
+    };
+    let pending: ReturnType<typeof fetchPage> | null = fetchPage(0);
+    while (pending) {
+      const { records, next, url, label, startIndex } = await pending;
+      pending = null;
       if (records.length === 0) return;
+      const read = startIndex + records.length;
+      // A short page ends it, unless the server says there is more; a full page ends it only when the announced total is reached.
+      const more = (next !== null || records.length >= source.pageSize) && (expected === null || read < expected);
+      if (more) pending = fetchPage(read);
       let fresh = 0;
       for (let i = 0; i < records.length; i += RECORDS_PER_PAGE) {
         yield { records: records.slice(i, i + RECORDS_PER_PAGE), label };
@@ -160,10 +172,6 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       if (fresh === 0) {
         throw new HarvestError(`${label} (${http.redact(url)}) returned only features earlier pages had delivered: the server does not page; nothing was stored`);
       }
-      startIndex += records.length;
-      // A short page ends it, unless the server says there is more; a full page ends it only when the announced total is reached.
-      const more = next !== null || records.length >= source.pageSize;
-      if (!more || (expected !== null && startIndex >= expected)) return;
     }
   }
 

@@ -27,6 +27,15 @@ function itemsLinks(ctx: ApiContext, collection: Collection): Link[] {
   ];
 }
 
+/** What filters and sortby may name (OGC API Features Part 3, Part 8 draft). */
+function schemaLinks(ctx: ApiContext, collection: Collection): Link[] {
+  const path = collectionPath(collection);
+  return [
+    { href: apiUrl(ctx, `${path}/queryables`), rel: REL.queryables, type: MEDIA.schemaJson, title: `Queryables of ${collection.title}` },
+    { href: apiUrl(ctx, `${path}/sortables`), rel: REL.sortables, type: MEDIA.schemaJson, title: `Sortables of ${collection.title}` },
+  ];
+}
+
 function licenseLinks(collection: Collection): Link[] {
   return collection.license && /^https?:\/\//.test(collection.license) ? [{ href: collection.license, rel: REL.license, title: 'License' }] : [];
 }
@@ -46,7 +55,7 @@ export function collectionDocument(ctx: ApiContext, collection: Collection, ownL
   doc['itemType'] = collection.itemType;
   doc['crs'] = offeredCrs(collection).map((c) => c.uri);
   doc['storageCrs'] = CRS84_URI;
-  doc['links'] = [...ownLinks, ...itemsLinks(ctx, collection), ...licenseLinks(collection)];
+  doc['links'] = [...ownLinks, ...itemsLinks(ctx, collection), ...schemaLinks(ctx, collection), ...licenseLinks(collection)];
   return doc;
 }
 

@@ -1,4 +1,5 @@
 import type { Collection } from '../../domain/collection.js';
+import { collectionQueryables } from '../../domain/queryables.js';
 import { CRS84_URI } from '../../geo/crs-registry.js';
 import type { ApiContext } from '../building-block.js';
 import { offeredCrs } from '../crs/collection-crs.js';
@@ -74,7 +75,7 @@ ${mapElement({ bbox: collection.spatialExtent }, deps.html)}
 <dt>Keywords</dt><dd>${collection.keywords.join(', ') || '—'}</dd>
 <dt>License</dt><dd>${collection.license ?? '—'}</dd>
 <dt>Attribution</dt><dd>${collection.attribution ?? '—'}</dd>
-<dt>Queryables</dt><dd>${Object.entries(collection.queryables).map(([name, q]) => html`<code>${name}</code> (${q.type}) `)}</dd>
+<dt>Queryables</dt><dd>${[...collectionQueryables(collection)].map(([name, q]) => html`<code>${name}</code> (${q.type}) `)} <a href="${apiUrl(ctx, `${collectionPath(collection)}/queryables`, { [PARAM.format]: 'html' })}">details</a></dd>
 <dt>Output CRSs</dt><dd>${offeredCrs(collection).map((c) => html`<code>${c.uri}</code><br>`)}</dd>
 </dl>`,
     );

@@ -1,6 +1,6 @@
 import type { Collection } from '../../domain/collection.js';
 import type { OpenApiFragment } from '../building-block.js';
-import { LIMIT, MEDIA, PARAM } from '../vocabulary.js';
+import { FILTER_LANG, LIMIT, MEDIA, PARAM } from '../vocabulary.js';
 import { queryableParameters } from './items-request.js';
 
 const ref = (kind: 'parameters' | 'schemas' | 'responses', name: string) => ({ $ref: `#/components/${kind}/${name}` });
@@ -26,6 +26,19 @@ const PARAMETERS = {
     { type: 'string' },
   ),
   crs: query(PARAM.crs, 'CRS of the returned geometries (a URI from the collection\'s `crs` list). Default CRS84.', { type: 'string', format: 'uri' }),
+  filter: query(
+    PARAM.filter,
+    'A CQL2 filter (OGC 21-065r2) on the collection\'s queryables (see `/collections/{collectionId}/queryables`), in the encoding `filter-lang` names. Combined with the other parameters by AND. String comparisons use binary (code point) order.',
+    { type: 'string' },
+  ),
+  'filter-lang': query(PARAM.filterLang, 'Encoding of `filter`: CQL2 Text or CQL2 JSON.', { type: 'string', enum: [FILTER_LANG.text, FILTER_LANG.json], default: FILTER_LANG.text }),
+  'filter-crs': query(PARAM.filterCrs, 'CRS of the geometry literals in `filter` (a URI from the collection\'s `crs` list), coordinates in its axis order. Default CRS84.', { type: 'string', format: 'uri-reference' }),
+  sortby: query(
+    PARAM.sortby,
+    'Comma-separated sortables (see `/collections/{collectionId}/sortables`), each optionally prefixed `+` (ascending, the default) or `-` (descending). Missing values sort last; ties keep the stable default order.',
+    { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[+-]?[A-Za-z_:].*$' } },
+  ),
+  properties: query(PARAM.properties, 'Comma-separated names of the properties to return (empty: none). The id and geometry are always returned.', { type: 'array', items: { type: 'string' } }),
 };
 
 const LINK = {
@@ -160,7 +173,16 @@ const ERRORS = {
 
 const CONTENT_CRS = { 'Content-Crs': { description: 'CRS of the geometries in the body, as a URI in angle brackets.', schema: { type: 'string' } } };
 
-const ITEMS_PARAMS = ['f', 'limit', 'offset', 'cursor', 'bbox', 'bbox-crs', 'datetime', 'crs'].map((n) => ref('parameters', n));
+const ITEMS_PARAMS = ['f', 'limit', 'offset', 'cursor', 'bbox', 'bbox-crs', 'datetime', 'crs', 'filter', 'filter-lang', 'filter-crs', 'sortby', 'properties'].map((n) => ref('parameters', n));
+
+const SCALAR_SCHEMAS: Record<string, Record<string, unknown>> = {
+  string: { type: 'string' },
+  integer: { type: 'integer' },
+  number: { type: 'number' },
+  boolean: { type: 'boolean' },
+  date: { type: 'string', format: 'date' },
+  timestamp: { type: 'string', format: 'date-time' },
+};
 
 function itemsOperation(operationId: string, pathParameters: unknown[], extraParameters: unknown[] = []) {
   return {
@@ -181,7 +203,7 @@ function collectionItemsPaths(collections: readonly Collection[]): Record<string
   for (const collection of collections) {
     const filters = queryableParameters(collection);
     if (filters.length === 0) continue;
-    const extra = filters.map(([name, q]) => query(name, `Only features whose property '${name}' equals this value.`, { type: q.type }));
+    const extra = filters.map(([name, q]) => query(name, `Only features whose ${q.role === 'id' ? 'id' : `property '${name}'`} equals this value.`, SCALAR_SCHEMAS[q.type] ?? { type: 'string' }));
     paths[`/collections/${collection.id}/items`] = itemsOperation(`getItems_${collection.id.replace(/[^A-Za-z0-9_]/g, '_')}`, [], extra);
   }
   return paths;
@@ -253,7 +275,7 @@ export function coreOpenApi(collections: readonly Collection[]): OpenApiFragment
           tags: ['Features'],
           summary: 'One feature',
           operationId: 'getFeature',
-          parameters: [ref('parameters', 'collectionId'), ref('parameters', 'featureId'), ref('parameters', 'f'), ref('parameters', 'crs')],
+          parameters: [ref('parameters', 'collectionId'), ref('parameters', 'featureId'), ref('parameters', 'f'), ref('parameters', 'crs'), ref('parameters', 'properties')],
           responses: { '200': ok('The feature (GeoJSON Feature).', ref('schemas', 'featureGeoJSON'), MEDIA.geojson, CONTENT_CRS), ...ERRORS },
         },
       },

@@ -1,6 +1,6 @@
 import { FeatureNotFoundError } from '../../domain/errors.js';
 import type { ApiContext } from '../building-block.js';
-import { contentCrsHeader, geometryOutput } from '../crs/collection-crs.js';
+import { contentCrsHeader } from '../crs/collection-crs.js';
 import { html } from '../html/html.js';
 import { crumbsFor, mapElement, page } from '../html/layout.js';
 import { apiUrl, selfAndAlternates, selfUrl, type Link } from '../links.js';
@@ -20,8 +20,8 @@ export function featureHandler(deps: FeaturesApiDeps) {
     const collection = await requireCollection(deps, String(ctx.params['collectionId']));
     const featureId = String(ctx.params['featureId']);
     const format = negotiate(ctx, MEDIA.geojson);
-    const crs = parseFeatureRequest(ctx.query, collection);
-    const json = await deps.queries.feature(collection, featureId, geometryOutput(crs), { baseUrl: ctx.state.baseUrl });
+    const { crs, output } = parseFeatureRequest(ctx.query, collection);
+    const json = await deps.queries.feature(collection, featureId, output, { baseUrl: ctx.state.baseUrl });
     if (json === null) throw new FeatureNotFoundError(collection.id, featureId);
 
     const links: Link[] = [

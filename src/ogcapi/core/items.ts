@@ -1,5 +1,6 @@
 import type { Collection } from '../../domain/collection.js';
-import type { PagePosition } from '../../domain/query.js';
+import type { PagePosition, SortKey } from '../../domain/query.js';
+import { propertyQueryables } from '../../domain/queryables.js';
 import type { PageOutcome } from '../../services/query-features.js';
 import type { ApiContext } from '../building-block.js';
 import { contentCrsHeader } from '../crs/collection-crs.js';
@@ -11,19 +12,19 @@ import { encodeCursor } from '../params/cursor.js';
 import { MEDIA, PARAM, REL, HEADER } from '../vocabulary.js';
 import { collectionPath } from './collection-document.js';
 import { requireCollection, type FeaturesApiDeps } from './deps.js';
-import { parseItemsRequest } from './items-request.js';
+import { parseItemsRequest, type ItemsRequest } from './items-request.js';
 import { responseBody } from './stream-text.js';
 
-function pageUrl(ctx: ApiContext, position: PagePosition, format: Format): string {
+function pageUrl(ctx: ApiContext, position: PagePosition, order: readonly SortKey[], format: Format): string {
   if (position.kind !== 'after' && position.kind !== 'before') throw new Error('paging links carry keyset positions');
-  return selfUrl(ctx, { [PARAM.cursor]: encodeCursor(position), [PARAM.offset]: undefined, [PARAM.format]: format });
+  return selfUrl(ctx, { [PARAM.cursor]: encodeCursor(position, order), [PARAM.offset]: undefined, [PARAM.format]: format });
 }
 
-function pagingLinks(ctx: ApiContext, outcome: PageOutcome, format: Format): Link[] {
+function pagingLinks(ctx: ApiContext, outcome: PageOutcome, order: readonly SortKey[], format: Format): Link[] {
   const type = format === 'json' ? MEDIA.geojson : MEDIA.html;
   const links: Link[] = [];
-  if (outcome.next) links.push({ href: pageUrl(ctx, outcome.next, format), rel: REL.next, type, title: 'Next page' });
-  if (outcome.prev) links.push({ href: pageUrl(ctx, outcome.prev, format), rel: REL.prev, type, title: 'Previous page' });
+  if (outcome.next) links.push({ href: pageUrl(ctx, outcome.next, order, format), rel: REL.next, type, title: 'Next page' });
+  if (outcome.prev) links.push({ href: pageUrl(ctx, outcome.prev, order, format), rel: REL.prev, type, title: 'Previous page' });
   return links;
 }
 
@@ -31,7 +32,7 @@ function collectionLink(ctx: ApiContext, collection: Collection): Link {
   return { href: apiUrl(ctx, collectionPath(collection), { [PARAM.format]: 'json' }), rel: REL.collection, type: MEDIA.json, title: collection.title };
 }
 
-async function* geojsonBody(ctx: ApiContext, collection: Collection, features: AsyncIterable<string>, outcome: () => Promise<PageOutcome>): AsyncGenerator<string> {
+async function* geojsonBody(ctx: ApiContext, collection: Collection, request: ItemsRequest, features: AsyncIterable<string>, outcome: () => Promise<PageOutcome>): AsyncGenerator<string> {
   yield '{"type":"FeatureCollection","features":[';
   let first = true;
   for await (const piece of features) {
@@ -39,7 +40,7 @@ async function* geojsonBody(ctx: ApiContext, collection: Collection, features: A
     first = false;
   }
   const result = await outcome();
-  const links = [...selfAndAlternates(ctx, 'json', MEDIA.geojson), ...pagingLinks(ctx, result, 'json'), collectionLink(ctx, collection)];
+  const links = [...selfAndAlternates(ctx, 'json', MEDIA.geojson), ...pagingLinks(ctx, result, request.order, 'json'), collectionLink(ctx, collection)];
   const tail: Record<string, unknown> = { numberReturned: result.numberReturned };
   if (result.numberMatched !== null) tail['numberMatched'] = result.numberMatched;
   tail['timeStamp'] = ctx.state.receivedAt.toISOString();
@@ -52,10 +53,17 @@ function propertyCell(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-async function* htmlBody(ctx: ApiContext, deps: FeaturesApiDeps, collection: Collection, features: AsyncIterable<string>, outcome: () => Promise<PageOutcome>): AsyncGenerator<string> {
+async function* htmlBody(
+  ctx: ApiContext,
+  deps: FeaturesApiDeps,
+  collection: Collection,
+  request: ItemsRequest,
+  features: AsyncIterable<string>,
+  outcome: () => Promise<PageOutcome>,
+): AsyncGenerator<string> {
   const base = ctx.state.baseUrl;
   const itemsPath = `${collectionPath(collection)}/items`;
-  const columns = Object.keys(collection.queryables);
+  const columns = request.output.properties ?? propertyQueryables(collection).map(([name]) => name);
   const frame: PageFrame = {
     title: `${collection.title}: features`,
     crumbs: crumbsFor(base, [['Collections', `${base}/collections`], [collection.title, apiUrl(ctx, collectionPath(collection))], ['Items', undefined]]),
@@ -75,7 +83,7 @@ async function* htmlBody(ctx: ApiContext, deps: FeaturesApiDeps, collection: Col
       .join('');
   }
   const result = await outcome();
-  const paging = pagingLinks(ctx, result, 'html');
+  const paging = pagingLinks(ctx, result, request.order, 'html');
   const next = paging.find((l) => l.rel === REL.next);
   const prev = paging.find((l) => l.rel === REL.prev);
   const matched = result.numberMatched === null ? '' : ` of ${result.numberMatched}`;
@@ -94,7 +102,9 @@ export function itemsHandler(deps: FeaturesApiDeps) {
     const request = parseItemsRequest(ctx.query, collection);
     const page = await deps.queries.page(collection, request, { baseUrl: ctx.state.baseUrl });
     const pieces =
-      format === 'json' ? geojsonBody(ctx, collection, page.features, () => page.outcome()) : htmlBody(ctx, deps, collection, page.features, () => page.outcome());
+      format === 'json'
+        ? geojsonBody(ctx, collection, request, page.features, () => page.outcome())
+        : htmlBody(ctx, deps, collection, request, page.features, () => page.outcome());
     let body: Awaited<ReturnType<typeof responseBody>>;
     try {
       body = await responseBody(pieces);

@@ -27,6 +27,7 @@ function landingLinks(ctx: ApiContext, served: 'json' | 'html'): Link[] {
     { href: apiUrl(ctx, '/conformance', { [PARAM.format]: 'html' }), rel: REL.conformance, type: MEDIA.html, title: 'Conformance classes implemented (HTML)' },
     { href: apiUrl(ctx, '/collections', { [PARAM.format]: 'json' }), rel: REL.data, type: MEDIA.json, title: 'Feature collections' },
     { href: apiUrl(ctx, '/collections', { [PARAM.format]: 'html' }), rel: REL.data, type: MEDIA.html, title: 'Feature collections (HTML)' },
+    { href: apiUrl(ctx, '/functions', { [PARAM.format]: 'json' }), rel: REL.functions, type: MEDIA.json, title: 'Functions filters may call' },
   ];
 }
 

@@ -47,7 +47,7 @@ export function timeseriesBlock(store: Store, sensors: SensorService, deps: Feat
           const wanted = single(ctx.query, 'datastream')?.split(',').filter(Boolean) ?? null;
 
           const linked = await store.sensors.links.latestForAssets(collection.key, [featureId]);
-          if (linked.length === 0 && (await store.features.byId(collection.key, featureId, { srid: 4326, swapAxes: false, decimals: 0 })) === null) {
+          if (linked.length === 0 && (await store.features.byId(collection.key, featureId, { srid: 4326, swapAxes: false, decimals: 0, properties: [] })) === null) {
             throw new FeatureNotFoundError(collection.id, featureId);
           }
           const chosen = wanted ? linked.filter((l) => wanted.includes(l.datastreamId)) : linked;
