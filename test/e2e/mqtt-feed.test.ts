@@ -170,7 +170,7 @@ datastreams:
         DATABASE_URL: inject('databaseUrl'),
         PLACELINK_MAPPINGS: directory,
         PORT: String(port),
-        LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'warn',
+        LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'error',
         PLACELINK_DEMO: 'false',
         PLACELINK_HARVEST_SCHEDULE: 'false',
       };
