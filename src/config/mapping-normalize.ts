@@ -431,6 +431,7 @@ export function normalizeMapping(raw: Raw, ctx: NormalizeContext): Mapping {
   for (const section of ['datastreams', 'links'] as const) {
     if (!sensor && raw[section] !== undefined) issue(ctx, [section], `only applies to sensor sources (sensorthings, mqtt, http-push), not ${source.type}`);
   }
+  if ((source.type === 'mqtt' || source.type === 'http-push') && schedule) issue(ctx, ['schedule'], `a ${source.type} source pushes its observations; there is nothing to schedule`);
   if (source.type === 'sensorthings' && raw['datastreams'] !== undefined) issue(ctx, ['datastreams'], 'a SensorThings source reads its datastreams from the service; declare none');
   if (source.type === 'http-push' && raw['datastreams'] === undefined) issue(ctx, ['datastreams'], 'is required for an http-push source: POST /observations accepts observations only for declared datastreams');
   if (source.type === 'mqtt' && source.datastreamSource === null && raw['datastreams'] === undefined) {

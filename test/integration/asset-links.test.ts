@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { explainLink } from '../../src/services/link-assets.js';
@@ -5,6 +6,7 @@ import type { Store } from '../../src/services/ports.js';
 import type { SensorMapping } from '../../src/services/sensor-registry.js';
 import { sensorService, type SensorService } from '../../src/services/sensor-service.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { runCli } from '../helpers/cli.js';
 import { createCollection, feature } from '../helpers/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
 import { sensorMapping } from '../helpers/sensor-mappings.js';
@@ -132,6 +134,19 @@ describe('link rules', () => {
     expect(((await response.json()) as { summary: string }).summary).toMatch(/^not linked: rule 'nearest-pole'/);
     expect((await fetch(`${server.url}/admin/links/explain?asset=${SL}`)).status).toBe(400);
     expect((await fetch(`${server.url}/admin/links/explain?asset=${SL}/SL-1&datastream=nope`)).status).toBe(404);
+  });
+
+  it('explains and refreshes from the command line', async () => {
+    const env = { PLACELINK_MAPPINGS: path.dirname(mapping.file), LOG_LEVEL: 'error' };
+    const explained = await runCli(['links', 'explain', '--asset', `${SL}/SL-3`, '--datastream', ds('tie')], env);
+    expect(explained.stderr).toBe('');
+    expect(explained.code).toBe(0);
+    const [first, ...rules] = explained.stdout.trim().split('\n');
+    expect(first).toMatch(new RegExp(`^${SL}/SL-3 ↔ ${ds('tie')}: not linked: rule 'nearest-pole' \\(priority 2\\) decides for this datastream and picks 'SL-2'`));
+    expect(rules.some((line) => /^ {2}nearest-pole \(nearest, priority 2\): 'SL-2' is nearer at the same distance/.test(line))).toBe(true);
+    expect(rules.some((line) => /^ {4}considered: SL-2 6\.\d+ m, SL-3 6\.\d+ m/.test(line))).toBe(true);
+    const refreshed = await runCli(['links', 'refresh', OBS], env);
+    expect(refreshed.stdout).toBe(`${OBS}: 0 links opened, 0 closed, 0 updated, 6 unchanged\n`);
   });
 
   it('ties: `all` links every asset at the same distance', async () => {

@@ -78,8 +78,11 @@ target: { collection: c1 }
       "s.yaml:9:18: source.topics[1].pattern: '#' must be the whole last topic level (got '#')",
       's.yaml:10:49: source.topics[2].datastream: {2} is neither a wildcard level of the pattern ({1} … {0}) nor a payload path ({payload.…})',
     ]);
-    const push = await check('source: { type: http-push }\ntarget: { collection: p1 }\n');
-    expect(lines(push)).toEqual([expect.stringMatching(/datastreams: is required for an http-push source/)]);
+    const push = await check('source: { type: http-push }\ntarget: { collection: p1 }\nschedule: { interval: 1h }\n');
+    expect(lines(push)).toEqual([
+      expect.stringMatching(/datastreams: is required for an http-push source/),
+      's.yaml:3:11: schedule: a http-push source pushes its observations; there is nothing to schedule',
+    ]);
     const feature = await check('source: { type: file, path: /etc/hostname, format: geojson }\ntarget: { collection: f1 }\nlinks:\n  - { rule: contains, collection: b }\n');
     expect(lines(feature)).toEqual([expect.stringMatching(/links: only applies to sensor sources \(sensorthings, mqtt, http-push\), not file$/)]);
   });
