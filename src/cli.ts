@@ -16,6 +16,9 @@ import { InvalidInputError, PlacelinkError } from './domain/errors.js';
 import { resolveCrs } from './geo/crs-registry.js';
 import { readGeoJsonFile } from './ingest/files/geojson-file.js';
 import { createLogger, type Logger } from './logger.js';
+import { explainLink, parseAssetReference } from './services/link-assets.js';
+import { sensorMappings } from './services/sensor-registry.js';
+import { sensorService } from './services/sensor-service.js';
 import { importFeatures, inferQueryables } from './services/import-features.js';
 
 const USAGE = `placelink — OGC API Features and NGSI-LD over PostGIS
@@ -37,6 +40,11 @@ Usage:
                                   when the run succeeded, 1 when it failed — the previous data stays)
   placelink runs [<mapping-id>] [--limit <n>] [--run <id>] [--json]
                                   list recorded harvest runs, or show one with its rejections
+  placelink links refresh [<mapping-id>] [--mappings <path>]
+                                  recompute the asset links of sensor mappings (all, or one) now
+  placelink links explain --asset <collection>/<feature id> --datastream <id> [--json]
+                                  say why an asset and a datastream are linked or not: every rule
+                                  with distances, thresholds and the candidates it considered
   placelink mappings validate [path]
                                   check mapping files (default: $PLACELINK_MAPPINGS or ./mappings);
                                   every problem is printed as file:line:column: field: message
@@ -170,7 +178,7 @@ async function runMappings(args: string[], config: Config): Promise<void> {
     const name = path.relative(process.cwd(), result.file) || result.file;
     if (result.loaded) {
       const { mapping, redact } = result.loaded;
-      const from = mapping.source.type === 'file' ? mapping.source.path : mapping.source.url;
+      const from = mapping.source.type === 'file' ? mapping.source.path : mapping.source.type === 'http-push' ? 'POST /observations' : mapping.source.url;
       process.stdout.write(`${name}: ok — ${mapping.id}: ${mapping.source.type} ${redact(from)} → collection ${mapping.target.collection}\n`);
     }
     for (const issue of result.issues) process.stdout.write(`${formatIssue(issue)}\n`);
@@ -239,6 +247,46 @@ async function runIngest(args: string[], config: Config, logger: Logger): Promis
   }
 }
 
+async function runLinks(args: string[], config: Config, logger: Logger): Promise<void> {
+  const [subcommand, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { mappings: { type: 'string' }, asset: { type: 'string' }, datastream: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if (subcommand !== 'refresh' && subcommand !== 'explain') fail('usage: placelink links refresh [<mapping-id>] | placelink links explain --asset <collection>/<id> --datastream <id>');
+  const loaded = config.mappingsPath || values.mappings ? await loadMappings(mappingsLocation(config, values.mappings)) : [];
+  const mappings = sensorMappings(loaded.map((m) => m.mapping));
+  await withStore(config, logger, 'placelink-links', async (store) => {
+    const sensors = sensorService(store, mappings, logger, { maxFutureMs: config.observationsFutureSkewMs });
+    await sensors.prepare();
+    if (subcommand === 'refresh') {
+      const [only, ...extra] = positionals;
+      if (extra.length) fail('usage: placelink links refresh [<mapping-id>]');
+      const chosen = mappings.filter((m) => m.links.length > 0 && (!only || m.id === only));
+      if (only && chosen.length === 0) fail(`no sensor mapping '${only}' with link rules (sensor mappings: ${mappings.map((m) => m.id).join(', ') || 'none'})`);
+      for (const mapping of chosen) {
+        const summary = await sensors.refreshLinks(mapping.id);
+        const missing = summary.missingCollections.length ? `; asset collections not found: ${summary.missingCollections.join(', ')}` : '';
+        process.stdout.write(`${mapping.id}: ${summary.opened} links opened, ${summary.closed} closed, ${summary.updated} updated, ${summary.unchanged} unchanged${missing}\n`);
+      }
+      return;
+    }
+    if (!values.asset || !values.datastream) fail('usage: placelink links explain --asset <collection>/<feature id> --datastream <id>');
+    const explanation = await explainLink(store, mappings, { ...parseAssetReference(values.asset), datastreamId: values.datastream });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${explanation.asset.collection}/${explanation.asset.id} ↔ ${explanation.datastream.id}: ${explanation.summary}\n`);
+    for (const rule of explanation.rules) {
+      process.stdout.write(`  ${rule.rule} (${rule.kind}, priority ${rule.priority}${rule.applies ? '' : ', other collection'}): ${rule.reason}\n`);
+      if (rule.candidates.length) process.stdout.write(`    considered: ${rule.candidates.map((c) => `${c.assetId} ${c.distanceM} m`).join(', ')}\n`);
+    }
+    for (const link of explanation.history) process.stdout.write(`  link ${link.linkId}: ${link.rule}, ${link.validFrom} → ${link.validTo ?? 'now'}\n`);
+  });
+}
+
 async function runRuns(args: string[], config: Config, logger: Logger): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { limit: { type: 'string', default: '20' }, run: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const limit = Number(values.limit);
@@ -281,6 +329,8 @@ async function main(argv: string[]): Promise<void> {
       return runMappings(rest, config);
     case 'ingest':
       return runIngest(rest, config, logger);
+    case 'links':
+      return runLinks(rest, config, logger);
     case 'runs':
       return runRuns(rest, config, logger);
     default:

@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config/env.js';
 import { healthBlock } from './http/health-block.js';
 import { runsBlock } from './http/runs-block.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import type { BuildingBlock } from './ogcapi/building-block.js';
 import { featuresBlock } from './ogcapi/core/features-block.js';
 import { filterBlock } from './ogcapi/filter/filter-block.js';
@@ -11,20 +11,41 @@ import { SERVICE_INFO } from './ogcapi/core/service-info.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import type { Store } from './services/ports.js';
 import { cachedCatalog } from './services/collection-catalog.js';
-import { featureQueryService } from './services/query-features.js';
+import { sensorAwareQueries } from './services/sensor-features.js';
+import { sensorService, type SensorService } from './services/sensor-service.js';
+import { observationsBlock } from './http/observations-block.js';
+import { sensorsAdminBlock } from './http/sensors-admin-block.js';
+import { timeseriesBlock } from './ogcapi/sensors/timeseries-block.js';
 
-export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> & { readonly html?: HtmlOptions };
+export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
+  Partial<Pick<Config, 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs'>> & { readonly html?: HtmlOptions };
+
+const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+const DEFAULT_FUTURE_SKEW_MS = 300_000;
+
+/** The sensor service of an API without loaded sensor mappings (observation collections in the database are still served). */
+function defaultSensors(store: Store, config: ApiConfig, logger: Logger): SensorService {
+  return sensorService(store, [], logger, { maxFutureMs: config.observationsFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS });
+}
 
 /** The building blocks the API is made of, wired to their services on a store. */
-export function buildingBlocks(store: Store, config: ApiConfig): BuildingBlock[] {
-  const queries = featureQueryService(store, { countLimit: config.countLimit });
+export function buildingBlocks(store: Store, config: ApiConfig, sensors: SensorService = defaultSensors(store, config, createLogger('silent'))): BuildingBlock[] {
+  const queries = sensorAwareQueries(store, sensors, { countLimit: config.countLimit, linkedTtlMs: Math.max(config.catalogTtlMs, 1000) });
   const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
-  blocks.push(featuresBlock(SERVICE_INFO, deps, () => blocks), filterBlock(deps), healthBlock(store), runsBlock(store.runs));
+  blocks.push(
+    featuresBlock(SERVICE_INFO, deps, () => blocks),
+    filterBlock(deps),
+    timeseriesBlock(store, sensors, deps),
+    observationsBlock(sensors, { apiKey: config.observationsApiKey, maxBytes: config.observationsMaxBytes ?? DEFAULT_MAX_BYTES }),
+    sensorsAdminBlock(store, sensors),
+    healthBlock(store),
+    runsBlock(store.runs),
+  );
   return blocks;
 }
 
 /** Wires the services and building blocks on a store into the HTTP application. */
-export function composeApi(store: Store, config: ApiConfig, logger: Logger): Koa {
-  return buildApp({ logger, blocks: buildingBlocks(store, config), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
+export function composeApi(store: Store, config: ApiConfig, logger: Logger, sensors: SensorService = defaultSensors(store, config, logger)): Koa {
+  return buildApp({ logger, blocks: buildingBlocks(store, config, sensors), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
 }

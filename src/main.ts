@@ -8,7 +8,11 @@ import { createStore } from './db/store.js';
 import { DatabaseUnavailableError } from './domain/errors.js';
 import { createHttpServer } from './http/server.js';
 import { startHarvestScheduler, type HarvestScheduler } from './ingest/harvest-scheduler.js';
+import type { MqttSource } from './domain/mapping.js';
+import { startMqttFeed, type MqttFeed } from './ingest/mqtt/mqtt-subscriber.js';
 import type { Logger } from './logger.js';
+import { sensorMappings } from './services/sensor-registry.js';
+import { sensorService, type SensorService } from './services/sensor-service.js';
 import { loadDemoData } from './services/demo-data.js';
 import type { Store } from './services/ports.js';
 
@@ -16,6 +20,7 @@ export interface RunningService {
   readonly url: string;
   readonly store: Store;
   readonly mappings: readonly LoadedMapping[];
+  readonly sensors: SensorService;
   /** Resolves once migrations (and the demo data, when enabled) are in place. */
   readonly prepared: Promise<void>;
   stop(): Promise<void>;
@@ -46,11 +51,37 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const mappings = config.mappingsPath ? await loadMappings(config.mappingsPath) : [];
   if (config.mappingsPath) logger.info({ path: config.mappingsPath, mappings: mappings.map((m) => m.mapping.id) }, 'mappings loaded');
   const opened = await openDatabase(config, logger);
-  const store = await createStore(opened.db);
-  const app = composeApi(store, config, logger);
+  const store = await createStore(opened.db, { observationPartition: config.observationPartition });
+  const sensors = sensorService(store, sensorMappings(mappings.map((m) => m.mapping)), logger, { maxFutureMs: config.observationsFutureSkewMs });
+  const app = composeApi(store, config, logger, sensors);
   let stopping = false;
   let scheduler: HarvestScheduler | null = null;
+  const feeds: MqttFeed[] = [];
+  let maintenance: NodeJS.Timeout | null = null;
+  let maintaining: Promise<void> = Promise.resolve();
+  const maintain = () => {
+    maintaining = sensors
+      .maintain()
+      .catch((error: unknown) => logger.warn({ err: error }, 'sensor maintenance failed; it runs again at the next interval'))
+      .finally(() => {
+        if (!stopping) {
+          maintenance = setTimeout(maintain, config.sensorMaintenanceMs);
+          maintenance.unref();
+        }
+      });
+  };
   const prepared = prepareDatabase(opened, store, config, logger, () => stopping).then(async () => {
+    if (stopping) return;
+    await sensors.prepare();
+    if (config.sensorFeeds) {
+      for (const mapping of sensors.mappings) {
+        if (mapping.source.type !== 'mqtt') continue;
+        const feed = startMqttFeed(mapping as typeof mapping & { source: MqttSource }, sensors, logger);
+        feeds.push(feed);
+        sensors.registerFeed(() => feed.status());
+      }
+    }
+    maintain();
     if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
   });
 
@@ -67,6 +98,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     url,
     store,
     mappings,
+    sensors,
     prepared,
     async stop() {
       stopping = true;
@@ -74,6 +106,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await prepared.catch(() => {});
       // A running harvest is rolled back (its run is recorded as failed) before the pool ends.
       await (scheduler as HarvestScheduler | null)?.stop();
+      // Feeds store and acknowledge what they received before the pool ends; the rest the broker keeps.
+      await Promise.all(feeds.map((feed) => feed.stop().catch((error: unknown) => logger.warn({ err: error }, 'MQTT feed did not stop cleanly'))));
+      if (maintenance) clearTimeout(maintenance);
+      await maintaining;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => server.closeAllConnections(), 10_000);

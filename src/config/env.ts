@@ -27,6 +27,12 @@ const ENV_SCHEMA = z.object({
   PLACELINK_MAPPINGS: z.string().min(1).optional(),
   PLACELINK_HARVEST_SCHEDULE: booleanFlag.default(true),
   PLACELINK_CATALOG_TTL_MS: z.coerce.number().int().min(0).default(1000),
+  PLACELINK_OBSERVATIONS_API_KEY: z.string().min(16, 'expected an API key of at least 16 characters').optional(),
+  PLACELINK_OBSERVATIONS_MAX_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  PLACELINK_OBSERVATIONS_FUTURE_SKEW_S: z.coerce.number().int().min(0).default(300),
+  PLACELINK_OBSERVATION_PARTITION: z.enum(['day', 'week', 'month'], { message: 'expected day, week or month' }).default('month'),
+  PLACELINK_SENSOR_FEEDS: booleanFlag.default(true),
+  PLACELINK_SENSOR_MAINTENANCE_S: z.coerce.number().int().min(1).default(60),
 });
 
 export interface Config {
@@ -49,6 +55,18 @@ export interface Config {
   readonly harvestSchedule: boolean;
   /** How long collection metadata is cached per process (0: read it on every request). */
   readonly catalogTtlMs: number;
+  /** Key POST /observations requires (X-API-Key or Bearer); unset: the endpoint refuses every request. */
+  readonly observationsApiKey: string | undefined;
+  /** Largest POST /observations body. */
+  readonly observationsMaxBytes: number;
+  /** Observations stamped further than this in the future are rejected. */
+  readonly observationsFutureSkewMs: number;
+  /** Time span of one observation partition. */
+  readonly observationPartition: 'day' | 'week' | 'month';
+  /** Run MQTT subscriptions and scheduled SensorThings pulls while serving. */
+  readonly sensorFeeds: boolean;
+  /** How often link rules, partitions ahead and retention are looked after. */
+  readonly sensorMaintenanceMs: number;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -80,12 +98,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mappingsPath: v.PLACELINK_MAPPINGS,
     harvestSchedule: v.PLACELINK_HARVEST_SCHEDULE,
     catalogTtlMs: v.PLACELINK_CATALOG_TTL_MS,
+    observationsApiKey: v.PLACELINK_OBSERVATIONS_API_KEY,
+    observationsMaxBytes: v.PLACELINK_OBSERVATIONS_MAX_BYTES,
+    observationsFutureSkewMs: v.PLACELINK_OBSERVATIONS_FUTURE_SKEW_S * 1000,
+    observationPartition: v.PLACELINK_OBSERVATION_PARTITION,
+    sensorFeeds: v.PLACELINK_SENSOR_FEEDS,
+    sensorMaintenanceMs: v.PLACELINK_SENSOR_MAINTENANCE_S * 1000,
   };
 }
 
 /** The configuration with credentials removed, for the start-up log line. */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  return { ...config, databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : '(embedded PostGIS)' };
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : '(embedded PostGIS)',
+    observationsApiKey: config.observationsApiKey ? '***' : '(unset: POST /observations refuses every request)',
+  };
 }
 
 export function redactUrl(url: string): string {

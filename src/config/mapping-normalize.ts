@@ -1,19 +1,29 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UnsupportedCrsError } from '../domain/errors.js';
+import type { Geometry } from 'geojson';
 import type {
   CsvGeometryColumns,
+  DatastreamDefinition,
   FileSource,
   HttpOptions,
+  HttpPushSource,
+  LinkRule,
   LonLatBox,
   Mapping,
+  MqttSource,
+  MqttTopic,
+  ObservationRules,
   OgcApiFeaturesSource,
   PropertyPath,
   PropertyRule,
+  ResultType,
+  SensorThingsSource,
   SourceDefinition,
   ValueExpression,
   WfsSource,
 } from '../domain/mapping.js';
+import { isSensorSource } from '../domain/mapping.js';
 import { unitConversion } from '../domain/units.js';
 import { resolveCrs } from '../geo/crs-registry.js';
 
@@ -190,6 +200,157 @@ function fileSource(raw: Raw, ctx: NormalizeContext): FileSource {
   };
 }
 
+function sensorThingsSource(raw: Raw, ctx: NormalizeContext): SensorThingsSource {
+  return {
+    type: 'sensorthings',
+    url: String(raw['url']).replace(/\/+$/, ''),
+    filter: typeof raw['filter'] === 'string' ? raw['filter'] : null,
+    pageSize: Number(raw['pageSize']),
+    expand: raw['expand'] !== false,
+    resultFormat: raw['resultFormat'] as SensorThingsSource['resultFormat'],
+    historicalLocations: raw['historicalLocations'] !== false,
+    http: http(raw['http'] as Raw, ['source', 'http'], ctx),
+  };
+}
+
+/** Wildcard levels of an MQTT topic filter: '+' only as a whole level, '#' only last. */
+function checkTopicFilter(pattern: string): string | null {
+  const levels = pattern.split('/');
+  for (const [index, level] of levels.entries()) {
+    if (level.includes('+') && level !== '+') return `'+' must stand alone in a topic level (got '${level}')`;
+    if (level.includes('#') && (level !== '#' || index !== levels.length - 1)) return `'#' must be the whole last topic level (got '${level}')`;
+  }
+  return null;
+}
+
+function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
+  const at = ['source', 'topics', index];
+  const pattern = String(raw['pattern']);
+  const problem = checkTopicFilter(pattern);
+  if (problem) issue(ctx, [...at, 'pattern'], problem);
+  const format = raw['format'] as MqttTopic['format'];
+  if (format === 'sensorthings' && !/(^|\/)(\+|Datastreams\([^()/]+\))\/Observations$/.test(pattern) && !pattern.endsWith('#')) {
+    issue(ctx, [...at, 'pattern'], `a sensorthings topic filter must end with +/Observations, Datastreams(<id>)/Observations or #, got '${pattern}'`);
+  }
+  if (format === 'sensorthings') {
+    for (const field of ['datastream', 'time', 'resultTime', 'value', 'location']) if (field in raw) issue(ctx, [...at, field], 'only applies to json topics (sensorthings payloads are Observations)');
+  }
+  const wildcards = pattern.split('/').filter((level) => level === '+' || level === '#').length;
+  const datastream = typeof raw['datastream'] === 'string' ? raw['datastream'] : '{1}';
+  for (const match of format === 'json' ? datastream.matchAll(TEMPLATE_PLACEHOLDER) : []) {
+    const name = match[1]!;
+    if (/^\d+$/.test(name) ? Number(name) < 1 || Number(name) > wildcards : !name.startsWith('payload.')) {
+      issue(ctx, [...at, 'datastream'], `{${name}} is neither a wildcard level of the pattern ({1} … {${wildcards}}) nor a payload path ({payload.…})`);
+    }
+  }
+  if (format === 'json' && wildcards === 0 && !('datastream' in raw)) issue(ctx, [...at, 'datastream'], 'is required when the pattern has no wildcard to take the datastream id from');
+  const location = raw['location'] as unknown;
+  return {
+    pattern,
+    format,
+    datastream,
+    time: toPath(raw['time'] ?? 'phenomenonTime'),
+    resultTime: raw['resultTime'] === undefined ? null : toPath(raw['resultTime']),
+    value: toPath(raw['value'] ?? 'result'),
+    location:
+      location === undefined
+        ? null
+        : typeof location === 'string' || Array.isArray(location)
+          ? { geometry: toPath(location) }
+          : { lon: toPath((location as Raw)['lon']), lat: toPath((location as Raw)['lat']) },
+  };
+}
+
+function mqttSource(raw: Raw, ctx: NormalizeContext): MqttSource {
+  if ('password' in raw && !ctx.substituted.has('source/password')) issue(ctx, ['source', 'password'], 'must come from the environment as ${VAR}, not be written into the mapping file');
+  const batch = raw['batch'] as Raw;
+  const reconnect = raw['reconnect'] as Raw;
+  const window = Number(raw['window']);
+  const batchSize = Number(batch['size']);
+  if (batchSize > window) issue(ctx, ['source', 'batch', 'size'], `cannot exceed the window (${window}): the broker sends at most that many messages before placelink acknowledges`);
+  return {
+    type: 'mqtt',
+    url: String(raw['url']),
+    clientId: String(raw['clientId']),
+    username: typeof raw['username'] === 'string' ? raw['username'] : null,
+    password: typeof raw['password'] === 'string' ? raw['password'] : null,
+    sessionExpiryMs: durationMs(String(raw['sessionExpiry'])),
+    window,
+    batchSize,
+    batchMaxWaitMs: durationMs(String(batch['maxWait'])),
+    reconnect: { initialDelayMs: durationMs(String(reconnect['initialDelay'])), maxDelayMs: durationMs(String(reconnect['maxDelay'])) },
+    datastreamSource: typeof raw['datastreamSource'] === 'string' ? raw['datastreamSource'] : null,
+    topics: (raw['topics'] as Raw[]).map((topic, index) => mqttTopic(topic, index, ctx)),
+  };
+}
+
+function httpPushSource(): HttpPushSource {
+  return { type: 'http-push' };
+}
+
+function datastreamLocation(raw: unknown, at: readonly (string | number)[], ctx: NormalizeContext): Geometry | null {
+  if (raw === undefined) return null;
+  if (Array.isArray(raw)) {
+    const [lon, lat] = raw as number[];
+    if (!(lon! >= -180 && lon! <= 180 && lat! >= -90 && lat! <= 90)) issue(ctx, at, `must be [lon, lat] in CRS84 (got ${JSON.stringify(raw)})`);
+    return { type: 'Point', coordinates: raw as number[] };
+  }
+  return raw as Geometry;
+}
+
+function datastreams(raw: unknown, ctx: NormalizeContext): DatastreamDefinition[] {
+  if (raw === undefined) return [];
+  const seen = new Map<string, number>();
+  return (raw as Raw[]).map((item, index) => {
+    const id = String(item['id']);
+    const first = seen.get(id);
+    if (first !== undefined) issue(ctx, ['datastreams', index, 'id'], `'${id}' is already declared by datastreams[${first}]`);
+    else seen.set(id, index);
+    return {
+      id,
+      name: typeof item['name'] === 'string' ? item['name'] : id,
+      description: typeof item['description'] === 'string' ? item['description'] : null,
+      unit: (item['unit'] as DatastreamDefinition['unit']) ?? null,
+      observedProperty: (item['observedProperty'] as DatastreamDefinition['observedProperty']) ?? null,
+      resultType: item['resultType'] as ResultType,
+      location: datastreamLocation(item['location'], ['datastreams', index, 'location'], ctx),
+      properties: (item['properties'] as Record<string, unknown>) ?? {},
+    };
+  });
+}
+
+function observationRules(raw: Raw): ObservationRules {
+  return {
+    withoutZone: String(raw['withoutZone']),
+    oddOffsets: raw['oddOffsets'] as ObservationRules['oddOffsets'],
+    retentionMs: raw['retention'] === undefined ? null : durationMs(String(raw['retention'])),
+  };
+}
+
+function linkRules(raw: unknown, ctx: NormalizeContext): LinkRule[] {
+  if (raw === undefined) return [];
+  const names = new Map<string, number>();
+  return (raw as Raw[]).map((item, index) => {
+    const kind = item['rule'] as LinkRule['kind'];
+    const collection = String(item['collection']);
+    const name = typeof item['name'] === 'string' ? item['name'] : `${kind}-${collection}`;
+    const first = names.get(name);
+    if (first !== undefined) issue(ctx, ['links', index, 'name'], `'${name}' is already the name of links[${first}]; give each rule its own name`);
+    else names.set(name, index);
+    const base = { name, collection, priority: Number(item['priority']) };
+    switch (kind) {
+      case 'nearest':
+        return { ...base, kind, maxDistance: Number(item['maxDistance']), ties: item['ties'] as 'first' | 'all' };
+      case 'contains':
+        return { ...base, kind };
+      case 'buffer':
+        return { ...base, kind, distance: Number(item['distance']) };
+      case 'property':
+        return { ...base, kind, sensorProperty: toPath(item['sensorProperty']), assetProperty: String(item['assetProperty']) };
+    }
+  });
+}
+
 /**
  * Normalisers per `source.type`. A new source family (sensorthings, mqtt, http-push) adds its schema
  * file under mappings/schema/, its type to SourceDefinition and its entry here.
@@ -198,6 +359,9 @@ export const SOURCE_NORMALIZERS: Readonly<Record<string, (raw: Raw, ctx: Normali
   wfs: wfsSource,
   'ogcapi-features': ogcApiSource,
   file: fileSource,
+  sensorthings: sensorThingsSource,
+  mqtt: mqttSource,
+  'http-push': httpPushSource,
 };
 
 function propertyRule(raw: Raw, index: number, ctx: NormalizeContext): PropertyRule {
@@ -263,6 +427,16 @@ export function normalizeMapping(raw: Raw, ctx: NormalizeContext): Mapping {
   const intervalMs = schedule ? durationMs(String(schedule['interval'])) : 0;
   if (schedule && intervalMs < 10_000) issue(ctx, ['schedule', 'interval'], 'must be at least 10s');
   const theme = typeof target['inspireTheme'] === 'string' ? target['inspireTheme'].replace(/^.*\//, '') : null;
+  const sensor = isSensorSource(source);
+  for (const section of ['datastreams', 'links'] as const) {
+    if (!sensor && raw[section] !== undefined) issue(ctx, [section], `only applies to sensor sources (sensorthings, mqtt, http-push), not ${source.type}`);
+  }
+  if ((source.type === 'mqtt' || source.type === 'http-push') && schedule) issue(ctx, ['schedule'], `a ${source.type} source pushes its observations; there is nothing to schedule`);
+  if (source.type === 'sensorthings' && raw['datastreams'] !== undefined) issue(ctx, ['datastreams'], 'a SensorThings source reads its datastreams from the service; declare none');
+  if (source.type === 'http-push' && raw['datastreams'] === undefined) issue(ctx, ['datastreams'], 'is required for an http-push source: POST /observations accepts observations only for declared datastreams');
+  if (source.type === 'mqtt' && source.datastreamSource === null && raw['datastreams'] === undefined) {
+    issue(ctx, ['datastreams'], 'is required for an mqtt source unless source.datastreamSource names the mapping whose datastreams the topics refer to');
+  }
 
   return {
     id,
@@ -306,5 +480,8 @@ export function normalizeMapping(raw: Raw, ctx: NormalizeContext): Mapping {
     deletePolicy: { mode: deletePolicy['mode'] as 'retire' | 'purge' | 'keep', maxFraction: Number(deletePolicy['maxFraction']) },
     rejections: { max: ((raw['rejections'] as Raw)['max'] as number | null) ?? null },
     schedule: schedule ? { intervalMs, enabled: schedule['enabled'] !== false } : null,
+    datastreams: datastreams(raw['datastreams'], ctx),
+    observations: observationRules(raw['observations'] as Raw),
+    links: linkRules(raw['links'], ctx),
   };
 }

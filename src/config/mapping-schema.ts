@@ -144,7 +144,13 @@ function describe(error: ErrorObject, sourceTypes: readonly string[]): SchemaIss
     case 'type':
       return { path, atKey: false, message: `must be ${String(params['type']).replaceAll(',', ' or ')} (got ${show(error.data)})` };
     case 'discriminator':
-      if (params['error'] === 'mapping') return { path: [...path, 'type'], atKey: false, message: `must be one of ${sourceTypes.map(show).join(', ')} (got ${show(params['tagValue'])})` };
+      if (params['error'] === 'mapping') {
+        const tag = String(params['tag'] ?? 'type');
+        const branches = (error.parentSchema as { oneOf?: { properties?: Record<string, { const?: unknown }> }[] } | undefined)?.oneOf ?? [];
+        const inline = branches.map((b) => b.properties?.[tag]?.const).filter((v): v is string => typeof v === 'string');
+        const allowed = inline.length === branches.length && inline.length > 0 ? inline : sourceTypes;
+        return { path: [...path, tag], atKey: false, message: `must be one of ${allowed.map(show).join(', ')} (got ${show(params['tagValue'])})` };
+      }
       return null; // the `required` error says it already
     case 'oneOf':
       return { path, atKey: false, message: parent?.description ? `must be ${lowerFirst(parent.description)}` : 'does not match any of the allowed forms' };

@@ -1,5 +1,5 @@
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
-import type { FeatureOutput, FeatureSelection } from '../domain/query.js';
+import type { FeatureOutput, FeatureSelection, LinkedValuesOutput } from '../domain/query.js';
 import type { FeatureRepository, FeatureRow } from '../services/ports.js';
 import type { SqlExecutor } from './database.js';
 import { featureSql } from './sql/feature-sql.js';
@@ -33,8 +33,8 @@ export function featureRepository(db: SqlExecutor): FeatureRepository {
       return summary;
     },
 
-    async byId(collectionKey: number, id: string, output: FeatureOutput) {
-      const [row] = await db.query<FeatureRow>(featureSql.byId(collectionKey, id, output));
+    async byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput) {
+      const [row] = await db.query<FeatureRow>(featureSql.byId(collectionKey, id, output, linked));
       return row ?? null;
     },
 

@@ -5,6 +5,7 @@ import type { Database, SqlExecutor } from './database.js';
 import { featureRepository } from './feature-repository.js';
 import { openHarvestSession } from './harvest-session.js';
 import { runRepository } from './run-repository.js';
+import { sensorRepository } from './sensor-repository.js';
 import { migrationsCurrent, readMigrations } from './migrate.js';
 import { featureSql } from './sql/feature-sql.js';
 
@@ -16,11 +17,12 @@ function repositories(executor: SqlExecutor): Repositories {
 }
 
 /** The PostGIS implementation of the services' Store port. */
-export async function createStore(db: Database): Promise<Store> {
+export async function createStore(db: Database, options: { observationPartition?: 'day' | 'week' | 'month' } = {}): Promise<Store> {
   const migrations = await readMigrations();
   return {
     ...repositories(db),
     runs: runRepository(db),
+    sensors: sensorRepository(db, { partitionGrain: options.observationPartition ?? 'month' }),
     concurrentWrites: db.poolSize > 1,
     harvest: (collectionId, work) => db.transaction(async (tx) => work(await openHarvestSession(tx, collectionId, repositories(tx)))),
     // Pages of up to one batch are read in a single round trip; longer ones stream batch by batch.

@@ -132,6 +132,30 @@ export class InvalidInputError extends PlacelinkError {
   }
 }
 
+/** The request lacks valid credentials (an API key). */
+export class UnauthorizedError extends PlacelinkError {
+  readonly code = 'unauthorized';
+}
+
+/** A request body larger than the configured limit. */
+export class PayloadTooLargeError extends PlacelinkError {
+  readonly code = 'payload-too-large';
+  constructor(readonly limitBytes: number) {
+    super(`The request body is larger than ${limitBytes} bytes; send smaller batches`);
+  }
+}
+
+/** A request body in a media type the operation does not accept. */
+export class UnsupportedMediaTypeError extends PlacelinkError {
+  readonly code = 'unsupported-media-type';
+  constructor(
+    readonly received: string,
+    readonly accepted: readonly string[],
+  ) {
+    super(`Content-Type '${received}' is not accepted here; send ${accepted.join(' or ')}`);
+  }
+}
+
 /** The database cannot be reached or refused the connection. */
 export class DatabaseUnavailableError extends PlacelinkError {
   readonly code = 'database-unavailable';

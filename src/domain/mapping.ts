@@ -1,3 +1,5 @@
+import type { Geometry } from 'geojson';
+
 /**
  * A mapping: one upstream source and the rules that turn its records into features. Files under
  * mappings/ are validated against mappings/mapping.schema.json and normalised into these types by
@@ -66,9 +68,59 @@ export interface FileSource {
   readonly csv: { readonly delimiter: string; readonly geometry: CsvGeometryColumns } | null;
 }
 
-/** The source families of feature harvests. Sensor families add their own members to SourceDefinition. */
+/** The source families of feature harvests. */
 export type FeatureSource = WfsSource | OgcApiFeaturesSource | FileSource;
-export type SourceDefinition = FeatureSource;
+
+/** An OGC SensorThings API service pulled on a schedule. */
+export interface SensorThingsSource {
+  readonly type: 'sensorthings';
+  /** Service root including the version (…/v1.1), without a trailing slash. */
+  readonly url: string;
+  readonly filter: string | null;
+  readonly pageSize: number;
+  readonly expand: boolean;
+  readonly resultFormat: 'auto' | 'dataArray' | 'json';
+  readonly historicalLocations: boolean;
+  readonly http: HttpOptions;
+}
+
+/** Where a generic JSON MQTT payload keeps the parts of an observation. */
+export interface MqttTopic {
+  /** MQTT topic filter (+ and # wildcards). */
+  readonly pattern: string;
+  readonly format: 'sensorthings' | 'json';
+  /** Template over wildcard levels ({1} …) and payload paths ({payload.a.b}). */
+  readonly datastream: string;
+  readonly time: PropertyPath;
+  readonly resultTime: PropertyPath | null;
+  readonly value: PropertyPath;
+  readonly location: { readonly geometry: PropertyPath } | { readonly lon: PropertyPath; readonly lat: PropertyPath } | null;
+}
+
+export interface MqttSource {
+  readonly type: 'mqtt';
+  readonly url: string;
+  readonly clientId: string;
+  readonly username: string | null;
+  readonly password: string | null;
+  readonly sessionExpiryMs: number;
+  /** Unacknowledged messages the broker may send (MQTT 5 receive maximum) = the in-memory queue bound. */
+  readonly window: number;
+  readonly batchSize: number;
+  readonly batchMaxWaitMs: number;
+  readonly reconnect: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /** Mapping whose datastreams topic ids refer to; null: this mapping's own. */
+  readonly datastreamSource: string | null;
+  readonly topics: readonly MqttTopic[];
+}
+
+/** Observations POSTed to /observations for the datastreams the mapping declares. */
+export interface HttpPushSource {
+  readonly type: 'http-push';
+}
+
+export type SensorSource = SensorThingsSource | MqttSource | HttpPushSource;
+export type SourceDefinition = FeatureSource | SensorSource;
 export type SourceType = SourceDefinition['type'];
 
 /** A property path, one key per level; `$id` is the record's own identifier. */
@@ -141,6 +193,46 @@ export interface DeletePolicy {
   readonly maxFraction: number;
 }
 
+export type ResultType = 'any' | 'number' | 'integer' | 'boolean' | 'string' | 'object' | 'array';
+
+/** A datastream declared in a mapping (MQTT and HTTP push sources have no metadata endpoint). */
+export interface DatastreamDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly unit: { readonly name?: string; readonly symbol?: string; readonly definition?: string } | null;
+  readonly observedProperty: { readonly name?: string; readonly definition?: string; readonly description?: string } | null;
+  readonly resultType: ResultType;
+  /** EPSG:4326 lon/lat. */
+  readonly location: Geometry | null;
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
+export interface ObservationRules {
+  /** Timestamps without a zone: rejected, read as UTC, or read at this fixed offset (+01:00). */
+  readonly withoutZone: 'reject' | 'utc' | string;
+  readonly oddOffsets: 'normalise' | 'reject';
+  readonly retentionMs: number | null;
+}
+
+interface LinkRuleBase {
+  /** Unique within the mapping; default `<rule>-<collection>`. */
+  readonly name: string;
+  readonly collection: string;
+  /** Lower numbers are tried first within a collection. */
+  readonly priority: number;
+}
+
+export type LinkRule =
+  | (LinkRuleBase & { readonly kind: 'nearest'; readonly maxDistance: number; readonly ties: 'first' | 'all' })
+  | (LinkRuleBase & { readonly kind: 'contains' })
+  | (LinkRuleBase & { readonly kind: 'buffer'; readonly distance: number })
+  | (LinkRuleBase & { readonly kind: 'property'; readonly sensorProperty: PropertyPath; readonly assetProperty: string });
+
+export function isSensorSource(source: SourceDefinition): source is SensorSource {
+  return source.type === 'sensorthings' || source.type === 'mqtt' || source.type === 'http-push';
+}
+
 export interface Mapping {
   readonly id: string;
   readonly title: string;
@@ -157,4 +249,8 @@ export interface Mapping {
   readonly deletePolicy: DeletePolicy;
   readonly rejections: { readonly max: number | null };
   readonly schedule: { readonly intervalMs: number; readonly enabled: boolean } | null;
+  /** Sensor sources: declared datastreams (empty for feature sources). */
+  readonly datastreams: readonly DatastreamDefinition[];
+  readonly observations: ObservationRules;
+  readonly links: readonly LinkRule[];
 }

@@ -72,7 +72,14 @@ export interface FeatureOutput extends GeometryOutput {
   readonly properties: readonly string[] | null;
 }
 
+/** Asset features also carry their linked datastreams' latest values; links are written under `baseUrl`. */
+export interface LinkedValuesOutput {
+  readonly baseUrl: string;
+}
+
 export interface FeaturePageQuery extends FeatureSelection {
+  /** Set for collections whose features have linked datastreams. */
+  readonly linkedValues?: LinkedValuesOutput;
   /** Empty: the stable `seq` order. */
   readonly order: readonly SortKey[];
   readonly position: PagePosition;

@@ -2,7 +2,7 @@ import type { LoadedMapping } from '../config/mappings-loader.js';
 import { NO_HARVEST_INFO, type CollectionDefinition } from '../domain/collection.js';
 import { HarvestError, PlacelinkError } from '../domain/errors.js';
 import { RUN_DETAIL_LIMIT, type HarvestRun, type RunCounts, type RunRejection, type RunTrigger, type RunWarning } from '../domain/harvest-run.js';
-import type { Mapping } from '../domain/mapping.js';
+import { isSensorSource, type FeatureSource, type Mapping } from '../domain/mapping.js';
 import type { Logger } from '../logger.js';
 import { HarvestAborted, harvestFeatures, type MappedPage } from '../services/harvest-features.js';
 import type { Store } from '../services/ports.js';
@@ -10,6 +10,7 @@ import type { FeatureSourceReader, PageFeedback } from './feature-source.js';
 import { fileSource } from './files/file-source.js';
 import { createHttpClient, type HttpClient } from './http/http-client.js';
 import { recordMapper } from './mapping/apply-mapping.js';
+import { runSensorThingsPull } from './sensorthings/sensorthings-runner.js';
 import { ogcApiSource } from './ogcapi-features/ogcapi-source.js';
 import { wfsSource } from './wfs/wfs-source.js';
 
@@ -29,9 +30,16 @@ export interface HarvestRunOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The mapping's feature source; sensor sources are harvested by runSensorThingsPull. */
+function featureSource(mapping: Mapping): FeatureSource {
+  if (isSensorSource(mapping.source)) throw new HarvestError(`mapping '${mapping.id}' has a ${mapping.source.type} source, not a feature source`);
+  return mapping.source;
+}
+
 function discoveryHeaders(mapping: Mapping): Record<string, string> {
-  if (mapping.source.type === 'file') return {};
-  const { headers, auth } = mapping.source.http;
+  const source = featureSource(mapping);
+  if (source.type === 'file') return {};
+  const { headers, auth } = source.http;
   const out: Record<string, string> = { ...headers };
   if (auth?.type === 'basic') out['Authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
   if (auth?.type === 'bearer') out['Authorization'] = `Bearer ${auth.token}`;
@@ -40,7 +48,7 @@ function discoveryHeaders(mapping: Mapping): Record<string, string> {
 
 /** The reader for a mapping's source.type. */
 function readerFor(mapping: Mapping, http: HttpClient | null): FeatureSourceReader {
-  const source = mapping.source;
+  const source = featureSource(mapping);
   switch (source.type) {
     case 'wfs':
       return wfsSource({ source, identifiers: mapping.identifiers, geometry: mapping.geometry, http: http!, discoveryHeaders: discoveryHeaders(mapping) });
@@ -80,16 +88,18 @@ export function collectionDefinition(mapping: Mapping, sourceSrid: number): Coll
  * failed run has changed nothing. Returns the run as recorded.
  */
 export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
+  if (isSensorSource(loaded.mapping.source)) return runSensorThingsPull(store, loaded, logger, options);
   const { mapping, redact } = loaded;
+  const source = featureSource(mapping);
   const warnings: RunWarning[] = [];
   const warn = (warning: RunWarning) => {
     if (warnings.length < RUN_DETAIL_LIMIT) warnings.push({ location: redact(warning.location), message: redact(warning.message) });
   };
   const http =
-    mapping.source.type === 'file'
+    source.type === 'file'
       ? null
       : createHttpClient({
-          http: mapping.source.http,
+          http: source.http,
           redact,
           onRetry: ({ attempt, attempts, delayMs, error }) => {
             warn({ location: error.url, message: `attempt ${attempt} of ${attempts} failed (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s` });

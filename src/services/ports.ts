@@ -1,7 +1,8 @@
+import type { SensorStore } from './sensor-ports.js';
 import type { Collection, CollectionDefinition, Queryable } from '../domain/collection.js';
 import type { HarvestRun, RunCounts, RunRejection, RunTrigger, RunWarning } from '../domain/harvest-run.js';
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
-import type { FeatureOutput, FeaturePageQuery, FeatureSelection } from '../domain/query.js';
+import type { FeatureOutput, FeaturePageQuery, FeatureSelection, LinkedValuesOutput } from '../domain/query.js';
 
 /** A feature as the store hands it out: its position in the stable order and its GeoJSON text. */
 export interface FeatureRow {
@@ -53,7 +54,8 @@ export interface CollectionRepository {
 export interface FeatureRepository {
   /** Writes records (ids unique within the batch); invalid geometries are repaired unless `repairInvalid` is false. */
   upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean }): Promise<WriteSummary>;
-  byId(collectionKey: number, id: string, output: FeatureOutput): Promise<FeatureRow | null>;
+  /** `linked`: include the latest values of linked datastreams. */
+  byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
   /** Exact number of matches, or null when there are more than `cap`. */
   countMatches(selection: FeatureSelection, cap: number): Promise<number | null>;
 }
@@ -107,6 +109,8 @@ export interface RunRepository {
 /** The persistence port the services use; src/db implements it. */
 export interface Store extends Repositories {
   readonly runs: RunRepository;
+  /** Sensor sources, datastreams, observations and asset links. */
+  readonly sensors: SensorStore;
   /**
    * Runs a harvest's writes in one transaction under the collection's harvest lock: readers see the
    * previous data until it commits, and a failure or a killed process leaves it as it was.

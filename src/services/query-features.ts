@@ -1,5 +1,5 @@
 import type { Collection } from '../domain/collection.js';
-import type { FeatureOutput, FeaturePageQuery, FeatureSelection, PagePosition, SortKey, SortValue } from '../domain/query.js';
+import type { FeatureOutput, FeaturePageQuery, FeatureSelection, LinkedValuesOutput, PagePosition, SortKey, SortValue } from '../domain/query.js';
 import type { CollectionSnapshot, Store } from './ports.js';
 
 export interface PageRequest {
@@ -9,6 +9,14 @@ export interface PageRequest {
   readonly position: PagePosition;
   readonly limit: number;
   readonly output: FeatureOutput;
+  /** Include linked datastreams' latest values in the features. */
+  readonly linkedValues?: LinkedValuesOutput;
+}
+
+/** What a query service may need to know about the request it serves. */
+export interface QueryContext {
+  /** Public base URL, for links written into features. */
+  readonly baseUrl: string;
 }
 
 export interface PageOutcome {
@@ -30,8 +38,8 @@ export interface StreamedPage {
 }
 
 export interface FeatureQueryService {
-  page(collection: Collection, request: PageRequest): Promise<StreamedPage>;
-  feature(collection: Collection, id: string, output: FeatureOutput): Promise<string | null>;
+  page(collection: Collection, request: PageRequest, context?: QueryContext): Promise<StreamedPage>;
+  feature(collection: Collection, id: string, output: FeatureOutput, context?: QueryContext & { readonly linkedValues?: boolean }): Promise<string | null>;
 }
 
 function isUnfiltered(selection: FeatureSelection): boolean {
@@ -88,7 +96,7 @@ export function featureQueryService(store: Store, options: { countLimit: number 
   return {
     async page(collection, request) {
       const { position, limit } = request;
-      const query: FeaturePageQuery = { ...request.selection, order: request.order, position, limit, output: request.output };
+      const query: FeaturePageQuery = { ...request.selection, order: request.order, position, limit, output: request.output, ...(request.linkedValues ? { linkedValues: request.linkedValues } : {}) };
       const chunks = await store.streamPage(query);
       let returned = 0;
       let firstSeq: string | null = null;
@@ -149,8 +157,8 @@ export function featureQueryService(store: Store, options: { countLimit: number 
       };
     },
 
-    async feature(collection, id, output) {
-      const row = await store.features.byId(collection.key, id, output);
+    async feature(collection, id, output, context) {
+      const row = await store.features.byId(collection.key, id, output, context?.linkedValues ? { baseUrl: context.baseUrl } : undefined);
       return row?.json ?? null;
     },
   };

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { composeApi, type ApiConfig } from '../../src/compose.js';
 import { createHttpServer } from '../../src/http/server.js';
 import type { Store } from '../../src/services/ports.js';
+import type { SensorService } from '../../src/services/sensor-service.js';
 import { testLogger } from './database.js';
 
 export interface TestServer {
@@ -13,8 +14,8 @@ export interface TestServer {
 export const TEST_API_CONFIG: ApiConfig = { baseUrl: undefined, trustProxy: false, countLimit: 100_000, catalogTtlMs: 0 };
 
 /** The API on a real loopback port (streaming, disconnects and real clients need a socket). */
-export async function startTestServer(store: Store, config: Partial<ApiConfig> = {}): Promise<TestServer> {
-  const app = composeApi(store, { ...TEST_API_CONFIG, ...config }, testLogger);
+export async function startTestServer(store: Store, config: Partial<ApiConfig> = {}, sensors?: SensorService): Promise<TestServer> {
+  const app = composeApi(store, { ...TEST_API_CONFIG, ...config }, testLogger, sensors);
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

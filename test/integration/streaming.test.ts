@@ -70,7 +70,7 @@ describe('streamed pages', () => {
     if (!isEmbedded()) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const busy = await db.query<{ n: number }>({
-        text: "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'placelink-test' AND state NOT IN ('idle') AND pid <> pg_backend_pid()",
+        text: "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'placelink-test' AND datname = current_database() AND state NOT IN ('idle') AND pid <> pg_backend_pid()",
         values: [],
       });
       expect(busy[0]!.n).toBe(0);

@@ -96,7 +96,7 @@ target:
   it('positions errors in JSON mapping files too', async () => {
     const result = await check('{\n  "source": { "type": "wms", "url": "http://x" },\n  "target": { "collection": "a b" }\n}\n', '/tmp/mappings/j.json');
     expect(lines(result)).toEqual([
-      'j.json:2:23: source.type: must be one of "wfs", "ogcapi-features", "file" (got "wms")',
+      'j.json:2:23: source.type: must be one of "wfs", "ogcapi-features", "file", "sensorthings", "mqtt", "http-push" (got "wms")',
       'j.json:3:29: target.collection: must be an identifier of 1 to 100 letters, digits, \'_\', \'-\' or \'.\', starting with a letter or digit (got "a b")',
     ]);
   });

@@ -1,6 +1,6 @@
 import type { FeatureRecord } from '../../domain/feature.js';
 import type { ScalarType } from '../../domain/filter.js';
-import type { Envelope, FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
+import type { Envelope, FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
 import { fieldExpression, filterConditionSql } from './filter-sql.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
@@ -13,16 +13,45 @@ function geometryExpression(params: SqlParams, output: GeometryOutput): string {
   return expression;
 }
 
+/** Characters of a datastream id that would end or split a query parameter value. */
+const urlComponent = (expression: string) => `replace(replace(replace(replace(${expression}, '%', '%25'), '&', '%26'), '+', '%2B'), '#', '%23')`;
+
+/**
+ * The latest value of every datastream currently linked to the feature, with links to its
+ * observations and time series; only built for collections that have links.
+ */
+function linkedValuesExpression(params: SqlParams, linked: LinkedValuesOutput): string {
+  const base = params.bind(linked.baseUrl);
+  return `(SELECT CASE WHEN x.sensors IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('sensors', x.sensors) END FROM (
+             SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                 'datastream', d.id, 'name', d.name, 'unit', coalesce(d.unit->>'symbol', d.unit->>'name'),
+                 'observedAt', placelink_rfc3339(o.phenomenon_time), 'rule', l.rule, 'distance', l.distance_m,
+                 'observations', ${base}::text || '/collections/' || oc.id || '/items?datastream=' || ${urlComponent('d.id')},
+                 'timeseries', ${base}::text || '/collections/' || ac.id || '/items/' || ${urlComponent('f.id')} || '/timeseries?datastream=' || ${urlComponent('d.id')}
+               )) || jsonb_build_object('value', coalesce(to_jsonb(o.result_number), o.result, 'null'::jsonb)) ORDER BY d.id) AS sensors
+             FROM asset_link l JOIN datastream d USING (datastream_key) JOIN sensor_source s USING (source_key)
+                  LEFT JOIN collection oc ON oc.collection_key = s.collection_key
+                  LEFT JOIN observation_latest o ON o.datastream_key = l.datastream_key
+                  JOIN collection ac ON ac.collection_key = l.collection_key
+             WHERE l.collection_key = f.collection_key AND l.asset_id = f.id AND l.valid_to IS NULL) x)`;
+}
+
 /** The requested properties only (those a feature has), or all of them. */
 function propertiesExpression(params: SqlParams, properties: readonly string[] | null): string {
   if (properties === null) return 'f.properties::text';
   return `(SELECT coalesce(jsonb_object_agg(k, f.properties -> k), '{}'::jsonb) FROM unnest(${params.bind(properties)}::text[]) k WHERE f.properties ? k)::text`;
 }
 
-/** The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. */
-function featureJson(params: SqlParams, output: FeatureOutput): string {
+/**
+ * The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. With `linked`, the
+ * `sensors` property (unless a property selection leaves it out) carries linked datastreams' latest values.
+ */
+function featureJson(params: SqlParams, output: FeatureOutput, linked?: LinkedValuesOutput): string {
   const geometry = geometryExpression(params, output);
-  return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${propertiesExpression(params, output.properties)} || '}'`;
+  const withSensors = linked && (output.properties === null || output.properties.includes('sensors'));
+  const selected = propertiesExpression(params, output.properties);
+  const properties = withSensors ? `(${selected}::jsonb || ${linkedValuesExpression(params, linked)})::text` : selected;
+  return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} || '}'`;
 }
 
 /** The query box is transformed to the column's CRS, never the column, so the GiST index applies. */
@@ -193,7 +222,7 @@ export const featureSql = {
    */
   page(query: FeaturePageQuery): SqlQuery {
     const params = new SqlParams();
-    const json = featureJson(params, query.output);
+    const json = featureJson(params, query.output, query.linkedValues);
     if (query.order.length > 0) return sortedPage(params, query, json);
     const position = query.position;
     const backwards = position.kind === 'before';
@@ -245,9 +274,9 @@ export const featureSql = {
     };
   },
 
-  byId(collectionKey: number, id: string, output: FeatureOutput): SqlQuery {
+  byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): SqlQuery {
     const params = new SqlParams();
-    const json = featureJson(params, output);
+    const json = featureJson(params, output, linked);
     return {
       text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE f.collection_key = ${params.bind(collectionKey)}::integer AND f.id = ${params.bind(id)} AND f.retired_at IS NULL`,
       values: params.values,

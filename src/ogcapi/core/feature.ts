@@ -21,7 +21,7 @@ export function featureHandler(deps: FeaturesApiDeps) {
     const featureId = String(ctx.params['featureId']);
     const format = negotiate(ctx, MEDIA.geojson);
     const { crs, output } = parseFeatureRequest(ctx.query, collection);
-    const json = await deps.queries.feature(collection, featureId, output);
+    const json = await deps.queries.feature(collection, featureId, output, { baseUrl: ctx.state.baseUrl });
     if (json === null) throw new FeatureNotFoundError(collection.id, featureId);
 
     const links: Link[] = [

@@ -100,7 +100,7 @@ export function itemsHandler(deps: FeaturesApiDeps) {
     const collection = await requireCollection(deps, String(ctx.params['collectionId']));
     const format = negotiate(ctx, MEDIA.geojson);
     const request = parseItemsRequest(ctx.query, collection);
-    const page = await deps.queries.page(collection, request);
+    const page = await deps.queries.page(collection, request, { baseUrl: ctx.state.baseUrl });
     const pieces =
       format === 'json'
         ? geojsonBody(ctx, collection, request, page.features, () => page.outcome())

@@ -12,7 +12,8 @@ import { PARAM } from '../vocabulary.js';
  */
 const CURSOR = z.object({
   d: z.enum(['a', 'b']),
-  s: z.string().regex(/^\d{1,19}$/),
+  // a feature's seq, or an observation's position (datastream.start.end.resultTime)
+  s: z.string().regex(/^(\d{1,19}|\d{1,10}\.-?\d{1,19}\.-?\d{1,19}\.(-?\d{1,19}|n))$/),
   n: z.number().int().min(0),
   v: z.number().int().min(0),
   k: z.array(z.union([z.string().max(4000), z.number(), z.boolean(), z.null()])).max(20).optional(),

@@ -1,0 +1,285 @@
+import { parseObservationSeq, type ObservationRecord } from '../../domain/observation.js';
+import type { Envelope, GeometryOutput, TimeInterval } from '../../domain/query.js';
+import type { ObservationPageQuery, SeriesQuery } from '../../services/sensor-ports.js';
+import { quoteIdentifier, SqlParams, type SqlQuery } from './sql-query.js';
+
+/** Observation rows per chunk of a page (as for features: a few strings per page, not one per row). */
+const PAGE_CHUNK_ROWS = 250;
+
+const rfc3339 = (expression: string) => `placelink_rfc3339(${expression})`;
+
+/** The result as JSON: numbers come from result_number, everything else as stored. */
+const RESULT_JSON = `coalesce(to_jsonb(o.result_number), o.result)`;
+
+/** Timestamp from a position's epoch microseconds ('n': the missing result time). */
+function instantFromMicros(params: SqlParams, micros: string): string {
+  if (micros === 'n') return `'-infinity'::timestamptz`;
+  return `('epoch'::timestamptz + ${params.bind(micros)}::bigint * interval '1 microsecond')`;
+}
+
+function keysetCondition(params: SqlParams, seq: string, operator: '>' | '<'): string {
+  const position = parseObservationSeq(seq);
+  if (!position) throw new Error(`not an observation position: ${seq}`);
+  return `(o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time) ${operator} (${params.bind(position.datastreamKey)}::integer, ${instantFromMicros(params, position.phenomenonTime)}, ${instantFromMicros(params, position.phenomenonEnd)}, ${instantFromMicros(params, position.resultTime)})`;
+}
+
+/**
+ * Observations meeting the interval. The extra lower bound on phenomenon_time (widened by the
+ * longest interval the source stored) lets partition pruning and the BRIN index skip old data.
+ */
+function timeCondition(params: SqlParams, sourceKey: number, time: TimeInterval | null): string[] {
+  if (!time) return [];
+  const conditions: string[] = [];
+  if (time.end) conditions.push(`o.phenomenon_time <= ${params.bind(time.end.toISOString())}::timestamptz`);
+  if (time.start) {
+    const start = params.bind(time.start.toISOString());
+    conditions.push(`o.phenomenon_end >= ${start}::timestamptz`);
+    conditions.push(
+      `o.phenomenon_time >= ${start}::timestamptz - (SELECT coalesce(max(x.phenomenon_span), '0') FROM datastream x WHERE x.source_key = ${params.bind(sourceKey)}::integer)`,
+    );
+  }
+  return conditions;
+}
+
+function envelopeCondition(params: SqlParams, envelopes: readonly Envelope[]): string | null {
+  if (envelopes.length === 0) return null;
+  const boxes = envelopes.map((e) => {
+    const box = `ST_MakeEnvelope(${params.bind(e.minX)}::float8, ${params.bind(e.minY)}::float8, ${params.bind(e.maxX)}::float8, ${params.bind(e.maxY)}::float8, ${params.bind(e.srid)}::integer)`;
+    return `ST_Intersects(d.geom, ${e.srid === 4326 ? box : `ST_Transform(${box}, 4326)`})`;
+  });
+  return `(${boxes.join(' OR ')})`;
+}
+
+function whereClause(params: SqlParams, query: Pick<ObservationPageQuery, 'sourceKey' | 'datastreamKeys' | 'time' | 'envelopes'>, extra: readonly string[] = []): string {
+  const conditions = [
+    `o.datastream_key IN (SELECT x.datastream_key FROM datastream x WHERE x.source_key = ${params.bind(query.sourceKey)}::integer)`,
+    query.datastreamKeys ? `o.datastream_key = ANY(${params.bind(query.datastreamKeys)}::integer[])` : null,
+    ...timeCondition(params, query.sourceKey, query.time),
+    envelopeCondition(params, query.envelopes),
+    ...extra,
+  ].filter((c): c is string => c !== null);
+  return conditions.join(' AND ');
+}
+
+function geometryExpression(params: SqlParams, output: GeometryOutput): string {
+  // The place the sensor was at the phenomenon time (its history), else where it is now.
+  let expression = `coalesce((SELECT l.geom FROM datastream_location l WHERE l.datastream_key = o.datastream_key AND l.valid_from <= o.phenomenon_time ORDER BY l.valid_from DESC LIMIT 1), d.geom)`;
+  if (output.srid !== 4326) expression = `ST_Transform(${expression}, ${params.bind(output.srid)}::integer)`;
+  if (output.swapAxes) expression = `ST_FlipCoordinates(${expression})`;
+  return expression;
+}
+
+function observationJson(params: SqlParams, output: GeometryOutput): string {
+  const geometry = geometryExpression(params, output);
+  return `'{"type":"Feature","id":' || to_json(placelink_observation_seq(o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time))::text ||
+          ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') ||
+          ',"properties":' || (jsonb_strip_nulls(jsonb_build_object(
+             'datastream', d.id, 'datastreamName', d.name, 'observedProperty', d.observed_property->>'name',
+             'phenomenonTime', CASE WHEN o.phenomenon_end = o.phenomenon_time THEN ${rfc3339('o.phenomenon_time')}
+                                    ELSE ${rfc3339('o.phenomenon_time')} || '/' || ${rfc3339('o.phenomenon_end')} END,
+             'resultTime', ${rfc3339('o.result_time')}, 'unit', coalesce(d.unit->>'symbol', d.unit->>'name'),
+             'resultQuality', o.result_quality, 'validTime', ${rfc3339('o.valid_start')} || '/' || ${rfc3339('o.valid_end')},
+             'parameters', o.parameters)) || jsonb_build_object('result', coalesce(${RESULT_JSON}, 'null'::jsonb)))::text || '}'`;
+}
+
+export const observationSql = {
+  /** The partition holding instant `t` (created when missing), with its bounds. */
+  partition: (instant: string, grain: string): SqlQuery => ({
+    name: 'observation-partition',
+    text: `SELECT partition_name, lower_bound, upper_bound FROM placelink_observation_partition($1::timestamptz, $2::text)`,
+    values: [instant, grain],
+  }),
+
+  listPartitions: (): SqlQuery => ({ name: 'observation-partitions', text: 'SELECT name AS partition_name, lower_bound, upper_bound FROM observation_partition ORDER BY lower_bound', values: [] }),
+
+  /**
+   * Stores a batch in one statement: rows already stored (same datastream, phenomenon time and
+   * result time) are skipped, the latest-value table follows the newest row of each datastream in
+   * the batch (a duplicate is never newer than what is stored), and the observation collections'
+   * counts and time extents follow the inserts. Columns that are null in the whole batch are not
+   * sent; each shape of batch is one prepared statement.
+   */
+  insertBatch(records: readonly ObservationRecord[]): SqlQuery {
+    const columns: { name: string; type: string; values: unknown[] }[] = [
+      { name: 'datastream_key', type: 'integer', values: records.map((r) => r.datastreamKey) },
+      { name: 'phenomenon_time', type: 'timestamptz', values: records.map((r) => r.phenomenonTime) },
+    ];
+    const optional: { name: string; type: string; values: unknown[] }[] = [
+      { name: 'phenomenon_end', type: 'timestamptz', values: records.map((r) => (r.phenomenonEnd === r.phenomenonTime ? null : r.phenomenonEnd)) },
+      { name: 'result_time', type: 'timestamptz', values: records.map((r) => r.resultTime) },
+      { name: 'result_number', type: 'float8', values: records.map((r) => (typeof r.result === 'number' ? r.result : null)) },
+      { name: 'result', type: 'jsonb', values: records.map((r) => (typeof r.result === 'number' ? null : JSON.stringify(r.result ?? null))) },
+      { name: 'result_quality', type: 'jsonb', values: records.map((r) => (r.resultQuality === null || r.resultQuality === undefined ? null : JSON.stringify(r.resultQuality))) },
+      { name: 'valid_start', type: 'timestamptz', values: records.map((r) => r.validStart) },
+      { name: 'valid_end', type: 'timestamptz', values: records.map((r) => r.validEnd) },
+      { name: 'parameters', type: 'jsonb', values: records.map((r) => (r.parameters === null || r.parameters === undefined ? null : JSON.stringify(r.parameters))) },
+      { name: 'upstream_id', type: 'text', values: records.map((r) => r.upstreamId) },
+    ];
+    const sent = [...columns, ...optional.filter((c) => c.values.some((v) => v !== null))];
+    const has = new Set(sent.map((c) => c.name));
+    const column = (name: string, type: string) => (has.has(name) ? `i.${name}` : `NULL::${type}`);
+    const end = `coalesce(${column('phenomenon_end', 'timestamptz')}, i.phenomenon_time)`;
+    const resultTime = `coalesce(${column('result_time', 'timestamptz')}, '-infinity')`;
+    const shape = optional.map((c) => (has.has(c.name) ? '1' : '0')).join('');
+    return {
+      name: `observation-insert-${shape}`,
+      text: `WITH input AS (
+               SELECT i.datastream_key, i.phenomenon_time, ${end} AS phenomenon_end, ${resultTime} AS result_time,
+                      ${column('result_number', 'float8')} AS result_number, ${column('result', 'jsonb')} AS result,
+                      ${column('result_quality', 'jsonb')} AS result_quality, ${column('valid_start', 'timestamptz')} AS valid_start,
+                      ${column('valid_end', 'timestamptz')} AS valid_end, ${column('parameters', 'jsonb')} AS parameters,
+                      ${column('upstream_id', 'text')} AS upstream_id
+               FROM unnest(${sent.map((c, n) => `$${n + 1}::${c.type}[]`).join(', ')}) AS i(${sent.map((c) => c.name).join(', ')})
+             ), inserted AS (
+               INSERT INTO observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result,
+                                        result_quality, valid_start, valid_end, parameters, upstream_id)
+               SELECT * FROM input
+               ON CONFLICT DO NOTHING
+               RETURNING datastream_key
+             ), per_stream AS (
+               SELECT datastream_key, count(*) AS n FROM inserted GROUP BY 1
+             ), latest AS (
+               INSERT INTO observation_latest AS l (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, received_at)
+               SELECT DISTINCT ON (datastream_key) datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, now()
+               FROM input ORDER BY datastream_key, phenomenon_time DESC, result_time DESC
+               ON CONFLICT (datastream_key) DO UPDATE SET
+                 phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
+                 result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
+               WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
+             ), spans AS (
+               UPDATE datastream d SET phenomenon_span = s.span
+               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input WHERE phenomenon_end > phenomenon_time GROUP BY 1) s
+               WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
+             ), counted AS (
+               UPDATE collection c SET feature_count = c.feature_count + s.n,
+                      temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
+                      data_version = c.data_version + 1, updated_at = now()
+               FROM (SELECT src.collection_key, sum(p.n) AS n, min(b.t0) AS t0, max(b.t1) AS t1
+                     FROM per_stream p
+                     JOIN (SELECT datastream_key, min(phenomenon_time) AS t0, max(phenomenon_end) AS t1 FROM input GROUP BY 1) b USING (datastream_key)
+                     JOIN datastream d USING (datastream_key) JOIN sensor_source src USING (source_key)
+                     WHERE src.collection_key IS NOT NULL GROUP BY 1) s
+               WHERE c.collection_key = s.collection_key
+             )
+             SELECT coalesce(sum(n), 0)::integer AS inserted FROM per_stream`,
+      values: sent.map((c) => c.values),
+    };
+  },
+
+  /** One page of a source's observations in (datastream, time) order, as chunks of GeoJSON text. */
+  page(query: ObservationPageQuery): SqlQuery {
+    const params = new SqlParams();
+    const json = observationJson(params, query.output);
+    const position = query.position;
+    const backwards = position.kind === 'before';
+    const keyset = position.kind === 'after' ? [keysetCondition(params, position.seq, '>')] : backwards ? [keysetCondition(params, position.seq, '<')] : [];
+    const where = whereClause(params, query, keyset);
+    const direction = backwards ? 'DESC' : 'ASC';
+    const order = `o.datastream_key ${direction}, o.phenomenon_time ${direction}, o.phenomenon_end ${direction}, o.result_time ${direction}`;
+    const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
+    const limit = params.bind(query.limit);
+    const collection = params.bind(query.collectionKey);
+    const chunk = params.bind(PAGE_CHUNK_ROWS);
+    return {
+      text: `WITH page AS (
+               SELECT o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time, ${json} AS json
+               FROM observation o JOIN datastream d USING (datastream_key) WHERE ${where}
+               ORDER BY ${order} LIMIT ${limit}::integer + 1${offset}
+             ), kept AS (
+               SELECT * FROM page ORDER BY datastream_key ${direction}, phenomenon_time ${direction}, phenomenon_end ${direction}, result_time ${direction} LIMIT ${limit}::integer
+             ), numbered AS (
+               SELECT placelink_observation_seq(datastream_key, phenomenon_time, phenomenon_end, result_time) AS seq, json,
+                      row_number() OVER (ORDER BY datastream_key, phenomenon_time, phenomenon_end, result_time) - 1 AS rn
+               FROM kept
+             )
+             SELECT (array_agg(seq ORDER BY rn))[1] AS first_seq, (array_agg(seq ORDER BY rn DESC))[1] AS last_seq, count(*)::integer AS n,
+                    string_agg(json, ',' ORDER BY rn) AS json, (SELECT count(*) FROM page) > ${limit}::integer AS more,
+                    (SELECT c.feature_count FROM collection c WHERE c.collection_key = ${collection}::integer)::text AS total,
+                    (SELECT c.data_version FROM collection c WHERE c.collection_key = ${collection}::integer)::text AS version
+             FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
+      values: params.values,
+    };
+  },
+
+  pageChunkCount: (limit: number) => Math.ceil(limit / PAGE_CHUNK_ROWS),
+
+  cappedCount(query: Pick<ObservationPageQuery, 'sourceKey' | 'datastreamKeys' | 'time' | 'envelopes'>, cap: number): SqlQuery {
+    const params = new SqlParams();
+    const where = whereClause(params, query);
+    return {
+      text: `SELECT count(*)::integer AS n FROM (SELECT 1 FROM observation o JOIN datastream d USING (datastream_key) WHERE ${where} LIMIT ${params.bind(cap + 1)}::integer) matched`,
+      values: params.values,
+    };
+  },
+
+  byPosition(sourceKey: number, seq: string, output: GeometryOutput): SqlQuery {
+    const params = new SqlParams();
+    const position = parseObservationSeq(seq);
+    if (!position) throw new Error(`not an observation position: ${seq}`);
+    const json = observationJson(params, output);
+    return {
+      text: `SELECT ${json} AS json FROM observation o JOIN datastream d USING (datastream_key)
+             WHERE d.source_key = ${params.bind(sourceKey)}::integer AND o.datastream_key = ${params.bind(position.datastreamKey)}::integer
+               AND o.phenomenon_time = ${instantFromMicros(params, position.phenomenonTime)} AND o.phenomenon_end = ${instantFromMicros(params, position.phenomenonEnd)}
+               AND o.result_time = ${instantFromMicros(params, position.resultTime)}`,
+      values: params.values,
+    };
+  },
+
+  /** Raw observations or per-bucket aggregates of numeric results, for one or more datastreams. */
+  series(query: SeriesQuery): SqlQuery {
+    const params = new SqlParams();
+    const conditions = [`o.datastream_key = ANY(${params.bind(query.datastreamKeys)}::integer[])`];
+    if (query.time?.end) conditions.push(`o.phenomenon_time <= ${params.bind(query.time.end.toISOString())}::timestamptz`);
+    if (query.time?.start) conditions.push(`o.phenomenon_time >= ${params.bind(query.time.start.toISOString())}::timestamptz`);
+    const limit = params.bind(query.limit);
+    if (query.bucket === null) {
+      return {
+        text: `SELECT o.datastream_key, ${rfc3339('o.phenomenon_time')} AS time, ${RESULT_JSON} AS value
+               FROM observation o WHERE ${conditions.join(' AND ')}
+               ORDER BY o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time LIMIT ${limit}::integer`,
+        values: params.values,
+      };
+    }
+    const bucket = params.bind(query.bucket);
+    return {
+      text: `SELECT o.datastream_key, ${rfc3339(`date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')`)} AS time,
+                    avg(o.result_number) AS avg, min(o.result_number) AS min, max(o.result_number) AS max, count(o.result_number)::integer AS count
+             FROM observation o WHERE ${conditions.join(' AND ')}
+             GROUP BY o.datastream_key, date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')
+             ORDER BY o.datastream_key, 2 LIMIT ${limit}::integer`,
+      values: params.values,
+    };
+  },
+
+  /** Deletes up to `batch` observations of a source older than its cutoff (the maintenance job repeats it). */
+  expire: (sourceKey: number, cutoff: string, batch: number): SqlQuery => ({
+    text: `WITH doomed AS (
+             SELECT o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time FROM observation o
+             WHERE o.datastream_key IN (SELECT datastream_key FROM datastream WHERE source_key = $1::integer) AND o.phenomenon_time < $2::timestamptz
+             LIMIT $3::integer
+           ), deleted AS (
+             DELETE FROM observation o USING doomed x
+             WHERE o.datastream_key = x.datastream_key AND o.phenomenon_time = x.phenomenon_time AND o.phenomenon_end = x.phenomenon_end
+               AND o.result_time = x.result_time AND o.phenomenon_time < $2::timestamptz
+             RETURNING 1
+           ), counted AS (
+             UPDATE collection c SET feature_count = greatest(c.feature_count - (SELECT count(*) FROM deleted), 0), data_version = c.data_version + 1
+             FROM sensor_source s WHERE s.source_key = $1::integer AND c.collection_key = s.collection_key AND EXISTS (SELECT 1 FROM deleted)
+             RETURNING 1
+           )
+           SELECT (SELECT count(*) FROM deleted)::integer AS deleted`,
+    values: [sourceKey, cutoff, batch],
+  }),
+
+  /** Partitions entirely before `before` (candidates for dropping once empty). */
+  emptyPartitionsBefore: (before: string): SqlQuery => ({
+    text: `SELECT name AS partition_name FROM observation_partition WHERE upper_bound <= $1::timestamptz ORDER BY lower_bound`,
+    values: [before],
+  }),
+
+  /** Partition names come from observation_partition (the catalog), never from a request. */
+  partitionHasRows: (name: string): SqlQuery => ({ text: `SELECT EXISTS (SELECT 1 FROM ${quoteIdentifier(name)}) AS any`, values: [] }),
+  dropPartition: (name: string): SqlQuery => ({ text: `DROP TABLE ${quoteIdentifier(name)}`, values: [] }),
+  forgetPartition: (name: string): SqlQuery => ({ text: 'DELETE FROM observation_partition WHERE name = $1', values: [name] }),
+};

@@ -1,0 +1,206 @@
+import type { ObservationRules, ResultType } from './mapping.js';
+
+/** An observation ready to be stored: its datastream resolved, its times normalised to RFC 3339 UTC. */
+export interface ObservationRecord {
+  readonly datastreamKey: number;
+  readonly phenomenonTime: string;
+  /** Equal to phenomenonTime for an instant. */
+  readonly phenomenonEnd: string;
+  readonly resultTime: string | null;
+  /** Any JSON value, as the source gave it. */
+  readonly result: unknown;
+  readonly resultQuality: unknown;
+  readonly validStart: string | null;
+  readonly validEnd: string | null;
+  readonly parameters: unknown;
+  readonly upstreamId: string | null;
+}
+
+/** An observation as a source delivered it, before it is checked. */
+export interface ObservationInput {
+  readonly phenomenonTime: unknown;
+  readonly resultTime?: unknown;
+  readonly result: unknown;
+  readonly resultQuality?: unknown;
+  readonly validTime?: unknown;
+  readonly parameters?: unknown;
+  readonly upstreamId?: unknown;
+}
+
+export type Checked<T> = { readonly value: T } | { readonly problem: string };
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(.*)$/;
+
+function validCalendar(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && s < 61;
+}
+
+type TimeRules = Pick<ObservationRules, 'withoutZone' | 'oddOffsets'>;
+
+/** The zone designator as ±hh:mm or Z, or why it cannot be used under the rules. */
+function zoneOf(zone: string, rules: TimeRules): Checked<string> {
+  if (zone === 'Z' || zone === 'z') return { value: 'Z' };
+  if (/^[+-]\d{2}:\d{2}$/.test(zone)) return { value: zone };
+  if (zone === '') {
+    if (rules.withoutZone === 'reject') return { problem: 'has no time zone (the mapping rejects zone-less timestamps; set observations.withoutZone to utc or an offset to accept them)' };
+    return { value: rules.withoutZone === 'utc' ? 'Z' : rules.withoutZone };
+  }
+  const odd = /^([+-]\d{2}):?(\d{2})?[Zz]?$/.exec(zone);
+  if (!odd) return { problem: `has an unreadable time zone '${zone}'` };
+  if (rules.oddOffsets === 'reject') return { problem: `has the offset '${zone}', not in the RFC 3339 form ±hh:mm (the mapping rejects odd offsets)` };
+  return { value: `${odd[1]}:${odd[2] ?? '00'}` };
+}
+
+/**
+ * An instant as RFC 3339 text with an explicit zone (sub-millisecond digits kept for the database)
+ * and its epoch milliseconds. Zone-less times and offsets such as -0700 or -0700Z are read or
+ * rejected as the mapping says.
+ */
+export function normaliseInstant(raw: unknown, rules: TimeRules): Checked<{ text: string; ms: number }> {
+  if (typeof raw !== 'string') return { problem: `must be an ISO 8601 date-time string, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}` };
+  const match = TIMESTAMP.exec(raw.trim());
+  if (!match) return { problem: `'${raw}' is not an ISO 8601 date-time` };
+  const [, y, mo, d, h, mi, s = '00', fraction = '', zone = ''] = match;
+  if (!validCalendar(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) return { problem: `'${raw}' is not a valid date and time` };
+  const zoned = zoneOf(zone.trim(), rules);
+  if ('problem' in zoned) return { problem: `'${raw}' ${zoned.problem}` };
+  const text = `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}${zoned.value}`;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${fraction.slice(0, 4)}${zoned.value}`);
+  if (Number.isNaN(ms)) return { problem: `'${raw}' cannot be read as a time` };
+  return { value: { text, ms } };
+}
+
+export interface NormalisedTime {
+  readonly start: { readonly text: string; readonly ms: number };
+  readonly end: { readonly text: string; readonly ms: number };
+}
+
+/** An instant, or an interval `start/end` (ISO 8601), as start and end. */
+export function normaliseTimeOrInterval(raw: unknown, rules: TimeRules): Checked<NormalisedTime> {
+  if (typeof raw === 'string' && raw.includes('/')) {
+    const [from, to, ...rest] = raw.split('/');
+    if (rest.length) return { problem: `'${raw}' has more than one '/'` };
+    const start = normaliseInstant(from, rules);
+    if ('problem' in start) return start;
+    const end = normaliseInstant(to, rules);
+    if ('problem' in end) return end;
+    if (end.value.ms < start.value.ms) return { problem: `'${raw}' ends before it starts` };
+    return { value: { start: start.value, end: end.value } };
+  }
+  const instant = normaliseInstant(raw, rules);
+  if ('problem' in instant) return instant;
+  return { value: { start: instant.value, end: instant.value } };
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Why a result does not fit the datastream's declared type, or null when it does. */
+export function resultProblem(result: unknown, type: ResultType): string | null {
+  if (result === undefined) return 'has no result';
+  const actual = jsonType(result);
+  switch (type) {
+    case 'any':
+      return ['string', 'number', 'boolean', 'object', 'array', 'null'].includes(actual) ? null : `has a result of type ${actual}`;
+    case 'number':
+      return actual === 'number' && Number.isFinite(result) ? null : `result ${JSON.stringify(result)} is not a number (the datastream's results are numbers)`;
+    case 'integer':
+      return actual === 'number' && Number.isInteger(result) ? null : `result ${JSON.stringify(result)} is not an integer (the datastream's results are integers)`;
+    default:
+      return actual === type ? null : `result ${JSON.stringify(result)} is ${actual === 'object' || actual === 'array' ? `an ${actual}` : `a ${actual}`}, not ${type === 'object' || type === 'array' ? `an ${type}` : `a ${type}`} (the datastream's declared result type)`;
+  }
+}
+
+/** Result types implied by the O&M observation types SensorThings datastreams declare. */
+export function resultTypeOf(observationType: string | null | undefined): ResultType {
+  const name = observationType?.split('/').pop() ?? '';
+  switch (name) {
+    case 'OM_Measurement':
+      return 'number';
+    case 'OM_CountObservation':
+      return 'integer';
+    case 'OM_TruthObservation':
+      return 'boolean';
+    case 'OM_CategoryObservation':
+      return 'string';
+    default:
+      return 'any';
+  }
+}
+
+export interface ObservationCheck {
+  readonly rules: TimeRules;
+  readonly resultType: ResultType;
+  /** Observations whose phenomenon time lies further in the future than this are rejected. */
+  readonly maxFutureMs: number;
+  readonly now: number;
+}
+
+/** Checks an observation of a known datastream; the record, or why it is rejected. */
+export function checkObservation(datastreamKey: number, input: ObservationInput, check: ObservationCheck): Checked<ObservationRecord> {
+  const time = normaliseTimeOrInterval(input.phenomenonTime, check.rules);
+  if ('problem' in time) return { problem: `phenomenonTime: ${time.problem}` };
+  if (time.value.end.ms > check.now + check.maxFutureMs) {
+    return { problem: `phenomenonTime ${time.value.end.text} is more than ${Math.round(check.maxFutureMs / 1000)} s in the future` };
+  }
+  let resultTime: string | null = null;
+  if (input.resultTime !== undefined && input.resultTime !== null) {
+    const checked = normaliseInstant(input.resultTime, check.rules);
+    if ('problem' in checked) return { problem: `resultTime: ${checked.problem}` };
+    resultTime = checked.value.text;
+  }
+  const problem = resultProblem(input.result, check.resultType);
+  if (problem) return { problem };
+  let validStart: string | null = null;
+  let validEnd: string | null = null;
+  if (input.validTime !== undefined && input.validTime !== null) {
+    const valid = normaliseTimeOrInterval(input.validTime, check.rules);
+    if ('problem' in valid) return { problem: `validTime: ${valid.problem}` };
+    validStart = valid.value.start.text;
+    validEnd = valid.value.end.text;
+  }
+  const upstreamId = input.upstreamId === undefined || input.upstreamId === null ? null : typeof input.upstreamId === 'string' ? input.upstreamId : JSON.stringify(input.upstreamId);
+  return {
+    value: {
+      datastreamKey,
+      phenomenonTime: time.value.start.text,
+      phenomenonEnd: time.value.end.text,
+      resultTime,
+      result: input.result,
+      resultQuality: input.resultQuality ?? null,
+      validStart,
+      validEnd,
+      parameters: input.parameters ?? null,
+      upstreamId,
+    },
+  };
+}
+
+/** The outcome of recording a batch: counts and, per rejected item, its position and reason. */
+export interface RecordSummary {
+  /** Stored now. */
+  inserted: number;
+  /** Already stored before (same datastream, phenomenon time and result time). */
+  duplicates: number;
+  rejected: { readonly index: number; readonly reason: string; readonly status: 'unknown-datastream' | 'invalid' }[];
+}
+
+/** Where an observation stands in its collection's order: datastream key and epoch microseconds of phenomenon start, end and result time ('n': none). Also the observation's feature id. */
+export interface ObservationPosition {
+  readonly datastreamKey: number;
+  readonly phenomenonTime: string;
+  readonly phenomenonEnd: string;
+  readonly resultTime: string;
+}
+
+/** Reads a position made by placelink_observation_seq (SQL); null when it is not one. */
+export function parseObservationSeq(seq: string): ObservationPosition | null {
+  const match = /^(\d{1,10})\.(-?\d{1,19})\.(-?\d{1,19})\.(-?\d{1,19}|n)$/.exec(seq);
+  if (!match) return null;
+  return { datastreamKey: Number(match[1]), phenomenonTime: match[2]!, phenomenonEnd: match[3]!, resultTime: match[4]! };
+}
+

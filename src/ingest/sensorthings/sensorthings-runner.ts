@@ -1,0 +1,104 @@
+import type { LoadedMapping } from '../../config/mappings-loader.js';
+import { HarvestError, PlacelinkError } from '../../domain/errors.js';
+import { RUN_DETAIL_LIMIT, ZERO_COUNTS, type HarvestRun, type RunCounts, type RunRejection, type RunWarning } from '../../domain/harvest-run.js';
+import type { Logger } from '../../logger.js';
+import { linksStale, refreshLinks } from '../../services/link-assets.js';
+import type { Store } from '../../services/ports.js';
+import { recordObservations } from '../../services/record-observations.js';
+import { isSensorMapping, registerSensorMapping } from '../../services/sensor-registry.js';
+import type { HarvestRunOptions } from '../harvest-runner.js';
+import { createHttpClient } from '../http/http-client.js';
+import { sensorThingsReader } from './sensorthings-reader.js';
+
+/**
+ * One pull of a SensorThings mapping, recorded like a feature harvest: Datastreams (with Thing,
+ * Sensor, ObservedProperty and the Thing's location history), then each datastream's Observations
+ * after the newest phenomenon time already harvested. Observations are stored page by page
+ * (idempotently), so a failed pull keeps what it stored and the next one continues from there.
+ */
+export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
+  const { mapping, redact } = loaded;
+  if (!isSensorMapping(mapping) || mapping.source.type !== 'sensorthings') {
+    throw new HarvestError(`mapping '${mapping.id}' has a ${mapping.source.type} source: its observations are pushed (MQTT, POST /observations), there is nothing to pull`);
+  }
+  const source = mapping.source;
+  const warnings: RunWarning[] = [];
+  const rejections: RunRejection[] = [];
+  const warn = (location: string, message: string) => {
+    if (warnings.length < RUN_DETAIL_LIMIT) warnings.push({ location: redact(location), message: redact(message) });
+  };
+  const http = createHttpClient({
+    http: source.http,
+    redact,
+    onRetry: ({ attempt, attempts, delayMs, error }) => warn(error.url, `attempt ${attempt} of ${attempts} failed (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`),
+  });
+  const collection = mapping.target.collection;
+  await store.runs.failAbandoned(collection);
+  const runId = await store.runs.start({ mappingId: mapping.id, collectionId: collection, sourceType: 'sensorthings', sourceUrl: redact(source.url), trigger: options.trigger });
+  const counts: RunCounts = { ...ZERO_COUNTS };
+  const started = Date.now();
+  logger.info({ mapping: mapping.id, runId, source: redact(source.url) }, 'SensorThings pull started');
+  try {
+    const { source: stored } = await registerSensorMapping(store, mapping);
+    const reader = sensorThingsReader(mapping.id, source, http);
+    const moved: number[] = [];
+    const entries = [];
+    for await (const page of reader.datastreams()) {
+      if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
+      const rejected = await store.sensors.upsertDatastreams(stored.key, page.map((e) => e.record));
+      for (const r of rejected) warn(`Datastream ${r.id}`, r.reason);
+      const refused = new Set(rejected.map((r) => r.id));
+      entries.push(...page.filter((e) => !refused.has(e.record.id)));
+    }
+    const known = new Map((await store.sensors.datastreamsOfSource(stored.key)).map((d) => [d.upstreamId, d]));
+    for (const entry of entries) {
+      const info = known.get(entry.record.upstreamId);
+      if (!info) continue;
+      const history = await reader.locations(entry, (message) => warn(entry.url, message));
+      if (history.length) moved.push(...(await store.sensors.replaceLocationHistory(history.map((location) => ({ key: info.key, location })))));
+    }
+
+    for (const entry of entries) {
+      const info = known.get(entry.record.upstreamId);
+      if (!info) continue;
+      let newest: string | null = null;
+      for await (const page of reader.observations(entry, info.harvestedUntil)) {
+        if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
+        counts.pages++;
+        counts.read += page.observations.length;
+        const outcome = await recordObservations(
+          store,
+          page.observations.map((input, index) => ({ index, datastream: info, datastreamRef: info.id, input })),
+          { rules: () => mapping.observations, maxFutureMs: 24 * 3_600_000 },
+        );
+        counts.inserted += outcome.inserted;
+        counts.unchanged += outcome.duplicates;
+        counts.rejected += outcome.rejected.length;
+        for (const r of outcome.rejected) {
+          if (rejections.length < RUN_DETAIL_LIMIT) rejections.push({ id: String(page.observations[r.index]?.upstreamId ?? ''), location: redact(`${page.url} value[${r.index}]`), reason: r.reason });
+        }
+        const rejectedIndexes = new Set(outcome.rejected.map((r) => r.index));
+        for (const [index, observation] of page.observations.entries()) {
+          if (rejectedIndexes.has(index) || typeof observation.phenomenonTime !== 'string') continue;
+          const start = observation.phenomenonTime.split('/')[0]!;
+          if (newest === null || Date.parse(start) > Date.parse(newest)) newest = start;
+        }
+      }
+      if (newest) await store.sensors.setHarvestedUntil([{ key: info.key, until: newest }]);
+    }
+    await store.sensors.refreshSourceExtent(stored.key);
+    if (mapping.links.length) {
+      const full = moved.length > 0 || (await linksStale(store, mapping, stored));
+      const links = await refreshLinks(store, mapping, stored, full ? null : []);
+      if (links.missingCollections.length) warn('links', `asset collections not found: ${links.missingCollections.join(', ')}`);
+    }
+    await store.runs.finish(runId, { status: 'succeeded', counts, expected: null, error: null, rejections, warnings });
+    logger.info({ mapping: mapping.id, runId, ...counts, requests: reader.requests, ms: Date.now() - started }, 'SensorThings pull succeeded');
+  } catch (error) {
+    const message = redact(error instanceof Error ? error.message : String(error));
+    await store.runs.finish(runId, { status: 'failed', counts, expected: null, error: message, rejections, warnings });
+    if (error instanceof PlacelinkError) logger.warn({ mapping: mapping.id, runId, error: message }, 'SensorThings pull failed; observations stored before the failure are kept');
+    else logger.error({ mapping: mapping.id, runId, err: error }, 'SensorThings pull failed unexpectedly');
+  }
+  return (await store.runs.get(runId))!;
+}

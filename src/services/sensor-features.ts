@@ -1,0 +1,109 @@
+import type { Collection } from '../domain/collection.js';
+import type { SensorSourceInfo } from '../domain/datastream.js';
+import { InvalidParameterError } from '../domain/errors.js';
+import { parseObservationSeq } from '../domain/observation.js';
+import type { FeaturePageQuery, FeatureSelection } from '../domain/query.js';
+import type { Store } from './ports.js';
+import { featureQueryService, type FeatureQueryService } from './query-features.js';
+import type { ObservationPageQuery } from './sensor-ports.js';
+import type { SensorService } from './sensor-service.js';
+
+/** The queryable of observation collections: `datastream=<id>`. */
+export const DATASTREAM_QUERYABLE = 'datastream';
+
+export interface SensorQueryOptions {
+  readonly countLimit: number;
+  /** How long the set of collections with linked datastreams is cached. */
+  readonly linkedTtlMs: number;
+}
+
+/**
+ * The features API's query service, aware of sensors: observation collections are read from the
+ * observation table (point features in (datastream, time) order, `datetime` on the time index), and
+ * features of collections with linked datastreams carry those datastreams' latest values. Every
+ * other collection takes exactly the plain feature path.
+ */
+export function sensorAwareQueries(store: Store, sensors: SensorService, options: SensorQueryOptions): FeatureQueryService {
+  const plain = featureQueryService(store, { countLimit: options.countLimit });
+  const perSource = new Map<number, FeatureQueryService>();
+  let linked: { keys: Set<number>; until: number } | null = null;
+
+  async function linkedCollections(): Promise<Set<number>> {
+    const now = Date.now();
+    if (linked && linked.until > now) return linked.keys;
+    linked = { keys: new Set(await store.sensors.links.linkedCollections()), until: now + options.linkedTtlMs };
+    return linked.keys;
+  }
+
+  async function datastreamKeys(source: SensorSourceInfo, selection: FeatureSelection): Promise<number[] | null> {
+    const wanted = selection.equalities.filter((e) => e.name === DATASTREAM_QUERYABLE).map((e) => String(e.value));
+    if (wanted.length === 0) return null;
+    const found = await sensors.directory.byIds(wanted);
+    return [...found.values()].filter((d) => d.sourceKey === source.key).map((d) => d.key);
+  }
+
+  /** Observation collections are read by datastream, time and place; CQL2 filters and sorting are for feature collections. */
+  function supported(selection: FeatureSelection, order: FeaturePageQuery['order'] = []): void {
+    if (selection.filter) throw new InvalidParameterError('filter', 'observation collections are filtered with datastream=, datetime and bbox only, not with CQL2');
+    if (order.length) throw new InvalidParameterError('sortby', 'observation collections come in (datastream, time) order; sortby is not supported here');
+  }
+
+  async function observationQuery(source: SensorSourceInfo, query: FeaturePageQuery): Promise<ObservationPageQuery> {
+    supported(query, query.order);
+    const position = query.position;
+    if ((position.kind === 'after' || position.kind === 'before') && !parseObservationSeq(position.seq)) {
+      throw new InvalidParameterError('cursor', 'cursor is not one this collection issued; follow the next/prev links of a response');
+    }
+    return {
+      collectionKey: query.collectionKey,
+      sourceKey: source.key,
+      datastreamKeys: await datastreamKeys(source, query),
+      time: query.time,
+      envelopes: query.envelopes,
+      position,
+      limit: query.limit,
+      output: query.output,
+    };
+  }
+
+  /** A feature query service whose store reads a source's observations. */
+  function observationsOf(source: SensorSourceInfo): FeatureQueryService {
+    const existing = perSource.get(source.key);
+    if (existing) return existing;
+    const observationStore: Store = {
+      ...store,
+      streamPage: async (query) => store.sensors.streamObservationPage(await observationQuery(source, query)),
+      features: {
+        ...store.features,
+        countMatches: async (selection, cap) => {
+          supported(selection);
+          return store.sensors.countObservations({ sourceKey: source.key, datastreamKeys: await datastreamKeys(source, selection), time: selection.time, envelopes: selection.envelopes }, cap);
+        },
+        byId: async (_collectionKey, id, output) => {
+          if (!parseObservationSeq(id)) return null;
+          const json = await store.sensors.observationById(source.key, id, output);
+          return json === null ? null : { seq: id, json };
+        },
+      },
+    };
+    const service = featureQueryService(observationStore, { countLimit: options.countLimit });
+    perSource.set(source.key, service);
+    return service;
+  }
+
+  return {
+    async page(collection: Collection, request, context) {
+      const source = await sensors.sourceForCollection(collection.key);
+      if (source) return observationsOf(source).page(collection, request, context);
+      if (context && (await linkedCollections()).has(collection.key)) return plain.page(collection, { ...request, linkedValues: { baseUrl: context.baseUrl } }, context);
+      return plain.page(collection, request, context);
+    },
+
+    async feature(collection, id, output, context) {
+      const source = await sensors.sourceForCollection(collection.key);
+      if (source) return observationsOf(source).feature(collection, id, output, context);
+      const withValues = context !== undefined && (await linkedCollections()).has(collection.key);
+      return plain.feature(collection, id, output, context ? { ...context, linkedValues: withValues } : undefined);
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type { Geometry } from 'geojson';
+import type { CollectionDefinition } from '../domain/collection.js';
+import type { DatastreamInfo, DatastreamRecord, DatastreamRejection, LocationEntry, SensorSourceInfo } from '../domain/datastream.js';
+import type { LinkRule } from '../domain/mapping.js';
+import type { ObservationRecord } from '../domain/observation.js';
+import type { Envelope, GeometryOutput, PagePosition, TimeInterval } from '../domain/query.js';
+import type { PageChunk, RowStream } from './ports.js';
+
+export interface ObservationPageQuery {
+  /** The observation collection (its count and data version describe the page). */
+  readonly collectionKey: number;
+  readonly sourceKey: number;
+  /** null: every datastream of the source. */
+  readonly datastreamKeys: readonly number[] | null;
+  readonly time: TimeInterval | null;
+  /** Boxes the datastream's current place must meet. */
+  readonly envelopes: readonly Envelope[];
+  readonly position: PagePosition;
+  readonly limit: number;
+  readonly output: GeometryOutput;
+}
+
+export type SeriesBucket = 'minute' | 'hour' | 'day' | 'week' | 'month';
+
+export interface SeriesQuery {
+  readonly datastreamKeys: readonly number[];
+  readonly time: TimeInterval | null;
+  /** null: the observations themselves. */
+  readonly bucket: SeriesBucket | null;
+  readonly limit: number;
+}
+
+export type SeriesRow =
+  | { readonly datastream_key: number; readonly time: string; readonly value: unknown }
+  | { readonly datastream_key: number; readonly time: string; readonly avg: number | null; readonly min: number | null; readonly max: number | null; readonly count: number };
+
+/** A link between an asset and a datastream as the rules want it. */
+export interface LinkCandidate {
+  readonly datastreamKey: number;
+  readonly collectionKey: number;
+  readonly assetId: string;
+  readonly rule: string;
+  readonly ruleKind: LinkRule['kind'];
+  readonly priority: number;
+  readonly distanceM: number | null;
+}
+
+export interface StoredLink extends LinkCandidate {
+  readonly linkId: string;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+/** What an asset shows of a linked datastream: its latest value. */
+export interface LinkedValue {
+  readonly assetId: string;
+  readonly datastreamId: string;
+  readonly name: string;
+  readonly value: unknown;
+  readonly unit: string | null;
+  readonly observedAt: string | null;
+}
+
+/** A nearby asset as the explain report lists it. */
+export interface AssetCandidate {
+  readonly assetId: string;
+  readonly distanceM: number;
+  readonly covers: boolean;
+}
+
+export interface DatastreamDetail extends DatastreamInfo {
+  readonly name: string;
+  readonly unit: Readonly<Record<string, unknown>> | null;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly thing: Readonly<Record<string, unknown>> | null;
+  readonly geometry: Geometry | null;
+  readonly locationTime: string | null;
+  readonly harvestedUntil: string | null;
+}
+
+export interface LinkRepository {
+  /** Candidates of one rule for the source's datastreams (all of them, or those given). */
+  candidates(sourceKey: number, collectionKey: number, rule: LinkRule, datastreamKeys: readonly number[] | null): Promise<LinkCandidate[]>;
+  /** Current links of the source's datastreams (all, or those given). */
+  current(sourceKey: number, datastreamKeys: readonly number[] | null): Promise<StoredLink[]>;
+  /** Closes, opens and updates links in one transaction. */
+  apply(change: { close: readonly string[]; open: readonly LinkCandidate[]; update: readonly (LinkCandidate & { linkId: string })[] }): Promise<void>;
+  /** The data version of each asset collection the source's links were last computed from. */
+  states(sourceKey: number): Promise<Map<number, number>>;
+  saveState(sourceKey: number, collectionKey: number, dataVersion: number): Promise<void>;
+  /** Assets near a place (for explanations), nearest first. */
+  nearby(collectionKey: number, geometry: Geometry, within: number, limit: number): Promise<AssetCandidate[]>;
+  /** Distance and containment between one datastream's place and one asset; null when the asset does not exist. */
+  measure(collectionKey: number, assetId: string, datastreamKey: number): Promise<{ distanceM: number | null; covers: boolean; assetValue: (path: readonly string[]) => Promise<string | null> } | null>;
+  /** Every link (current and closed) of an asset or datastream. */
+  history(filter: { collectionKey?: number; assetId?: string; datastreamKey?: number }): Promise<StoredLink[]>;
+  latestForAssets(collectionKey: number, assetIds: readonly string[]): Promise<LinkedValue[]>;
+  /** The collections (keys) that have current links. */
+  linkedCollections(): Promise<number[]>;
+  /** Makes the geography index the nearest and buffer rules use (idempotent). */
+  prepareTarget(collectionKey: number): Promise<void>;
+}
+
+/** The sensor side of the PostGIS store. */
+export interface SensorStore {
+  /** Creates or updates the source's row and the collection its observations are served in. */
+  saveSource(id: string, type: SensorSourceInfo['type'], collection: CollectionDefinition, retentionMs: number | null): Promise<SensorSourceInfo>;
+  sources(): Promise<SensorSourceInfo[]>;
+  upsertDatastreams(sourceKey: number, records: readonly DatastreamRecord[]): Promise<DatastreamRejection[]>;
+  datastreamsOfSource(sourceKey: number): Promise<(DatastreamInfo & { harvestedUntil: string | null })[]>;
+  datastreamsByIds(ids: readonly string[]): Promise<DatastreamInfo[]>;
+  datastreamsByUpstreamIds(sourceKey: number, upstreamIds: readonly string[]): Promise<DatastreamInfo[]>;
+  datastreamDetail(id: string): Promise<DatastreamDetail | null>;
+  /** Latest known places; returns the keys of datastreams that moved. */
+  moveDatastreams(entries: readonly { key: number; location: LocationEntry }[]): Promise<number[]>;
+  /** Whole location histories (SensorThings HistoricalLocations); returns the keys whose current place changed. */
+  replaceLocationHistory(entries: readonly { key: number; location: LocationEntry }[]): Promise<number[]>;
+  setHarvestedUntil(entries: readonly { key: number; until: string }[]): Promise<void>;
+  refreshSourceExtent(sourceKey: number): Promise<void>;
+  /** Stores observations idempotently; partitions are created first when missing. */
+  insertObservations(records: readonly ObservationRecord[]): Promise<{ inserted: number }>;
+  streamObservationPage(query: ObservationPageQuery): Promise<RowStream<PageChunk>>;
+  countObservations(query: Omit<ObservationPageQuery, 'position' | 'limit' | 'output' | 'collectionKey'>, cap: number): Promise<number | null>;
+  observationById(sourceKey: number, id: string, output: GeometryOutput): Promise<string | null>;
+  series(query: SeriesQuery): Promise<SeriesRow[]>;
+  /** Deletes the source's observations older than `cutoff`; returns how many. */
+  expireObservations(sourceKey: number, cutoff: string): Promise<number>;
+  /** Creates the partitions covering [from, to]. */
+  ensurePartitions(from: Date, to: Date): Promise<void>;
+  /** Drops partitions that end before `before` and hold no rows. */
+  dropEmptyPartitions(before: Date): Promise<string[]>;
+  readonly links: LinkRepository;
+}
