@@ -78,8 +78,9 @@ export async function harvestFeatures(
     if (rejections.length < RUN_DETAIL_LIMIT) rejections.push(rejection);
   };
 
+  let summary: HarvestSummary;
   try {
-    return await store.harvest(plan.collection.id, async (session) => {
+    summary = await store.harvest(plan.collection.id, async (session) => {
       const { key, created } = await session.collections.save(plan.collection);
       const inference = new QueryableInference();
       let idlessRejections = 0;
@@ -142,6 +143,9 @@ export async function harvestFeatures(
   } catch (error) {
     throw new HarvestAborted(error, counts, rejections, expected);
   }
+  // Fresh planner statistics once the rows are committed: paging plans depend on them.
+  if (counts.inserted + counts.updated + counts.retired + counts.purged > 0) await store.collections.analyze(summary.collectionKey);
+  return summary;
 }
 
 async function checkComplete(session: HarvestSession, end: SourceEnd, idlessRejections: number): Promise<void> {
