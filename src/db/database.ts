@@ -66,7 +66,9 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     application_name: options.applicationName ?? 'placelink',
     statement_timeout: options.statementTimeoutMs,
     // API queries are short: parallel workers and JIT compilation cost more to start than they save.
-    options: '-c max_parallel_workers_per_gather=0 -c jit=off',
+    // Named statements skip parsing but are still planned for their own values: a generic plan
+    // made for a small bbox can be a thousand times slower for a large one.
+    options: '-c max_parallel_workers_per_gather=0 -c jit=off -c plan_cache_mode=force_custom_plan',
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
@@ -87,7 +89,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
 
     async stream<Row extends object>(query: SqlQuery, batchSize = 500, maxRows?: number): Promise<RowStream<Row>> {
       const client = await connect();
-      const portal = new PortalStream(query.text, query.values, batchSize, maxRows);
+      const portal = new PortalStream(query.text, query.values, batchSize, maxRows, query.name);
       submitPortalStream(client, portal);
       let released = false;
       const release = (error?: Error) => {

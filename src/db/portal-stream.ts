@@ -14,8 +14,11 @@ interface PgResult {
 /** The parts of pg's connection a submittable drives (the extended query protocol). */
 interface Connection {
   stream: { cork(): void; uncork(): void };
-  parse(message: { text: string }): void;
-  bind(message: { values: unknown[]; valueMapper: (value: unknown) => unknown }): void;
+  /** Named statements this connection has prepared (kept by pg's client). */
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+  parse(message: { text: string; name?: string }): void;
+  bind(message: { statement?: string; values: unknown[]; valueMapper: (value: unknown) => unknown }): void;
   describe(message: { type: 'P'; name: string }): void;
   execute(message: { portal: string; rows: number }): void;
   flush(): void;
@@ -45,11 +48,14 @@ export class PortalStream {
   private readonly singleBatch: boolean;
 
   constructor(
-    private readonly text: string,
+    /** Read by pg's client, which records a named statement as prepared once it parsed. */
+    readonly text: string,
     private readonly values: readonly unknown[],
     private readonly batchSize: number,
     /** The most rows the statement can return (its LIMIT), when known. */
     boundedBy?: number,
+    /** Prepared once per connection under this name (statements of a bounded set of shapes only). */
+    readonly name?: string,
   ) {
     this.singleBatch = boundedBy !== undefined && boundedBy <= batchSize;
     this.finished = new Promise((resolve) => (this.markFinished = resolve));
@@ -61,8 +67,13 @@ export class PortalStream {
     this.connection = connection;
     connection.stream.cork();
     try {
-      connection.parse({ text: this.text });
-      connection.bind({ values: [...this.values], valueMapper: prepareValue });
+      const name = this.name;
+      if (name === undefined) connection.parse({ text: this.text });
+      else if (connection.parsedStatements[name] === undefined && connection.submittedNamedStatements[name] === undefined) {
+        connection.parse({ text: this.text, name });
+        connection.submittedNamedStatements[name] = this.text;
+      }
+      connection.bind({ ...(name === undefined ? {} : { statement: name }), values: [...this.values], valueMapper: prepareValue });
       connection.describe({ type: 'P', name: '' });
       if (this.singleBatch) {
         connection.execute({ portal: '', rows: 0 });

@@ -267,6 +267,19 @@ describe('items', () => {
   });
 });
 
+describe('stored representation', () => {
+  it('is the same GeoJSON the database builds per request', async () => {
+    const stored = await getJson(`/collections/${grid}/items?limit=50`);
+    const built = await getJson(`/collections/${grid}/items?limit=50&properties=n,even,kind,weight`);
+    expect(built.body.features).toEqual(stored.body.features);
+    const [row] = await db.query<{ same: boolean }>({
+      text: 'SELECT bool_and(f.geojson = placelink_feature_geojson(f.id, f.geom, f.properties)) AS same FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1',
+      values: [grid],
+    });
+    expect(row!.same).toBe(true);
+  });
+});
+
 describe('output CRS (axis order follows the CRS definition)', () => {
   // [crs, PostGIS srid, first axis is north/lat]
   const MATRIX: Array<[string, number, boolean]> = [

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FeatureRecord } from '../../domain/feature.js';
 import type { ScalarType } from '../../domain/filter.js';
 import type { Envelope, FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
@@ -42,13 +43,19 @@ function propertiesExpression(params: SqlParams, properties: readonly string[] |
   return `(SELECT coalesce(jsonb_object_agg(k, f.properties -> k), '{}'::jsonb) FROM unnest(${params.bind(properties)}::text[]) k WHERE f.properties ? k)::text`;
 }
 
+/** The output stored with every feature (migration 0012): CRS84, 8 decimals, all properties. */
+function isStoredRepresentation(output: FeatureOutput): boolean {
+  return output.srid === 4326 && !output.swapAxes && output.decimals === 8 && output.properties === null;
+}
+
 /**
  * The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. With `linked`, the
  * `sensors` property (unless a property selection leaves it out) carries linked datastreams' latest values.
  */
 function featureJson(params: SqlParams, output: FeatureOutput, linked?: LinkedValuesOutput): string {
-  const geometry = geometryExpression(params, output);
   const withSensors = linked && (output.properties === null || output.properties.includes('sensors'));
+  if (isStoredRepresentation(output) && !withSensors) return 'f.geojson';
+  const geometry = geometryExpression(params, output);
   const selected = propertiesExpression(params, output.properties);
   const properties = withSensors ? `(${selected}::jsonb || ${linkedValuesExpression(params, linked)})::text` : selected;
   return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} || '}'`;
@@ -233,8 +240,7 @@ export const featureSql = {
     const limit = params.bind(query.limit);
     const snapshot = snapshotColumns(params, query.collectionKey);
     const chunk = params.bind(PAGE_CHUNK_ROWS);
-    return {
-      text: `WITH page AS (
+    const text = `WITH page AS (
                SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
                ORDER BY f.seq ${direction} LIMIT ${limit}::integer + 1${offset}
              ), kept AS (
@@ -245,9 +251,11 @@ export const featureSql = {
              SELECT min(seq)::text AS first_seq, max(seq)::text AS last_seq, count(*)::integer AS n,
                     string_agg(json, ',' ORDER BY seq) AS json,
                     (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
-             FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
-      values: params.values,
-    };
+             FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`;
+    // Without a CQL2 filter or a property selection the statement comes in a small set of shapes
+    // (bbox, datetime, paging, output CRS): those are prepared once per connection.
+    const name = query.filter === null && query.output.properties === null ? `page-${createHash('sha1').update(text).digest('base64url').slice(0, 20)}` : undefined;
+    return { text, values: params.values, ...(name ? { name } : {}) };
   },
 
   /** How many chunk rows a page of `limit` features comes in. */
