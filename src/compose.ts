@@ -18,9 +18,10 @@ import { sensorsAdminBlock } from './http/sensors-admin-block.js';
 import { timeseriesBlock } from './ogcapi/sensors/timeseries-block.js';
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
-  Partial<Pick<Config, 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs'>> & { readonly html?: HtmlOptions };
+  Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs'>> & { readonly html?: HtmlOptions };
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+const DEFAULT_COUNT_BUDGET_MS = 250;
 const DEFAULT_FUTURE_SKEW_MS = 300_000;
 
 /** The sensor service of an API without loaded sensor mappings (observation collections in the database are still served). */
@@ -30,7 +31,7 @@ function defaultSensors(store: Store, config: ApiConfig, logger: Logger): Sensor
 
 /** The building blocks the API is made of, wired to their services on a store. */
 export function buildingBlocks(store: Store, config: ApiConfig, sensors: SensorService = defaultSensors(store, config, createLogger('silent'))): BuildingBlock[] {
-  const queries = sensorAwareQueries(store, sensors, { countLimit: config.countLimit, linkedTtlMs: Math.max(config.catalogTtlMs, 1000) });
+  const queries = sensorAwareQueries(store, sensors, { countLimit: config.countLimit, countBudgetMs: config.countBudgetMs ?? DEFAULT_COUNT_BUDGET_MS, linkedTtlMs: Math.max(config.catalogTtlMs, 1000) });
   const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
   const blocks: BuildingBlock[] = [];
   blocks.push(

@@ -85,7 +85,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
   });
 
-  const server = createHttpServer(app);
+  const server = createHttpServer(app, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

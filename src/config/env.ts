@@ -24,6 +24,7 @@ const ENV_SCHEMA = z.object({
   PLACELINK_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   PLACELINK_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   PLACELINK_COUNT_LIMIT: z.coerce.number().int().min(0).default(100_000),
+  PLACELINK_COUNT_BUDGET_MS: z.coerce.number().int().min(1).default(250),
   PLACELINK_MAPPINGS: z.string().min(1).optional(),
   PLACELINK_HARVEST_SCHEDULE: booleanFlag.default(true),
   PLACELINK_CATALOG_TTL_MS: z.coerce.number().int().min(0).default(1000),
@@ -49,6 +50,8 @@ export interface Config {
   readonly poolSize: number;
   /** numberMatched is counted up to this many rows and omitted beyond (0 turns filtered counts off). */
   readonly countLimit: number;
+  /** …and omitted when counting takes longer than this. */
+  readonly countBudgetMs: number;
   /** Mapping file or directory the service loads (and schedules); unset: none. */
   readonly mappingsPath: string | undefined;
   /** Run the mappings' scheduled harvests while serving. */
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTimeoutMs: v.PLACELINK_STATEMENT_TIMEOUT_MS,
     poolSize: v.PLACELINK_POOL_SIZE,
     countLimit: v.PLACELINK_COUNT_LIMIT,
+    countBudgetMs: v.PLACELINK_COUNT_BUDGET_MS,
     mappingsPath: v.PLACELINK_MAPPINGS,
     harvestSchedule: v.PLACELINK_HARVEST_SCHEDULE,
     catalogTtlMs: v.PLACELINK_CATALOG_TTL_MS,

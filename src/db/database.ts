@@ -3,6 +3,7 @@ import { DatabaseUnavailableError, QueryTimeoutError } from '../domain/errors.js
 import type { Logger } from '../logger.js';
 import type { RowStream } from '../services/ports.js';
 import { PortalStream, submitPortalStream } from './portal-stream.js';
+import { sessionSql } from './sql/session-sql.js';
 import type { SqlQuery } from './sql/sql-query.js';
 
 /** What repositories need from a connection: run a statement. */
@@ -17,6 +18,8 @@ export interface Database extends SqlExecutor {
   /** `maxRows`: the most rows the statement can return (its LIMIT), which lets a short result finish in one round trip. */
   stream<Row extends object>(query: SqlQuery, batchSize?: number, maxRows?: number): Promise<RowStream<Row>>;
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs a read-only statement cancelled after `budgetMs`; null when it did not finish in time. */
+  queryWithin<Row extends object = Record<string, unknown>>(query: SqlQuery, budgetMs: number): Promise<Row[] | null>;
   /** Runs `work` on one dedicated connection (session-level locks, several transactions in a row). */
   withConnection<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -83,6 +86,26 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     }
   }
 
+  async function transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await connect();
+    const tx = executor(client);
+    try {
+      await tx.query(sessionSql.begin());
+      const result = await work(tx);
+      await tx.query(sessionSql.commit());
+      client.release();
+      return result;
+    } catch (error) {
+      try {
+        await client.query(sessionSql.rollback().text);
+        client.release();
+      } catch (rollbackError) {
+        client.release(rollbackError as Error);
+      }
+      throw translateDatabaseError(error);
+    }
+  }
+
   return {
     poolSize: options.poolSize,
     query: poolExecutor.query,
@@ -124,23 +147,17 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
       };
     },
 
-    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await connect();
-      const tx = executor(client);
+    transaction,
+
+    async queryWithin<Row extends object>(query: SqlQuery, budgetMs: number): Promise<Row[] | null> {
       try {
-        await tx.query({ text: 'BEGIN', values: [] });
-        const result = await work(tx);
-        await tx.query({ text: 'COMMIT', values: [] });
-        client.release();
-        return result;
+        return await transaction(async (tx) => {
+          await tx.query(sessionSql.localStatementTimeout(budgetMs));
+          return tx.query<Row>(query);
+        });
       } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-          client.release();
-        } catch (rollbackError) {
-          client.release(rollbackError as Error);
-        }
-        throw translateDatabaseError(error);
+        if (error instanceof QueryTimeoutError) return null;
+        throw error;
       }
     },
 
@@ -157,7 +174,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     },
 
     async ping() {
-      await poolExecutor.query({ text: 'SELECT 1', values: [] });
+      await poolExecutor.query(sessionSql.ping());
     },
 
     async close() {

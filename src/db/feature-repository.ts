@@ -1,5 +1,5 @@
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
-import type { FeatureOutput, FeatureSelection, LinkedValuesOutput } from '../domain/query.js';
+import type { FeatureOutput, LinkedValuesOutput } from '../domain/query.js';
 import type { FeatureRepository, FeatureRow } from '../services/ports.js';
 import type { SqlExecutor } from './database.js';
 import { featureSql } from './sql/feature-sql.js';
@@ -36,12 +36,6 @@ export function featureRepository(db: SqlExecutor): FeatureRepository {
     async byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput) {
       const [row] = await db.query<FeatureRow>(featureSql.byId(collectionKey, id, output, linked));
       return row ?? null;
-    },
-
-    async countMatches(selection: FeatureSelection, cap: number) {
-      const [row] = await db.query<{ n: number }>(featureSql.cappedCount(selection, cap));
-      const n = row?.n ?? 0;
-      return n > cap ? null : n;
     },
   };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { MigrationError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { Database } from './database.js';
+import { sessionSql } from './sql/session-sql.js';
 import { migrationSql } from './sql/migration-sql.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
@@ -59,13 +60,13 @@ export async function migrate(db: Database, logger: Logger, dir = MIGRATIONS_DIR
       const done: string[] = [];
       for (const file of files.filter((f) => !applied.has(f.version))) {
         const started = Date.now();
-        await connection.query({ text: 'BEGIN', values: [] });
+        await connection.query(sessionSql.begin());
         try {
           await connection.query({ text: file.sql, values: [] });
           await connection.query(migrationSql.record(file.version, file.name, file.checksum));
-          await connection.query({ text: 'COMMIT', values: [] });
+          await connection.query(sessionSql.commit());
         } catch (error) {
-          await connection.query({ text: 'ROLLBACK', values: [] });
+          await connection.query(sessionSql.rollback());
           throw new MigrationError(`Migration ${file.name} failed: ${(error as Error).message}`, { cause: error });
         }
         logger.info({ migration: file.name, ms: Date.now() - started }, 'migration applied');

@@ -220,10 +220,10 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       }
     },
     streamObservationPage: (query) => db.stream<PageChunk>(observationSql.page(query), PAGE_BATCH, observationSql.pageChunkCount(query.limit)),
-    async countObservations(query, cap) {
-      const [row] = await db.query<{ n: number }>(observationSql.cappedCount(query, cap));
-      const n = row?.n ?? 0;
-      return n > cap ? null : n;
+    async countObservations(query, cap, budgetMs) {
+      const rows = await db.queryWithin<{ n: number }>(observationSql.cappedCount(query, cap), budgetMs);
+      const n = rows?.[0]?.n ?? 0;
+      return rows === null || n > cap ? null : n;
     },
     async observationById(sourceKey, id, output) {
       const [row] = await db.query<{ json: string }>(observationSql.byPosition(sourceKey, id, output));

@@ -27,6 +27,11 @@ export async function createStore(db: Database, options: { observationPartition?
     harvest: (collectionId, work) => db.transaction(async (tx) => work(await openHarvestSession(tx, collectionId, repositories(tx)))),
     // Pages of up to one batch are read in a single round trip; longer ones stream batch by batch.
     streamPage: (query: FeaturePageQuery) => db.stream<PageChunk>(featureSql.page(query), PAGE_BATCH, featureSql.pageChunkCount(query.limit)),
+    async countFeatures(selection, cap, budgetMs) {
+      const rows = await db.queryWithin<{ n: number }>(featureSql.cappedCount(selection, cap), budgetMs);
+      const n = rows?.[0]?.n ?? 0;
+      return rows === null || n > cap ? null : n;
+    },
     async snapshot(collectionKey: number) {
       const [row] = await db.query<{ total: string; version: string }>(featureSql.snapshot(collectionKey));
       return row ? { total: Number(row.total), version: Number(row.version) } : null;

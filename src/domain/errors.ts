@@ -132,6 +132,22 @@ export class InvalidInputError extends PlacelinkError {
   }
 }
 
+/** A request the HTTP parser could not read at all. */
+export class MalformedRequestError extends PlacelinkError {
+  readonly code = 'malformed-request';
+  constructor() {
+    super('The request could not be parsed as HTTP/1.1.');
+  }
+}
+
+/** A request line or header section beyond the server's limit (usually a huge query string). */
+export class RequestHeadersTooLargeError extends PlacelinkError {
+  readonly code = 'request-headers-too-large';
+  constructor() {
+    super('The request line or headers exceed the server limit; shorten the query string.');
+  }
+}
+
 /** The request lacks valid credentials (an API key). */
 export class UnauthorizedError extends PlacelinkError {
   readonly code = 'unauthorized';

@@ -1,25 +1,24 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
-
-function problemResponse(status: number, reason: string, detail: string): string {
-  const body = JSON.stringify({ type: `urn:placelink:problem:http-${status}`, title: reason, status, detail });
-  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-}
+import { MalformedRequestError, RequestHeadersTooLargeError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import { describeProblem } from './problem-document.js';
 
 /** Requests Node rejects before Koa sees them (oversized headers, garbage) still get a problem document. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable) return;
-  socket.end(
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? problemResponse(431, 'Request Header Fields Too Large', 'The request line or headers exceed the server limit; shorten the query string.')
-      : problemResponse(400, 'Bad Request', 'The request could not be parsed.'),
-  );
+function answerClientError(logger: Logger) {
+  return (error: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (!socket.writable) return;
+    const cause = error.code === 'HPE_HEADER_OVERFLOW' ? new RequestHeadersTooLargeError() : new MalformedRequestError();
+    const { problem, body } = describeProblem(cause, null, logger);
+    const text = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${problem.status} ${http.STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  };
 }
 
-export function createHttpServer(app: Koa): http.Server {
+export function createHttpServer(app: Koa, logger: Logger): http.Server {
   const server = http.createServer(app.callback());
-  server.on('clientError', answerClientError);
+  server.on('clientError', answerClientError(logger));
   server.keepAliveTimeout = 65_000;
   return server;
 }

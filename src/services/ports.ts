@@ -56,8 +56,6 @@ export interface FeatureRepository {
   upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean }): Promise<WriteSummary>;
   /** `linked`: include the latest values of linked datastreams. */
   byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
-  /** Exact number of matches, or null when there are more than `cap`. */
-  countMatches(selection: FeatureSelection, cap: number): Promise<number | null>;
 }
 
 export interface Repositories {
@@ -121,6 +119,8 @@ export interface Store extends Repositories {
   readonly concurrentWrites: boolean;
   /** Streams one page of features from a database cursor. */
   streamPage(query: FeaturePageQuery): Promise<RowStream<PageChunk>>;
+  /** Exact number of matches; null when there are more than `cap` or counting takes longer than `budgetMs`. */
+  countFeatures(selection: FeatureSelection, cap: number, budgetMs: number): Promise<number | null>;
   /** The collection's count and data version now (for pages that returned no rows). */
   snapshot(collectionKey: number): Promise<CollectionSnapshot | null>;
   /** Runs `work` in one transaction: all of it is visible to readers, or none of it. */

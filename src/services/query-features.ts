@@ -73,12 +73,19 @@ class CountCache {
   }
 }
 
+export interface CountOptions {
+  /** numberMatched of filtered requests is counted up to this many features (0: never counted). */
+  readonly countLimit: number;
+  /** …and only when the count takes no longer than this. */
+  readonly countBudgetMs: number;
+}
+
 /**
  * Reads pages of features in the requested order, ties broken by the stable `seq` order. numberMatched comes from the maintained
  * collection count when nothing filters, from the page itself when it is the last one, and
- * otherwise from a bounded exact count that is cached per data version.
+ * otherwise from an exact count, bounded in rows and time, that is cached per data version.
  */
-export function featureQueryService(store: Store, options: { countLimit: number }): FeatureQueryService {
+export function featureQueryService(store: Store, options: CountOptions): FeatureQueryService {
   const counts = new CountCache(1000);
 
   async function numberMatched(snapshot: CollectionSnapshot, selection: FeatureSelection, derived: number | null): Promise<number | null> {
@@ -88,7 +95,7 @@ export function featureQueryService(store: Store, options: { countLimit: number 
     const key = selectionKey(selection, snapshot.version);
     const cached = counts.get(key);
     if (cached !== undefined) return cached;
-    const counted = await store.features.countMatches(selection, options.countLimit);
+    const counted = await store.countFeatures(selection, options.countLimit, options.countBudgetMs);
     counts.set(key, counted);
     return counted;
   }

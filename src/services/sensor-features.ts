@@ -4,15 +4,14 @@ import { InvalidParameterError } from '../domain/errors.js';
 import { parseObservationSeq } from '../domain/observation.js';
 import type { FeaturePageQuery, FeatureSelection } from '../domain/query.js';
 import type { Store } from './ports.js';
-import { featureQueryService, type FeatureQueryService } from './query-features.js';
+import { featureQueryService, type CountOptions, type FeatureQueryService } from './query-features.js';
 import type { ObservationPageQuery } from './sensor-ports.js';
 import type { SensorService } from './sensor-service.js';
 
 /** The queryable of observation collections: `datastream=<id>`. */
 export const DATASTREAM_QUERYABLE = 'datastream';
 
-export interface SensorQueryOptions {
-  readonly countLimit: number;
+export interface SensorQueryOptions extends CountOptions {
   /** How long the set of collections with linked datastreams is cached. */
   readonly linkedTtlMs: number;
 }
@@ -24,7 +23,7 @@ export interface SensorQueryOptions {
  * other collection takes exactly the plain feature path.
  */
 export function sensorAwareQueries(store: Store, sensors: SensorService, options: SensorQueryOptions): FeatureQueryService {
-  const plain = featureQueryService(store, { countLimit: options.countLimit });
+  const plain = featureQueryService(store, options);
   const perSource = new Map<number, FeatureQueryService>();
   let linked: { keys: Set<number>; until: number } | null = null;
 
@@ -73,12 +72,12 @@ export function sensorAwareQueries(store: Store, sensors: SensorService, options
     const observationStore: Store = {
       ...store,
       streamPage: async (query) => store.sensors.streamObservationPage(await observationQuery(source, query)),
+      countFeatures: async (selection, cap, budgetMs) => {
+        supported(selection);
+        return store.sensors.countObservations({ sourceKey: source.key, datastreamKeys: await datastreamKeys(source, selection), time: selection.time, envelopes: selection.envelopes }, cap, budgetMs);
+      },
       features: {
         ...store.features,
-        countMatches: async (selection, cap) => {
-          supported(selection);
-          return store.sensors.countObservations({ sourceKey: source.key, datastreamKeys: await datastreamKeys(source, selection), time: selection.time, envelopes: selection.envelopes }, cap);
-        },
         byId: async (_collectionKey, id, output) => {
           if (!parseObservationSeq(id)) return null;
           const json = await store.sensors.observationById(source.key, id, output);
@@ -86,7 +85,7 @@ export function sensorAwareQueries(store: Store, sensors: SensorService, options
         },
       },
     };
-    const service = featureQueryService(observationStore, { countLimit: options.countLimit });
+    const service = featureQueryService(observationStore, options);
     perSource.set(source.key, service);
     return service;
   }

@@ -120,7 +120,7 @@ export interface SensorStore {
   /** Stores observations idempotently; partitions are created first when missing. */
   insertObservations(records: readonly ObservationRecord[]): Promise<{ inserted: number }>;
   streamObservationPage(query: ObservationPageQuery): Promise<RowStream<PageChunk>>;
-  countObservations(query: Omit<ObservationPageQuery, 'position' | 'limit' | 'output' | 'collectionKey'>, cap: number): Promise<number | null>;
+  countObservations(query: Omit<ObservationPageQuery, 'position' | 'limit' | 'output' | 'collectionKey'>, cap: number, budgetMs: number): Promise<number | null>;
   observationById(sourceKey: number, id: string, output: GeometryOutput): Promise<string | null>;
   series(query: SeriesQuery): Promise<SeriesRow[]>;
   /** Deletes the source's observations older than `cutoff`; returns how many. */

@@ -16,7 +16,7 @@ export const TEST_API_CONFIG: ApiConfig = { baseUrl: undefined, trustProxy: fals
 /** The API on a real loopback port (streaming, disconnects and real clients need a socket). */
 export async function startTestServer(store: Store, config: Partial<ApiConfig> = {}, sensors?: SensorService): Promise<TestServer> {
   const app = composeApi(store, { ...TEST_API_CONFIG, ...config }, testLogger, sensors);
-  const server = createHttpServer(app);
+  const server = createHttpServer(app, testLogger);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { Store } from '../../src/services/ports.js';
@@ -289,7 +290,8 @@ describe('output CRS (axis order follows the CRS definition)', () => {
     [epsg(3035), 3035, true],
     [epsg(3034), 3034, true],
     [epsg(3857), 3857, false],
-    [epsg(25832), 25832, false],
+    // every INSPIRE UTM zone, not only the one the data lies in (32N)
+    ...Array.from({ length: 11 }, (_, i): [string, number, boolean] => [epsg(25828 + i), 25828 + i, false]),
   ];
 
   it.each(MATRIX)('%s', async (crs, srid, northFirst) => {
@@ -308,6 +310,16 @@ describe('output CRS (axis order follows the CRS definition)', () => {
     const item = await getJson<{ geometry: { coordinates: number[] } }>(`/collections/${grid}/items/P-0000?crs=${encodeURIComponent(crs)}`);
     expect(item.headers.get('content-crs')).toBe(`<${crs}>`);
     expect(item.body.geometry.coordinates).toEqual(body.features[0]!.geometry!.coordinates);
+  });
+
+  it('offers the INSPIRE set for data in Europe, but no UTM zone for data far from Europe', async () => {
+    const european = await getJson<{ crs: string[] }>(`/collections/${grid}`, { Accept: 'application/json' });
+    for (const code of [4258, 3035, 3034, ...Array.from({ length: 11 }, (_, i) => 25828 + i)]) expect(european.body.crs).toContain(epsg(code));
+    const worldwide = await getJson<{ crs: string[] }>(`/collections/${dateline}`, { Accept: 'application/json' });
+    expect(worldwide.body.crs).toEqual(expect.arrayContaining([CRS84, epsg(4326), epsg(3857)]));
+    expect(worldwide.body.crs).not.toContain(epsg(25832));
+    const refused = await getJson<{ status: number; parameter?: string }>(`/collections/${dateline}/items?crs=${encodeURIComponent(epsg(25832))}`);
+    expect(refused.status).toBe(400);
   });
 
   it('accepts the URN form and answers with the canonical URI', async () => {
@@ -412,8 +424,24 @@ describe('bad requests get a problem document naming the parameter', () => {
     expect(long.headers.get('content-type')).toBe('application/problem+json');
     const huge = await fetch(`${server.url}/collections/${grid}/items?kind=${'x'.repeat(70_000)}`);
     expect(huge.status).toBe(431);
+    expect(huge.headers.get('content-type')).toBe('application/problem+json');
+    expect(await huge.json()).toMatchObject({ status: 431, code: 'request-headers-too-large', errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const after = await fetch(`${server.url}/collections/${grid}/items?limit=1`);
     expect(after.status).toBe(200);
+  });
+
+  it('answers a request Node cannot parse with a 400 problem that carries an error id', async () => {
+    const { port } = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('NOT A REQUEST\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toContain('Content-Type: application/problem+json');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: 'malformed-request', errorId: expect.any(String) });
   });
 
   it('leaves the stored data as it was', async () => {

@@ -6,8 +6,9 @@ import { areaOfUse, CRS84, epsgCrs, isKnownSrid, resolveApiCrs, type CrsRef } fr
 /** Offered for every collection: CRS84 first (the default), WGS 84 in its own axis order, web mercator. */
 const WORLDWIDE: readonly CrsRef[] = [CRS84, epsgCrs(4326), epsgCrs(3857)];
 
-/** The INSPIRE ETRS89 set, offered where the collection lies within the CRS's area of use. */
-const REGIONAL: readonly CrsRef[] = [4258, 3035, 3034, ...Array.from({ length: 11 }, (_, i) => 25828 + i)].map(epsgCrs);
+/** The INSPIRE ETRS89 set: ETRS89, the pan-European LAEA and LCC grids, and the UTM zones 28N–38N. */
+const INSPIRE: readonly CrsRef[] = [4258, 3035, 3034, ...Array.from({ length: 11 }, (_, i) => 25828 + i)].map(epsgCrs);
+const ETRS89 = 4258;
 
 function covers(srid: number, extent: readonly [number, number, number, number]): boolean {
   const area = areaOfUse(srid);
@@ -16,13 +17,16 @@ function covers(srid: number, extent: readonly [number, number, number, number])
 }
 
 /**
- * The output and bbox CRSs of a collection: the worldwide ones, the INSPIRE CRSs whose area of use
- * contains the collection (a UTM zone far from the data would only distort it), and the source CRS.
+ * The output and bbox CRSs of a collection: the worldwide ones, the INSPIRE set and the source CRS.
+ * The whole INSPIRE set is offered for data within ETRS89's area of use (Europe): national data
+ * sets routinely use a neighbouring UTM zone (all of Germany in 32N, say). Data elsewhere gets only
+ * the INSPIRE CRSs whose area of use contains it, since far from Europe (poles, antimeridian) a
+ * UTM zone cannot represent it.
  */
 export function offeredCrs(collection: Collection): readonly CrsRef[] {
   const extent = collection.spatialExtent;
-  const regional = extent ? REGIONAL.filter((c) => covers(c.srid, extent)) : REGIONAL;
-  const offered = [...WORLDWIDE, ...regional];
+  const inspire = !extent || covers(ETRS89, extent) ? INSPIRE : INSPIRE.filter((c) => covers(c.srid, extent));
+  const offered = [...WORLDWIDE, ...inspire];
   const source = collection.sourceSrid;
   if (isKnownSrid(source) && !offered.some((c) => c.srid === source && c.uri !== CRS84.uri)) offered.push(epsgCrs(source));
   return offered;

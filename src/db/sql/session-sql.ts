@@ -1,0 +1,11 @@
+import type { SqlQuery } from './sql-query.js';
+
+/** Transaction control and per-transaction settings. */
+export const sessionSql = {
+  begin: (): SqlQuery => ({ text: 'BEGIN', values: [] }),
+  commit: (): SqlQuery => ({ text: 'COMMIT', values: [] }),
+  rollback: (): SqlQuery => ({ text: 'ROLLBACK', values: [] }),
+  ping: (): SqlQuery => ({ text: 'SELECT 1', values: [] }),
+  /** Until the end of the current transaction, statements are cancelled after `ms` milliseconds. */
+  localStatementTimeout: (ms: number): SqlQuery => ({ text: "SELECT set_config('statement_timeout', $1, true)", values: [String(Math.max(1, Math.round(ms)))] }),
+};
