@@ -372,6 +372,7 @@ describe('bad requests get a problem document naming the parameter', () => {
     ['items?foo=bar', 400, 'foo'],
     ['items?n=seven', 400, 'n'],
     ['items?even=yes', 400, 'even'],
+    ['items?kind=lamp%00', 400, 'kind'],
     ['items?cursor=nonsense', 400, 'cursor'],
     ['items?limit=1&limit=2', 400, 'limit'],
     ['items?f=xml', 400, 'f'],
