@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { inject as injectRequest } from 'light-my-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,13 +11,13 @@ import type { FilterCondition } from '../../src/domain/filter.js';
 import { collectionQueryables } from '../../src/domain/queryables.js';
 import { CRS84, epsgCrs } from '../../src/geo/crs-registry.js';
 import { problemFor } from '../../src/http/problem-table.js';
-import { createLogger } from '../../src/logger.js';
 import { parseCql2Json } from '../../src/ogcapi/filter/cql2/cql2-json.js';
 import { resolveCql2 } from '../../src/ogcapi/filter/cql2/cql2-resolve.js';
 import { parseCql2Text } from '../../src/ogcapi/filter/cql2/cql2-text.js';
 import { importFeatures } from '../../src/services/import-features.js';
 import type { Store } from '../../src/services/ports.js';
 import { toCql2Json } from '../helpers/cql2-json-writer.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
 import { feature } from '../helpers/fixtures.js';
 import { startTestServer, TEST_API_CONFIG, type TestServer } from '../helpers/http-server.js';
@@ -192,8 +191,8 @@ const counts = { total: 0, accepted: 0, rejected: 0 };
 type Lang = 'cql2-text' | 'cql2-json';
 const accepted: Array<{ lang: Lang; filter: string; condition: FilterCondition }> = [];
 const everything: Array<{ lang: Lang; filter: string }> = [];
-/** Log lines of the in-memory application at warn level and above (a 500 is logged at error). */
-const logged: string[] = [];
+/** The in-memory application's log at warn level and above (a 500 is logged at error). */
+const log = captureLog('warn');
 let dispatch: ReturnType<ReturnType<typeof composeApi>['callback']>;
 
 /** Parse, resolve, translate; true when accepted. Anything but a 400-class error escapes and fails the property. */
@@ -285,14 +284,8 @@ beforeAll(async () => {
   );
   collection = (await store.collections.get(fuzz))!;
   server = await startTestServer(store);
-  const logLines = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logged.push(chunk.toString());
-      done();
-    },
-  });
   // A catalog cached for the run, as in production: the requests measure filters, not catalog reads.
-  dispatch = composeApi(store, { ...TEST_API_CONFIG, catalogTtlMs: 600_000 }, createLogger('warn', logLines)).callback();
+  dispatch = composeApi(store, { ...TEST_API_CONFIG, catalogTtlMs: 600_000 }, log.logger).callback();
 });
 
 afterAll(async () => {
@@ -349,7 +342,7 @@ describe('CQL2 fuzzing', () => {
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(`fuzz through the app in memory: ${[...statuses].map(([s, n]) => `${n}× ${s}`).join(', ')} in ${seconds.toFixed(1)} s (${Math.round(sample.length / seconds)} requests/s)\n`);
     expect(wrong).toEqual([]);
-    expect(logged.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
+    expect(log.lines().filter((line) => line.level >= 50)).toEqual([]);
     expect(statuses.get(200)).toBeGreaterThan(APP_SAMPLE / 3);
     expect(statuses.get(400)).toBeGreaterThan(APP_SAMPLE / 10);
   });
