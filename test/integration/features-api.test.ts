@@ -393,6 +393,13 @@ describe('bad requests get a problem document naming the parameter', () => {
     if (parameter) expect(problem['parameter']).toBe(parameter);
   });
 
+  it.each(['/', '/conformance', '/collections', '/api', '/api.html', '/functions'])('%s with an unknown parameter → 400 naming it', async (path) => {
+    const response = await fetch(`${server.url}${path}?f=json&foo=1`.replace('/api.html?f=json&', '/api.html?'));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 400, code: 'unknown-parameter', parameter: 'foo' });
+  });
+
   it('404 for an unknown collection and an unknown path', async () => {
     for (const path of ['/collections/no-such-collection', '/collections/no-such-collection/items', '/nothing/here']) {
       const response = await fetch(`${server.url}${path}`);
