@@ -45,7 +45,7 @@ function extentOf(records: readonly FeatureRecord[]): number[] {
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-const asGeoJson = (records: readonly FeatureRecord[]): { type: 'FeatureCollection'; features: Feature[] } => ({
+const asGeoJson = (records: readonly FeatureRecord[]): { type: 'FeatureCollection'; features: Feature<Geometry | null>[] } => ({
   type: 'FeatureCollection',
   features: records.map((r) => ({ type: 'Feature', id: r.id, geometry: r.geometry, properties: r.properties })),
 });
