@@ -1,13 +1,13 @@
 /**
  * `npm run bench:cql2`: CQL2 filters through placelink's HTTP API against the equivalent
- * hand-written SQL on the same table, measured in one run, on a million points generated into a
- * bench database of its own. Prints features/s of both and the ratio (goal: placelink ≥ 0.6 × SQL).
+ * hand-written SQL on the same table, measured in one run (bench/cql2-measure.ts), on a million
+ * points generated into a bench database of its own. Prints features/s of both and the ratio
+ * (goal: placelink ≥ 0.6 × SQL). `npm run bench` measures two of these cases on its own million
+ * points beside the other goals.
  *
  * Cases: a selective attribute filter (1 % of the rows, answered by the GIN index) and
- * S_INTERSECTS with a polygon and with a BBOX (about 10 000 points, answered by the GiST index).
- * Every case returns one page of up to 10 000 features as GeoJSON; SQL builds the same Feature
- * text with ST_AsGeoJSON and the client joins it into a FeatureCollection; the HTTP response is
- * requested uncompressed so that both sides move the same bytes.
+ * S_INTERSECTS with a polygon and with a BBOX (about 10 000 points, answered by the GiST index),
+ * each one page of up to 10 000 features.
  *
  * Knobs: BENCH_CQL2_DATABASE_URL (default postgres://root@127.0.0.1:5432/placelink_bench_cql2),
  * BENCH_CQL2_PORT (8097), BENCH_CQL2_RUNS (timed runs per case, default 7).
@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { CQL2_GOAL, cql2Table, measureCql2, type Cql2Case } from './cql2-measure.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env['BENCH_CQL2_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/placelink_bench_cql2';
@@ -111,45 +112,12 @@ function startServer(): Promise<ChildProcess> {
   });
 }
 
-interface Case {
-  readonly name: string;
-  readonly filter: string;
-  /** The WHERE condition an expert would write for the same filter ($1 = collection key). */
-  readonly sql: string;
-}
-
 const POLYGON = 'POLYGON((6 48, 6.995 48.05, 6.9 48.79, 6.05 48.7, 6 48))';
-const CASES: readonly Case[] = [
+const CASES: readonly Cql2Case[] = [
   { name: "attribute: category = 'c17'", filter: "category = 'c17'", sql: `properties @> '{"category":"c17"}'` },
   { name: 'S_INTERSECTS(geometry, POLYGON(…))', filter: `S_INTERSECTS(geometry, ${POLYGON})`, sql: `ST_Intersects(geom, ST_GeomFromText('${POLYGON}', 4326))` },
   { name: 'S_INTERSECTS(geometry, BBOX(…))', filter: 'S_INTERSECTS(geometry, BBOX(10, 50, 10.995, 50.792))', sql: 'ST_Intersects(geom, ST_MakeEnvelope(10, 50, 10.995, 50.792, 4326))' },
 ];
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-async function timePlacelink(c: Case): Promise<{ ms: number; features: number }> {
-  const url = `${BASE}/collections/${COLLECTION}/items?${new URLSearchParams({ filter: c.filter, limit: String(LIMIT) }).toString()}`;
-  const started = performance.now();
-  // Uncompressed, like the SQL rows it is compared with.
-  const response = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
-  const text = await response.text();
-  const ms = performance.now() - started;
-  if (response.status !== 200) throw new Error(`${response.status} for ${c.name}: ${text.slice(0, 300)}`);
-  return { ms, features: (JSON.parse(text) as { features: unknown[] }).features.length };
-}
-
-async function timeSql(client: pg.Client, key: number, c: Case): Promise<{ ms: number; features: number }> {
-  const started = performance.now();
-  const { rows } = await client.query<{ json: string }>(
-    `SELECT '{"type":"Feature","id":' || to_json(id)::text || ',"geometry":' || ST_AsGeoJSON(geom, 8, 0) || ',"properties":' || properties::text || '}' AS json
-     FROM feature WHERE collection_key = $1 AND ${c.sql} ORDER BY seq LIMIT ${LIMIT}`,
-    [key],
-  );
-  const body = `{"type":"FeatureCollection","features":[${rows.map((r) => r.json).join(',')}]}`;
-  const ms = performance.now() - started;
-  if (body.length === 0) throw new Error('empty');
-  return { ms, features: rows.length };
-}
 
 async function main(): Promise<void> {
   await ensureDatabase();
@@ -158,42 +126,13 @@ async function main(): Promise<void> {
   await client.connect();
   const key = await ensurePoints(client);
   const server = await startServer();
-  const results: Array<{ name: string; features: number; placelinkPerSecond: number; sqlPerSecond: number; ratio: number }> = [];
   try {
-    for (const c of CASES) {
-      for (let i = 0; i < 2; i++) {
-        await timePlacelink(c);
-        await timeSql(client, key, c);
-      }
-      const ours: number[] = [];
-      const theirs: number[] = [];
-      let features = 0;
-      for (let i = 0; i < RUNS; i++) {
-        const a = await timePlacelink(c);
-        const b = await timeSql(client, key, c);
-        if (a.features !== b.features) throw new Error(`${c.name}: placelink returned ${a.features} features, SQL ${b.features}`);
-        features = a.features;
-        ours.push(a.ms);
-        theirs.push(b.ms);
-      }
-      const placelinkPerSecond = features / (median(ours) / 1000);
-      const sqlPerSecond = features / (median(theirs) / 1000);
-      results.push({ name: c.name, features, placelinkPerSecond, sqlPerSecond, ratio: placelinkPerSecond / sqlPerSecond });
-    }
+    const results = await measureCql2({ baseUrl: BASE, collectionId: COLLECTION, collectionKey: key, client, limit: LIMIT, runs: RUNS }, CASES);
+    process.stdout.write(`CQL2 on ${SIZE} points, one page of up to ${LIMIT} features, median of ${RUNS} runs (goal: ratio ≥ ${CQL2_GOAL})\n${cql2Table(results)}\n`);
   } finally {
     server.kill('SIGTERM');
     await client.end();
   }
-  const rows = results.map((r) => `| ${r.name} | ${r.features} | ${Math.round(r.placelinkPerSecond)} | ${Math.round(r.sqlPerSecond)} | ${r.ratio.toFixed(2)} |`);
-  process.stdout.write(
-    [
-      `CQL2 on ${SIZE} points, one page of up to ${LIMIT} features, median of ${RUNS} runs (goal: ratio ≥ 0.6)`,
-      '| case | features | placelink features/s | SQL features/s | ratio |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...rows,
-      '',
-    ].join('\n'),
-  );
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: placelink's OGC API Features against MapServer 8.0, QGIS Server 3.22 and the raw
  * database, all on the peers' 200 000 street lights, measured in one run by ../shared/peers/bench.sh
- * (wrk and pgbench), plus deep-paging latency and memory while streaming a million features.
+ * (wrk and pgbench), plus deep-paging latency, memory while streaming a million features, and CQL2
+ * filters on those million points against the equivalent hand-written SQL (bench/cql2-measure.ts).
  *
  * Knobs: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/placelink_bench), BENCH_PORT (8099),
  * DURATION / CASES / THREADS / CONNS (passed to bench.sh), BENCH_PEERS ("ms80 qgis db"), SKIP_PEERS=1
- * (placelink only), BENCH_OUT (results JSON, default .bench/oapif-results.json).
+ * (placelink only), BENCH_PARTS (any of peers,paging,memory,cql2; default all), BENCH_CQL2_RUNS
+ * (timed runs per CQL2 case, default 7), BENCH_OUT (results JSON, default .bench/oapif-results.json).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { CQL2_GOAL, cql2Table, measureCql2, type Cql2Case, type Cql2Result } from './cql2-measure.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SHARED = process.env['PLACELINK_SHARED'] ?? path.resolve(ROOT, '../shared');
@@ -22,6 +25,9 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const PEERS_DB = 'host=127.0.0.1 port=5432 user=peers password=peers dbname=peers';
 const OUT = process.env['BENCH_OUT'] ?? path.join(ROOT, '.bench', 'oapif-results.json');
 const MILLION = 'bench-1m';
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'peers,paging,memory,cql2').split(',').map((p) => p.trim()));
+const CQL2_RUNS = Number(process.env['BENCH_CQL2_RUNS'] ?? 7);
+const CQL2_LIMIT = 10_000;
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -66,14 +72,20 @@ async function importStreetlights(client: pg.Client): Promise<void> {
 }
 
 /**
- * A million points for the memory test, written straight into the schema with SQL (the import path
- * is measured elsewhere; here only the read side matters).
+ * A million points for the memory test and the CQL2 cases, written straight into the schema with
+ * SQL (the import path is measured elsewhere; here only the read side matters). `category` has 100
+ * values, so one of them selects 1 % of the points.
  */
-async function createMillion(client: pg.Client): Promise<void> {
-  if ((await featureCount(client, MILLION)) === 1_000_000) return;
+async function createMillion(client: pg.Client): Promise<number> {
+  const { rows: existing } = await client.query<{ key: number; n: string }>(
+    "SELECT collection_key AS key, feature_count::text AS n FROM collection WHERE id = $1 AND queryables ? 'category'",
+    [MILLION],
+  );
+  if (existing[0] && Number(existing[0].n) === 1_000_000) return existing[0].key;
   log('generating 1 000 000 points');
   await client.query('BEGIN');
-  await client.query('DELETE FROM collection WHERE id = $1', [MILLION]);
+  const { rows: removed } = await client.query<{ key: number }>('DELETE FROM collection WHERE id = $1 RETURNING collection_key AS key', [MILLION]);
+  for (const { key } of removed) await client.query(`DROP TABLE IF EXISTS feature_c${key}`);
   const { rows } = await client.query<{ key: number }>(
     "INSERT INTO collection (id, title, source_srid, inspire_namespace) VALUES ($1, 'One million points', 4326, 'bench') RETURNING collection_key AS key",
     [MILLION],
@@ -84,15 +96,27 @@ async function createMillion(client: pg.Client): Promise<void> {
     `INSERT INTO feature (collection_key, id, namespace, local_id, geom, properties, content_hash)
      SELECT $1, 'M-' || n, 'bench', 'M-' || n, g, p, placelink_content_hash(g, p, NULL, NULL, NULL)
      FROM (SELECT n, ST_SetSRID(ST_MakePoint(5 + (n % 1000) * 0.001, 45 + (n / 1000) * 0.001), 4326) AS g,
-                  jsonb_build_object('n', n, 'kind', (ARRAY['lamp','bench','bin'])[1 + n % 3], 'status', 'in_operation') AS p
+                  jsonb_build_object('n', n, 'kind', (ARRAY['lamp','bench','bin'])[1 + n % 3], 'status', 'in_operation', 'category', 'c' || (n % 100)) AS p
            FROM generate_series(1, 1000000) AS n) s`,
+    [key],
+  );
+  await client.query(
+    `UPDATE collection SET queryables = '{"n":{"type":"integer"},"kind":{"type":"string"},"status":{"type":"string"},"category":{"type":"string"}}'::jsonb WHERE collection_key = $1`,
     [key],
   );
   await client.query('COMMIT');
   await client.query(`UPDATE collection c SET feature_count = 1000000, data_version = data_version + 1,
     spatial_extent = ARRAY[5, 45, 5.999, 46], updated_at = now() WHERE collection_key = $1`, [key]);
   await client.query(`ANALYZE feature_c${key}`);
+  return key;
 }
+
+/** The issue's two CQL2 cases on the million points: a selective attribute filter and S_INTERSECTS. */
+const POLYGON = 'POLYGON((5.2 45.2, 5.3 45.205, 5.29 45.3, 5.205 45.29, 5.2 45.2))';
+const CQL2_CASES: readonly Cql2Case[] = [
+  { name: "attribute: category = 'c17' (1 %)", filter: "category = 'c17'", sql: `properties @> '{"category":"c17"}'` },
+  { name: 'S_INTERSECTS(geometry, POLYGON(…))', filter: `S_INTERSECTS(geometry, ${POLYGON})`, sql: `ST_Intersects(geom, ST_GeomFromText('${POLYGON}', 4326))` },
+];
 
 function startServer(): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'serve'], {
@@ -186,11 +210,16 @@ async function streamingMemory(pid: number): Promise<Record<string, number>> {
   return { features, seconds: (Date.now() - started) / 1000, idleMb: idle / 1024, peakMb: peak / 1024, aboveIdleMb: (peak - idle) / 1024 };
 }
 
-function report(rows: Row[], paging: Record<string, number>, memory: Record<string, number>): Record<string, unknown> {
+interface Goal {
+  goal: string;
+  value: number | null;
+  target: number;
+  met: boolean | null;
+}
+
+function peerLines(rows: Row[], goals: Goal[]): string[] {
   const rps = (target: string, name: string) => rows.find((r) => r.target === target && r.case === name)?.rps;
   const lines: string[] = [];
-  const results: Record<string, unknown> = { rows, paging, memory };
-  const goals: Array<{ goal: string; value: number | null; target: number; met: boolean | null }> = [];
   for (const name of ['a_bbox100', 'b_limit1000', 'b2_bbox1000', 'c_item']) {
     const ours = rps('ours', name);
     const peers = ['ms80', 'ms84', 'qgis'].map((p) => [p, rps(p, name)] as const).filter((p): p is readonly [string, number] => typeof p[1] === 'number' && p[1] > 0);
@@ -202,19 +231,42 @@ function report(rows: Row[], paging: Record<string, number>, memory: Record<stri
     goals.push({ goal: `${name} ÷ best peer ≥ 2.0`, value: vsPeer, target: 2, met: vsPeer === null ? null : vsPeer >= 2 });
     if (name !== 'c_item') goals.push({ goal: `${name} ÷ db nocount ≥ 0.6`, value: vsDb, target: 0.6, met: vsDb === null ? null : vsDb >= 0.6 });
   }
-  lines.push(`deep paging: page 1 p50 ${paging['page1Ms']!.toFixed(2)} ms, page 1000 via next ${paging['page1000Ms']!.toFixed(2)} ms → ×${paging['cursorRatio']!.toFixed(2)} (goal ≤ 1.2); OFFSET 99900 ${paging['offset99900Ms']!.toFixed(2)} ms → ×${paging['offsetRatio']!.toFixed(2)}`);
-  goals.push({ goal: 'page 1000 ÷ page 1 ≤ 1.2', value: paging['cursorRatio']!, target: 1.2, met: paging['cursorRatio']! <= 1.2 });
-  lines.push(`streaming ${memory['features']} features in ${memory['seconds']!.toFixed(1)} s: RSS idle ${memory['idleMb']!.toFixed(1)} MB, peak ${memory['peakMb']!.toFixed(1)} MB → ${memory['aboveIdleMb']!.toFixed(1)} MB above idle (goal < 64)`);
-  goals.push({ goal: 'peak RSS above idle < 64 MB', value: memory['aboveIdleMb']!, target: 64, met: memory['aboveIdleMb']! < 64 });
+  return lines;
+}
+
+interface Measured {
+  rows?: Row[];
+  paging?: Record<string, number>;
+  memory?: Record<string, number>;
+  cql2?: Cql2Result[];
+}
+
+function report(measured: Measured): Record<string, unknown> {
+  const { rows, paging, memory, cql2 } = measured;
+  const lines: string[] = [];
+  const goals: Goal[] = [];
+  if (rows) lines.push(...peerLines(rows, goals));
+  if (paging) {
+    lines.push(`deep paging: page 1 p50 ${paging['page1Ms']!.toFixed(2)} ms, page 1000 via next ${paging['page1000Ms']!.toFixed(2)} ms → ×${paging['cursorRatio']!.toFixed(2)} (goal ≤ 1.2); OFFSET 99900 ${paging['offset99900Ms']!.toFixed(2)} ms → ×${paging['offsetRatio']!.toFixed(2)}`);
+    goals.push({ goal: 'page 1000 ÷ page 1 ≤ 1.2', value: paging['cursorRatio']!, target: 1.2, met: paging['cursorRatio']! <= 1.2 });
+  }
+  if (memory) {
+    lines.push(`streaming ${memory['features']} features in ${memory['seconds']!.toFixed(1)} s: RSS idle ${memory['idleMb']!.toFixed(1)} MB, peak ${memory['peakMb']!.toFixed(1)} MB → ${memory['aboveIdleMb']!.toFixed(1)} MB above idle (goal < 64)`);
+    goals.push({ goal: 'peak RSS above idle < 64 MB', value: memory['aboveIdleMb']!, target: 64, met: memory['aboveIdleMb']! < 64 });
+  }
+  if (cql2) {
+    lines.push(`CQL2 on ${MILLION} (one page of up to ${CQL2_LIMIT} features, median of ${CQL2_RUNS} runs; placelink features/s ÷ hand-written SQL, goal ≥ ${CQL2_GOAL}):`, cql2Table(cql2));
+    for (const r of cql2) goals.push({ goal: `CQL2 ${r.name} ÷ SQL ≥ ${CQL2_GOAL}`, value: r.ratio, target: CQL2_GOAL, met: r.ratio >= CQL2_GOAL });
+  }
   process.stdout.write(`\nplacelink OGC API Features benchmark (${new Date().toISOString()}, ${os.cpus().length} cores)\n${lines.join('\n')}\n\n`);
   for (const g of goals) process.stdout.write(`${g.met === null ? 'n/a ' : g.met ? 'MET ' : 'MISS'} ${g.goal}: ${g.value === null ? '–' : g.value.toFixed(2)}\n`);
-  results['goals'] = goals;
-  return results;
+  return { ...measured, goals };
 }
 
 async function main(): Promise<void> {
   if (!existsSync(path.join(ROOT, 'dist/cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (!process.env['SKIP_PEERS'] && !(await reachable('http://127.0.0.1:8081/mapserv/peers/ogcapi'))) {
+  const peersNeeded = PARTS.has('peers') && !process.env['SKIP_PEERS'];
+  if (peersNeeded && !(await reachable('http://127.0.0.1:8081/mapserv/peers/ogcapi'))) {
     log('peers are not running: starting them with ../shared/peers/setup.sh');
     execFileSync('bash', [path.join(SHARED, 'peers/setup.sh')], { stdio: 'inherit' });
   }
@@ -222,21 +274,28 @@ async function main(): Promise<void> {
   cli(['migrate']);
   const client = new pg.Client(DATABASE_URL);
   await client.connect();
-  await importStreetlights(client);
-  await createMillion(client);
-  await client.end();
-
-  const server = await startServer();
   try {
-    const rows = runPeersBench();
-    const paging = await deepPaging();
-    const memory = await streamingMemory(server.pid!);
-    const results = report(rows, paging, memory);
-    mkdirSync(path.dirname(OUT), { recursive: true });
-    writeFileSync(OUT, `${JSON.stringify({ at: new Date().toISOString(), commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(), ...results }, null, 2)}\n`);
-    log(`results written to ${OUT}`);
+    if (PARTS.has('peers') || PARTS.has('paging')) await importStreetlights(client);
+    const millionKey = PARTS.has('memory') || PARTS.has('cql2') ? await createMillion(client) : null;
+
+    const server = await startServer();
+    try {
+      const measured: Measured = {};
+      if (PARTS.has('peers')) measured.rows = runPeersBench();
+      if (PARTS.has('paging')) measured.paging = await deepPaging();
+      if (PARTS.has('memory')) measured.memory = await streamingMemory(server.pid!);
+      if (millionKey !== null && PARTS.has('cql2')) {
+        measured.cql2 = await measureCql2({ baseUrl: BASE, collectionId: MILLION, collectionKey: millionKey, client, limit: CQL2_LIMIT, runs: CQL2_RUNS }, CQL2_CASES);
+      }
+      const results = report(measured);
+      mkdirSync(path.dirname(OUT), { recursive: true });
+      writeFileSync(OUT, `${JSON.stringify({ at: new Date().toISOString(), commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(), parts: [...PARTS], ...results }, null, 2)}\n`);
+      log(`results written to ${OUT}`);
+    } finally {
+      server.kill('SIGTERM');
+    }
   } finally {
-    server.kill('SIGTERM');
+    await client.end();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
 import { composeApi, type ApiConfig } from '../../src/compose.js';
 import { createHttpServer } from '../../src/http/server.js';
 import type { Store } from '../../src/services/ports.js';
@@ -15,8 +16,12 @@ export const TEST_API_CONFIG: ApiConfig = { baseUrl: undefined, trustProxy: fals
 
 /** The API on a real loopback port (streaming, disconnects and real clients need a socket). */
 export async function startTestServer(store: Store, config: Partial<ApiConfig> = {}, sensors?: SensorService): Promise<TestServer> {
-  const app = composeApi(store, { ...TEST_API_CONFIG, ...config }, testLogger, sensors);
-  const server = createHttpServer(app, testLogger);
+  return listenOnLoopback(composeApi(store, { ...TEST_API_CONFIG, ...config }, testLogger, sensors));
+}
+
+/** Any Koa application behind the service's own HTTP server, on a free loopback port. */
+export async function listenOnLoopback(app: Koa, logger = testLogger): Promise<TestServer> {
+  const server = createHttpServer(app, logger);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {

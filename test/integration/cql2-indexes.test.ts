@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { featureSql } from '../../src/db/sql/feature-sql.js';
 import type { Collection } from '../../src/domain/collection.js';
+import { CRS84, epsgCrs } from '../../src/geo/crs-registry.js';
+import { positionTransform } from '../../src/geo/reproject.js';
 import { parseItemsRequest } from '../../src/ogcapi/core/items-request.js';
 import type { Store } from '../../src/services/ports.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
@@ -10,7 +12,7 @@ import { createCollection, pointGrid } from '../helpers/fixtures.js';
 /**
  * The statements a filtered items request runs, explained by PostgreSQL: spatial filters use the
  * GiST index, equality and IN on properties the GIN index (jsonb containment), the id its
- * primary key and the primary instant its B-tree.
+ * primary key and the primary instant its B-tree; a bbox in another CRS is transformed to the column.
  */
 
 let db: Database;
@@ -28,10 +30,15 @@ function indexesOf(node: PlanNode): string[] {
   return [...(node['Index Name'] ? [node['Index Name']] : []), ...(node.Plans ?? []).flatMap(indexesOf)];
 }
 
+/** The statement of the first page an items request with these parameters reads. */
+function pageSql(parameters: Record<string, string>) {
+  const request = parseItemsRequest(parameters, collection);
+  return featureSql.page({ ...request.selection, order: request.order, position: request.position, limit: request.limit, output: request.output });
+}
+
 /** Index names the plan of the first page of `filter` uses. */
 async function indexesFor(parameters: Record<string, string>): Promise<string[]> {
-  const request = parseItemsRequest(parameters, collection);
-  const sql = featureSql.page({ ...request.selection, order: request.order, position: request.position, limit: request.limit, output: request.output });
+  const sql = pageSql(parameters);
   const [row] = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>({ text: `EXPLAIN (FORMAT JSON) ${sql.text}`, values: sql.values });
   const names = indexesOf(row!['QUERY PLAN'][0]!.Plan).filter((name) => name !== 'collection_pkey');
   process.stdout.write(`EXPLAIN ${JSON.stringify(parameters)} uses ${names.join(', ') || 'no index'}\n`);
@@ -77,5 +84,16 @@ describe('filters use their indexes (EXPLAIN)', () => {
 
   it('a negated equality keeps three-valued logic and so does not use containment', async () => {
     expect(await indexesFor({ filter: 'NOT (n = 7)' })).not.toContainEqual(expect.stringMatching(/properties/));
+  });
+
+  it('bbox in bbox-crs EPSG:25832 uses the GiST index: the envelope is transformed to the column, never the column', async () => {
+    const toUtm = positionTransform(CRS84, 25832);
+    const [x0, y0] = toUtm([9.7, 52.3]) as [number, number];
+    const [x1, y1] = toUtm([9.702, 52.302]) as [number, number];
+    const parameters = { bbox: [x0, y0, x1, y1].join(','), 'bbox-crs': epsgCrs(25832).uri };
+    expect(await indexesFor(parameters)).toContainEqual(expect.stringMatching(/geom/));
+    const { text } = pageSql(parameters);
+    expect(text).toMatch(/ST_Transform\((?:ST_Segmentize\()?ST_MakeEnvelope\(/);
+    expect(text).not.toMatch(/ST_Transform\(\s*f\.geom/);
   });
 });

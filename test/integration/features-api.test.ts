@@ -384,6 +384,7 @@ describe('bad requests get a problem document naming the parameter', () => {
     ['items?foo=bar', 400, 'foo'],
     ['items?n=seven', 400, 'n'],
     ['items?even=yes', 400, 'even'],
+    ['items?kind=lamp%00', 400, 'kind'],
     ['items?cursor=nonsense', 400, 'cursor'],
     ['items?limit=1&limit=2', 400, 'limit'],
     ['items?f=xml', 400, 'f'],
@@ -402,6 +403,13 @@ describe('bad requests get a problem document naming the parameter', () => {
     expect(typeof problem['detail']).toBe('string');
     expect(problem['errorId']).toMatch(/^[0-9a-f-]{36}$/);
     if (parameter) expect(problem['parameter']).toBe(parameter);
+  });
+
+  it.each(['/', '/conformance', '/collections', '/api', '/api.html', '/functions'])('%s with an unknown parameter → 400 naming it', async (path) => {
+    const response = await fetch(`${server.url}${path}?f=json&foo=1`.replace('/api.html?f=json&', '/api.html?'));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 400, code: 'unknown-parameter', parameter: 'foo' });
   });
 
   it('404 for an unknown collection and an unknown path', async () => {

@@ -30,6 +30,19 @@ async function count(id: string): Promise<number> {
   return (await store.collections.get(id))?.featureCount ?? 0;
 }
 
+/** Everything stored for a collection: its row (counts, extent, version, queryables) and each feature as stored. */
+async function stored(id: string): Promise<unknown> {
+  const [collection] = await db.query({
+    text: 'SELECT feature_count, spatial_extent, data_version, queryables, updated_at FROM collection WHERE id = $1',
+    values: [id],
+  });
+  const features = await db.query({
+    text: 'SELECT f.id, f.seq, f.content_hash, f.geojson, f.retired_at, f.updated_at FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 ORDER BY f.id',
+    values: [id],
+  });
+  return { collection, features };
+}
+
 beforeAll(async () => {
   db = testDatabase();
   store = await testStore(db);
@@ -106,6 +119,27 @@ describe('placelink import', () => {
     expect(partial.code).toBe(0);
     expect(partial.stdout).toMatch(/1 inserted.*2 rejected/);
     expect(await count(id)).toBe(1);
+  });
+
+  it('loses nothing of a collection with data when a non-GeoJSON file or a file with invalid features is imported into it', async () => {
+    const id = collectionId('cli-keep');
+    const seed = await file('keep.json', { type: 'FeatureCollection', features: [point('a', [9.7, 52.3], { kind: 'lamp' }), point('b', [9.8, 52.4], { kind: 'bench' }), point('c', [9.9, 52.5])] });
+    expect((await runCli(['import', seed, '--collection', id])).code).toBe(0);
+    const before = await stored(id);
+    expect(before).toMatchObject({ collection: { feature_count: '3' }, features: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] });
+    const refused = [
+      await file('keep.csv', 'id;x;y\na;1;2\n'),
+      await file('keep-topology.json', { type: 'Topology', objects: {}, arcs: [] }),
+      await file('keep-mixed.json', {
+        type: 'FeatureCollection',
+        features: [point('a', [0, 0], { kind: 'moved' }), point('d', [1, 1]), { type: 'Feature', id: 'bad', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1]]] }, properties: {} }],
+      }),
+    ];
+    for (const source of refused) {
+      const result = await runCli(['import', source, '--collection', id]);
+      expect(result.code, `${source}: ${result.stderr}`).not.toBe(0);
+      expect(await stored(id), source).toEqual(before);
+    }
   });
 
   it('repairs a self-intersecting polygon with ST_MakeValid and reports it', async () => {

@@ -240,6 +240,14 @@ describe('resolving against queryables', () => {
     expect(() => resolve('S_INTERSECTS(geom, BBOX(0, 10, 1, 5))')).toThrow(/south 10 is north of its north 5/);
   });
 
+  it('refuses strings with U+0000, which PostgreSQL text and jsonb cannot hold', () => {
+    const fromJson = (filter: unknown) => resolveCql2(parseCql2Json(JSON.stringify(filter)), { queryables: QUERYABLES, crs: CRS84 });
+    expect(() => resolve("name = 'a\u0000b'")).toThrow(InvalidFilterError);
+    expect(() => fromJson({ op: '=', args: [{ property: 'name' }, 'a\u0000'] })).toThrow(/at \/args\/1: a string cannot contain the character U\+0000/);
+    expect(() => fromJson({ op: 'like', args: [{ property: 'name' }, { op: 'casei', args: ['%\u0000'] }] })).toThrow(/U\+0000/);
+    expect(() => fromJson({ op: 'a_contains', args: [{ property: 'tags' }, ['x', ['\u0000']]] })).toThrow(/U\+0000/);
+  });
+
   it('refuses coordinates the filter CRS cannot express', () => {
     expect(() => resolve('S_INTERSECTS(geom, POINT(1e12 1e12))', epsgCrs(25832))).toThrow(/cannot be transformed/);
   });

@@ -123,4 +123,8 @@ describe('query parameters', () => {
   it('rejects a single-valued parameter given twice', () => {
     expect(() => single({ limit: ['1', '2'] }, 'limit')).toThrow(/2 times/);
   });
+  it('rejects a value with U+0000, which no stored value can hold', () => {
+    expect(() => single({ name: 'a\u0000b' }, 'name')).toThrow(InvalidParameterError);
+    expect(() => single({ name: 'a\u0000b' }, 'name')).toThrow(/name contains the character U\+0000/);
+  });
 });

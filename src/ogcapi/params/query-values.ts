@@ -2,10 +2,14 @@ import { InvalidParameterError, UnknownParameterError } from '../../domain/error
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
-/** One value of a parameter; repeating a single-valued parameter is an error. */
+/**
+ * One value of a parameter; repeating a single-valued parameter is an error, and so is U+0000,
+ * which PostgreSQL text and jsonb cannot hold (binding it fails the statement).
+ */
 export function single(query: RawQuery, name: string): string | undefined {
   const value = query[name];
   if (Array.isArray(value)) throw new InvalidParameterError(name, `Parameter '${name}' was given ${value.length} times; give it once`);
+  if (value?.includes('\u0000')) throw new InvalidParameterError(name, `${name} contains the character U+0000, which no value can hold`);
   return value;
 }
 

@@ -201,7 +201,7 @@ class Resolver {
   value(node: Cql2Node): FilterValue {
     switch (node.kind) {
       case 'string':
-        return { kind: 'literal', type: 'string', value: node.value };
+        return { kind: 'literal', type: 'string', value: this.text(node) };
       case 'number':
         if (!Number.isFinite(node.value)) throw this.invalid(node, 'the number is too large');
         return { kind: 'literal', type: 'number', value: node.value };
@@ -265,7 +265,13 @@ class Resolver {
       return { kind: 'fold', type: 'string', fold: node.op === 'casei' ? 'case' : 'accent', value: this.pattern(node.args[0]!) };
     }
     if (node.kind !== 'string') throw this.typeError(node, `a LIKE pattern is a string literal (optionally in CASEI or ACCENTI), found ${this.describe(node)}`);
-    return { kind: 'literal', type: 'string', value: node.value };
+    return { kind: 'literal', type: 'string', value: this.text(node) };
+  }
+
+  /** PostgreSQL text and jsonb cannot hold U+0000: binding such a string would fail the statement. */
+  private text(node: Extract<Cql2Node, { kind: 'string' }>): string {
+    if (node.value.includes('\u0000')) throw this.invalid(node, 'a string cannot contain the character U+0000');
+    return node.value;
   }
 
   private property(node: Extract<Cql2Node, { kind: 'property' }>): FilterValue {
@@ -291,6 +297,7 @@ class Resolver {
   private arrayItem(node: Cql2Node): unknown {
     switch (node.kind) {
       case 'string':
+        return this.text(node);
       case 'boolean':
       case 'date':
       case 'timestamp':
