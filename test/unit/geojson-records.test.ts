@@ -80,7 +80,7 @@ describe.skipIf(!haveFixtures)('OGC API Features items fixtures as source record
 describe.skipIf(!haveFixtures)('choosing the CRS to ask an OGC API collection for', () => {
   const collection = async (file: string) => JSON.parse(await readFile(fixture('ogcapi-features', file), 'utf8')) as { crs: string[] };
   it('finds EPSG:25832 among the vineyards CRSs and CRS84 among the geOrchestra ones', async () => {
-    const { offeredCrs } = await import('../../src/ingest/ogcapi-features/ogcapi-source.js');
+    const { offeredCrs } = await import('../../src/ingest/ogcapi-features/ogcapi-discovery.js');
     expect(offeredCrs(await collection('etsoapif-crs_query_collection-vineyards.json'), resolveCrs('EPSG:25832'))).toBe('http://www.opengis.net/def/crs/EPSG/0/25832');
     expect(offeredCrs(await collection('ogcclient-sample-data-2__collections__aires-covoiturage.json'), resolveCrs('http://www.opengis.net/def/crs/OGC/1.3/CRS84'))).toBe('http://www.opengis.net/def/crs/OGC/1.3/CRS84');
     expect(offeredCrs({ crs: ['http://www.opengis.net/def/crs/EPSG/9.6.2/25832'] }, resolveCrs('urn:ogc:def:crs:EPSG::25832'))).toBe('http://www.opengis.net/def/crs/EPSG/9.6.2/25832');
