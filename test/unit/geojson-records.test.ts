@@ -9,7 +9,10 @@ import type { Position } from 'geojson';
 import { describe, expect, it } from 'vitest';
 import { resolveCrs } from '../../src/geo/crs-registry.js';
 import { geoJsonRecords } from '../../src/ingest/geojson/geojson-records.js';
+import { recordMapper } from '../../src/ingest/mapping/apply-mapping.js';
 import type { SourceRecord } from '../../src/ingest/source-record.js';
+import { inferQueryables } from '../../src/services/queryable-inference.js';
+import { mappingFrom } from '../helpers/mappings.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
 
 async function records(file: string, crs: string | null = null): Promise<SourceRecord[]> {
@@ -87,5 +90,22 @@ describe.skipIf(!haveFixtures)('choosing the CRS to ask an OGC API collection fo
     const discovery = await collection('etsoapif-crs_discovery_collections_collections.json');
     expect(offeredCrs(discovery, resolveCrs('EPSG:3857'))).toBe('http://www.opengis.net/def/crs/EPSG/0/3857');
     expect(offeredCrs(discovery, resolveCrs('EPSG:25832'))).toBeNull();
+  });
+});
+
+// The harvest does not read the servers' JSON Schemas (schemas/feature, schemas/collection): GeoJSON
+// values arrive typed, and the queryables placelink infers from them are the types those schemas declare.
+describe.skipIf(!haveFixtures)('queryables inferred from OS Open Zoomstack items against its recorded feature schemas', () => {
+  it.each(['airports', 'roads_national'])('%s', async (collection) => {
+    const loaded = await mappingFrom(`source:\n  type: ogcapi-features\n  url: http://127.0.0.1/\n  collection: ${collection}\ntarget:\n  collection: ${collection.replace('_', '-')}\n`);
+    const map = recordMapper(loaded.mapping);
+    const mapped = (await records(`ogcclient-sample-data__collections__${collection}__items.json`)).map((record) => map(record));
+    const inferred = inferQueryables(mapped.flatMap((outcome) => ('record' in outcome ? [outcome.record] : [])));
+    const schema = JSON.parse(await readFile(fixture('ogcapi-features', `ogcclient-sample-data__collections__${collection}__schemas__feature.json`), 'utf8')) as {
+      properties: { properties: { properties: Record<string, { type: string }> } };
+    };
+    const declared = Object.fromEntries(Object.entries(schema.properties.properties.properties).map(([name, p]) => [name, { type: p.type }]));
+    expect(Object.keys(inferred)).toEqual(collection === 'airports' ? ['name'] : ['level', 'number', 'type']);
+    expect(declared).toMatchObject(inferred);
   });
 });
