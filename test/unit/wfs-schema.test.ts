@@ -104,6 +104,23 @@ describe.skipIf(!haveFixtures)('DescribeFeatureType schemas: property kinds and 
     expect(kinds(parseFeatureTypeSchema(QGIS_STREETLIGHTS, 'streetlights', 'qgis'))).toEqual({ geometry: 'geometry', id: 'text', wattage: 'integer', installed: 'date' });
   });
 
+  it('follows named simple types to their base and leaves complex properties as other content', () => {
+    const schema = `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:app="urn:app" xmlns:gml="http://www.opengis.net/gml/3.2" targetNamespace="urn:app">
+      <xs:simpleType name="PercentType"><xs:restriction base="xs:decimal"><xs:maxInclusive value="100"/></xs:restriction></xs:simpleType>
+      <xs:element name="Site">
+        <xs:complexType><xs:complexContent><xs:extension base="gml:AbstractFeatureType"><xs:sequence>
+          <xs:element name="share" type="app:PercentType"/>
+          <xs:element name="height" type="gml:LengthType"/>
+          <xs:element name="address"><xs:complexType><xs:sequence>
+            <xs:element name="postcode"><xs:simpleType><xs:restriction base="xs:int"/></xs:simpleType></xs:element>
+          </xs:sequence></xs:complexType></xs:element>
+          <xs:element name="position" type="gml:MultiSurfacePropertyType"/>
+        </xs:sequence></xs:extension></xs:complexContent></xs:complexType>
+      </xs:element>
+    </xs:schema>`;
+    expect(kinds(parseFeatureTypeSchema(schema, 'app:Site', 'inline'))).toEqual({ share: 'number', height: 'number', address: 'other', position: 'geometry' });
+  });
+
   it('an empty schema (what the capabilities tests serve) declares nothing', () => {
     expect(parseFeatureTypeSchema('<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema"/>', 't:points', 'empty')).toBeNull();
   });

@@ -100,7 +100,7 @@ export function parseFeatureTypeSchema(text: string, typeName: string, source: s
         capture.push(property);
       } else if ((tag.local === 'restriction' || tag.local === 'extension') && (parent?.local === 'simpleType' || parent?.local === 'simpleContent')) {
         const base = qname(tag.attributes['base']?.value);
-        const owner = [...open].reverse().find((o) => o.property)?.property;
+        const owner = [...open].reverse().find((o) => o.local === 'element')?.property;
         if (base && owner) owner.type ??= base;
         else if (base && depth === 2 && parent.local === 'simpleType' && parent.name) simpleTypes.set(parent.name, base);
       }
