@@ -10,7 +10,7 @@ export interface Collection {
   readonly license: string | null;
   readonly attribution: string | null;
   readonly itemType: 'feature';
-  /** EPSG code the data arrived in (recorded for provenance and offered as an output CRS). */
+  /** EPSG code the source publishes the data in (request CRS, OGC API storageCrs; recorded for provenance and offered as an output CRS). */
   readonly sourceSrid: number;
   /** EPSG code of the geometry column: always 4326 (longitude/latitude order). */
   readonly storageSrid: number;

@@ -1,9 +1,11 @@
 import type { Position } from 'geojson';
+import geographiclib from 'geographiclib-geodesic';
 
 /**
  * Curves that PostGIS cannot store as such (GML Arc, Circle, ArcByCenterPoint, GeodesicString …)
  * become line strings whose segments stay within `tolerance` metres of the true curve. Positions
- * are x/y (east, north) in the curve's own CRS; geographic CRSs are in degrees.
+ * are x/y (east, north) in the curve's own CRS; geographic CRSs are in degrees, and their distances
+ * and geodesics are on the WGS 84 ellipsoid (GRS 80 differs by less than a millimetre here).
  */
 export interface CurveSpace {
   readonly geographic: boolean;
@@ -13,13 +15,14 @@ export interface CurveSpace {
   readonly tolerance: number;
 }
 
+const WGS84 = geographiclib.Geodesic.WGS84;
+/** Mean radius: enough to count the segments a tolerance needs, not to place points. */
 const EARTH_RADIUS = 6_371_008.8;
 const METRES_PER_DEGREE = (Math.PI / 180) * EARTH_RADIUS;
 /** Bounds the points one arc can produce whatever the tolerance. */
 const MAX_SEGMENTS = 10_000;
 
 const toRadians = (degrees: number) => (degrees * Math.PI) / 180;
-const toDegrees = (radians: number) => (radians * 180) / Math.PI;
 
 /** Segments needed so a circle of `radiusMetres` deviates at most `tolerance` over `sweep` radians. */
 function segmentsFor(sweep: number, radiusMetres: number, tolerance: number): number {
@@ -100,15 +103,10 @@ export function circleThroughPoints(p1: Position, p2: Position, p3: Position, sp
   return out;
 }
 
-/** Point at `distance` metres from (lon, lat) on a great circle with the given bearing (degrees from north). */
+/** Point at `distance` metres from (lon, lat) along the geodesic with the given azimuth (degrees from north). */
 export function destination(lon: number, lat: number, bearing: number, distance: number): [number, number] {
-  const delta = distance / EARTH_RADIUS;
-  const theta = toRadians(bearing);
-  const phi1 = toRadians(lat);
-  const lambda1 = toRadians(lon);
-  const phi2 = Math.asin(Math.sin(phi1) * Math.cos(delta) + Math.cos(phi1) * Math.sin(delta) * Math.cos(theta));
-  const lambda2 = lambda1 + Math.atan2(Math.sin(theta) * Math.sin(delta) * Math.cos(phi1), Math.cos(delta) - Math.sin(phi1) * Math.sin(phi2));
-  return [((toDegrees(lambda2) + 540) % 360) - 180, toDegrees(phi2)];
+  const { lon2, lat2 } = WGS84.Direct(lat, lon, bearing, distance);
+  return [lon2!, lat2!];
 }
 
 /**
@@ -146,25 +144,21 @@ export function arcByBulge(p1: Position, p2: Position, bulge: number, normal: nu
   return arcThroughPoints(p1, middle, p2, space);
 }
 
-/** Great-circle segments between consecutive geographic positions (GML GeodesicString); straight in projected CRSs. */
+/** Geodesic segments between consecutive geographic positions (GML GeodesicString); straight in projected CRSs. */
 export function geodesicString(points: readonly Position[], space: CurveSpace): Position[] {
   if (!space.geographic || points.length < 2) return [...points];
   const out: Position[] = [points[0]!];
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!;
     const b = points[i]!;
-    const [l1, f1, l2, f2] = [toRadians(a[0]!), toRadians(a[1]!), toRadians(b[0]!), toRadians(b[1]!)];
-    const angular = 2 * Math.asin(Math.sqrt(Math.sin((f2 - f1) / 2) ** 2 + Math.cos(f1) * Math.cos(f2) * Math.sin((l2 - l1) / 2) ** 2));
-    // A great circle drifts from the lon/lat chord by about R * angular^2 / 8 in the worst case.
+    const line = WGS84.InverseLine(a[1]!, a[0]!, b[1]!, b[0]!);
+    const angular = line.s13 / EARTH_RADIUS;
+    // A geodesic drifts from the lon/lat chord by about R * angular^2 / 8 in the worst case.
     const n = angular === 0 ? 1 : Math.min(MAX_SEGMENTS, Math.max(1, Math.ceil(Math.sqrt((EARTH_RADIUS * angular * angular) / (8 * space.tolerance)))));
     for (let s = 1; s < n; s++) {
       const t = s / n;
-      const A = Math.sin((1 - t) * angular) / Math.sin(angular);
-      const B = Math.sin(t * angular) / Math.sin(angular);
-      const x = A * Math.cos(f1) * Math.cos(l1) + B * Math.cos(f2) * Math.cos(l2);
-      const y = A * Math.cos(f1) * Math.sin(l1) + B * Math.cos(f2) * Math.sin(l2);
-      const z = A * Math.sin(f1) + B * Math.sin(f2);
-      out.push(withZ(toDegrees(Math.atan2(y, x)), toDegrees(Math.atan2(z, Math.hypot(x, y))), lerp(a[2], b[2], t)));
+      const { lon2, lat2 } = line.Position(t * line.s13);
+      out.push(withZ(lon2!, lat2!, lerp(a[2], b[2], t)));
     }
     out.push(b);
   }

@@ -91,7 +91,7 @@ class GeometryBuilder {
   private readonly frames = new Map<string, Frame>();
   /**
    * Arcs computed from a centre, radius and angles whose ends are known only approximately (the
-   * producer's ellipsoidal maths is not ours): the gap to a neighbour's exact corner they may close.
+   * producer may have rounded or used another ellipsoid): the gap to a neighbour's exact corner they may close.
    */
   private readonly approximateEnds = new WeakMap<Position[], number>();
 

@@ -51,7 +51,7 @@ function readerFor(mapping: Mapping, http: HttpClient | null): FeatureSourceRead
   const source = featureSource(mapping);
   switch (source.type) {
     case 'wfs':
-      return wfsSource({ source, identifiers: mapping.identifiers, geometry: mapping.geometry, http: http!, discoveryHeaders: discoveryHeaders(mapping) });
+      return wfsSource({ source, identifiers: mapping.identifiers, properties: mapping.properties, geometry: mapping.geometry, http: http!, discoveryHeaders: discoveryHeaders(mapping) });
     case 'ogcapi-features':
       return ogcApiSource({ source, http: http!, discoveryHeaders: discoveryHeaders(mapping) });
     case 'file':

@@ -1,5 +1,5 @@
 /**
- * Upstream faults against a scripted loopback WFS 2.0 (capabilities in test/fixtures/wfs, GML 3.2
+ * Upstream faults against a scripted loopback WFS 2.0 (capabilities and schema in test/fixtures/wfs, GML 3.2
  * pages made here): HTTP 500 (retried with backoff, then the run fails), 404 (not retried), a
  * stalled response (timeout), a connection cut mid-document, a document that ends early, and an
  * OWS ExceptionReport sent with HTTP 200. Every failed run leaves the previous harvest's data as it was.
@@ -35,6 +35,7 @@ describe('harvest faults', () => {
   let store: Store;
   let upstream: UpstreamServer;
   let capabilities: string;
+  let schema: string;
   let label = 'v1';
   let fault: Fault = () => false;
   const collections: string[] = [];
@@ -43,11 +44,16 @@ describe('harvest faults', () => {
     db = testDatabase();
     store = await testStore(db);
     capabilities = await readFile('test/fixtures/wfs/points-capabilities.xml', 'utf8');
+    schema = await readFile('test/fixtures/wfs/points-schema.xsd', 'utf8');
     upstream = await startUpstream((_request, response, url) => {
       const q = Object.fromEntries([...url.searchParams].map(([k, v]) => [k.toUpperCase(), v]));
       if (q['REQUEST'] === 'GetCapabilities') {
         response.writeHead(200, { 'Content-Type': 'text/xml' });
         return void response.end(capabilities.replaceAll('{BASE}', upstream.url));
+      }
+      if (q['REQUEST'] === 'DescribeFeatureType') {
+        response.writeHead(200, { 'Content-Type': 'text/xml' });
+        return void response.end(schema);
       }
       if (q['REQUEST'] === 'GetFeature' && q['RESULTTYPE'] === 'hits') {
         response.writeHead(200, { 'Content-Type': 'text/xml' });

@@ -100,6 +100,13 @@ describe.skipIf(!haveFixtures)('example mappings over the shared fixtures', () =
     expect(body.properties['trafficSpeed']).toBeCloseTo(120 / 3.6, 10);
   });
 
+  it('refuses the SOS 2.0 JSON twin of the INSPIRE EF observation (inspiremif-ef-observation.json) as not GeoJSON, naming its members', async () => {
+    const run = await harvest(await inline(`source:\n  type: file\n  path: ${fixture('inspire-gml', 'inspiremif-ef-observation.json')}\ntarget:\n  collection: "{collection}"\n`));
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe('inspiremif-ef-observation.json is not a GeoJSON FeatureCollection or Feature (type is null; members: request, version, service, observations)');
+    expect(run.counts).toMatchObject({ read: 0, inserted: 0 });
+  });
+
   it('reads city open data: a CSV with latitude/longitude columns (duplicates counted) and a GeoJSON registry', async () => {
     const csv = await inline(`source:
   type: file

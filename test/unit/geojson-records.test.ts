@@ -9,7 +9,10 @@ import type { Position } from 'geojson';
 import { describe, expect, it } from 'vitest';
 import { resolveCrs } from '../../src/geo/crs-registry.js';
 import { geoJsonRecords } from '../../src/ingest/geojson/geojson-records.js';
+import { recordMapper } from '../../src/ingest/mapping/apply-mapping.js';
 import type { SourceRecord } from '../../src/ingest/source-record.js';
+import { inferQueryables } from '../../src/services/queryable-inference.js';
+import { mappingFrom } from '../helpers/mappings.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
 
 async function records(file: string, crs: string | null = null): Promise<SourceRecord[]> {
@@ -80,12 +83,29 @@ describe.skipIf(!haveFixtures)('OGC API Features items fixtures as source record
 describe.skipIf(!haveFixtures)('choosing the CRS to ask an OGC API collection for', () => {
   const collection = async (file: string) => JSON.parse(await readFile(fixture('ogcapi-features', file), 'utf8')) as { crs: string[] };
   it('finds EPSG:25832 among the vineyards CRSs and CRS84 among the geOrchestra ones', async () => {
-    const { offeredCrs } = await import('../../src/ingest/ogcapi-features/ogcapi-source.js');
+    const { offeredCrs } = await import('../../src/ingest/ogcapi-features/ogcapi-discovery.js');
     expect(offeredCrs(await collection('etsoapif-crs_query_collection-vineyards.json'), resolveCrs('EPSG:25832'))).toBe('http://www.opengis.net/def/crs/EPSG/0/25832');
     expect(offeredCrs(await collection('ogcclient-sample-data-2__collections__aires-covoiturage.json'), resolveCrs('http://www.opengis.net/def/crs/OGC/1.3/CRS84'))).toBe('http://www.opengis.net/def/crs/OGC/1.3/CRS84');
     expect(offeredCrs({ crs: ['http://www.opengis.net/def/crs/EPSG/9.6.2/25832'] }, resolveCrs('urn:ogc:def:crs:EPSG::25832'))).toBe('http://www.opengis.net/def/crs/EPSG/9.6.2/25832');
     const discovery = await collection('etsoapif-crs_discovery_collections_collections.json');
     expect(offeredCrs(discovery, resolveCrs('EPSG:3857'))).toBe('http://www.opengis.net/def/crs/EPSG/0/3857');
     expect(offeredCrs(discovery, resolveCrs('EPSG:25832'))).toBeNull();
+  });
+});
+
+// The harvest does not read the servers' JSON Schemas (schemas/feature, schemas/collection): GeoJSON
+// values arrive typed, and the queryables placelink infers from them are the types those schemas declare.
+describe.skipIf(!haveFixtures)('queryables inferred from OS Open Zoomstack items against its recorded feature schemas', () => {
+  it.each(['airports', 'roads_national'])('%s', async (collection) => {
+    const loaded = await mappingFrom(`source:\n  type: ogcapi-features\n  url: http://127.0.0.1/\n  collection: ${collection}\ntarget:\n  collection: ${collection.replace('_', '-')}\n`);
+    const map = recordMapper(loaded.mapping);
+    const mapped = (await records(`ogcclient-sample-data__collections__${collection}__items.json`)).map((record) => map(record));
+    const inferred = inferQueryables(mapped.flatMap((outcome) => ('record' in outcome ? [outcome.record] : [])));
+    const schema = JSON.parse(await readFile(fixture('ogcapi-features', `ogcclient-sample-data__collections__${collection}__schemas__feature.json`), 'utf8')) as {
+      properties: { properties: { properties: Record<string, { type: string }> } };
+    };
+    const declared = Object.fromEntries(Object.entries(schema.properties.properties.properties).map(([name, p]) => [name, { type: p.type }]));
+    expect(Object.keys(inferred)).toEqual(collection === 'airports' ? ['name'] : ['level', 'number', 'type']);
+    expect(declared).toMatchObject(inferred);
   });
 });

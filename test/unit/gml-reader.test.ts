@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Position } from 'geojson';
+import geographiclib from 'geographiclib-geodesic';
 import { describe, expect, it } from 'vitest';
 import { OwsExceptionError, SourceFormatError } from '../../src/domain/errors.js';
 import { readGml, type GmlReadOptions, type GmlReadResult } from '../../src/ingest/gml/gml-reader.js';
@@ -75,7 +76,8 @@ const INSPIRE: readonly Case[] = [
   { file: 'etsval-002-au-errors.xml', count: 13, ids: ['NC.MT01402', 'NC.MT01403'], unreadable: { count: 12, message: /^position \(\d+ \d+\) \(lon\/lat [\d.]+ [\d.]+\) lies outside the area of use of EPSG:4258 ETRS89/ }, warnings: 13 },
   { file: 'etsval-004-au3-passed.xml', count: 9, ids: ['NC.MT01402', 'NC.MT01403'] },
   { file: 'etsval-006-mu-passed.xml', count: 6, ids: ['MZ001', 'MZ002'] },
-  // EPSG/0/4937 (geographic) on UTM metres: rejected as not lat/lon; the gml:Point nesting error too
+  // EPSG/0/4937 (geographic) on UTM metres: rejected as not lat/lon; the gml:Point nesting error too. First readable
+  // position: cs2cs EPSG:25830 "626128.74 4341477.51" → 39.213422683051 -1.539042251060 (in 010 as well)
   { file: 'etsval-007-cp-errors.xml', count: 86, ids: ['BPU001', 'CB001'], first: [-1.539042251059645, 39.21342268305071], unreadable: { count: 3, message: /gml:Point has 0 positions|is not a valid latitude\/longitude position of http:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/4937/ }, warnings: 2 },
   { file: 'etsval-010-cp-passed.xml', count: 86, ids: ['BPU001', 'CB001'], first: [-1.539042251059645, 39.21342268305071], unreadable: { count: 4, message: /is not a valid latitude\/longitude position of http:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/4937; the srsName may not match/ }, warnings: 2 },
   // cs2cs EPSG:25830 620522.887 4342751.531
@@ -98,12 +100,15 @@ const INSPIRE: readonly Case[] = [
 
 const GEOMETRY: readonly Case[] = [
   { file: 'etsgml32-CompositeCurve.xml', count: 1, ids: ['CompositeCurve-1'], first: [-122.929795, 49.194442] },
-  // centre 49.194722 -123.183889 (lat/lon), 10 NM, start angle 90 = east: 18.52 km east of the centre
-  { file: 'etsgml32-Curve-ArcByCenterPoint.xml', count: 1, ids: ['Curve-ArcByCenterPoint'], first: [-122.929021417, 49.194441601] },
+  // centre 49.194722 -123.183889 (lat/lon), 10 NM, start angle 90 = east: 18.52 km along the WGS 84 geodesic,
+  //   echo "49.194722 -123.183889 90 18520" | geod +ellps=WGS84 -f %.9f   → 49.194442499 -122.929794952
+  // (etsgml32-CompositeCurve.xml, from the same test suite, starts its arc at 49.194442 -122.929795)
+  { file: 'etsgml32-Curve-ArcByCenterPoint.xml', count: 1, ids: ['Curve-ArcByCenterPoint'], first: [-122.929794952, 49.194442499] },
   { file: 'etsgml32-Curve-disconnected.xml', count: 1, ids: ['Curve-disconnected'], unreadable: { count: 1, message: /^gml:Curve is not connected: segment 2 starts at \(-123\.120561 49\.280072\), the previous one ends at \(-123\.125993 49\.281191\)/ } },
   { file: 'etsgml32-Curve-empty.xml', count: 1, ids: ['Curve-1'], unreadable: { count: 1, message: /^gml:Curve has empty gml:segments \(line 4\)$/ } },
   // AdV CRS name from the CityModel envelope; the Solid refers to a surface in another file
-  { file: 'etsgml32-FZK-Haus-LoD2-KIT.xml', count: 1, ids: ['UUID_d281adfc-4901-0f52-540b-4cc1a9325f82'], geometry: 'boundedBy_lod2MultiSurface', unreadable: { count: 1, message: /refers to \.\.\/geom\/MultiSurface\.xml#PolyID7350_878_759628_120742, outside this document/ } },
+  // the wall surfaces read (urn:adv:crs:ETRS89_UTM32 = EPSG:25832, Z kept): cs2cs EPSG:25832 "458889 5438353 3.43094010767585" → 49.096652697 8.436841220 3.430940108
+  { file: 'etsgml32-FZK-Haus-LoD2-KIT.xml', count: 1, ids: ['UUID_d281adfc-4901-0f52-540b-4cc1a9325f82'], first: [8.43684122, 49.096652697, 3.430940108], geometry: 'boundedBy_lod2MultiSurface', unreadable: { count: 1, message: /refers to \.\.\/geom\/MultiSurface\.xml#PolyID7350_878_759628_120742, outside this document/ } },
   { file: 'etsgml32-LineString-invalidCoords.xml', count: 1, ids: ['LINE-2'], unreadable: { count: 1, message: /^position \(680000 -20000\) \(lon\/lat 1\.88008 49\.65462\) lies outside the area of use of EPSG:27700/ } },
   // http EPSG/0/3044 is northing-first; cs2cs EPSG:3044 with "4889943.440 557434.439"
   { file: 'etsgml32-LineString-srsName-http.xml', count: 1, ids: ['LineString-srsName-http'], first: [9.718309266, 44.160438256] },
@@ -170,6 +175,8 @@ describe.skipIf(!haveFixtures)('GML fixtures that must be refused', () => {
     expect((error as Error).message).toBe('hale-sample-compositesurface-gml32.xml is not well-formed XML at line 58, column 21: unclosed tag: gml:FeatureCollection');
   });
 
+  // Trimmed by the fixture authors (README: "not namespace-well-formed as stored"); a server sending them would be
+  // refused the same way. test/integration/wfs-describe-feature-type.test.ts injects the declarations and reads 364237.
   it.each([
     ['ogcclient-getfeature-hits-pigma-1-1-0.xml', 'line 2, column 117: unbound namespace prefix: "wfs".'],
     ['ogcclient-getfeature-hits-pigma-2-0-0.xml', 'line 4, column 104: unbound namespace prefix: "wfs".'],
@@ -261,19 +268,15 @@ describe.skipIf(!haveFixtures)('GML curves', () => {
     const { records } = await read(fixture('gml-geometry', 'etsgml32-Curve-ArcByCenterPoint.xml'), { densifyTolerance: 0.1 });
     const line = records[0]!.geometries[0]!.geometry as { coordinates: Position[] };
     const [lon0, lat0] = [-123.183889, 49.194722];
-    const R = 6_371_008.8;
-    const distance = (p: Position) => {
-      const [f1, f2] = [(lat0 * Math.PI) / 180, (p[1]! * Math.PI) / 180];
-      const dl = ((p[0]! - lon0) * Math.PI) / 180;
-      return 2 * R * Math.asin(Math.sqrt(Math.sin((f2 - f1) / 2) ** 2 + Math.cos(f1) * Math.cos(f2) * Math.sin(dl / 2) ** 2));
-    };
+    const distance = (p: Position) => geographiclib.Geodesic.WGS84.Inverse(lat0, lon0, p[1]!, p[0]!).s12!;
     for (const p of line.coordinates) expect(Math.abs(distance(p) - 18_520)).toBeLessThan(0.01);
     // a quarter circle (east → north) of radius 18.52 km: sagitta ≤ 0.1 m needs ≥ 2·acos(1 − 0.1/18520) per chord
     const maxStep = 2 * Math.acos(1 - 0.1 / 18_520);
     expect(line.coordinates.length - 1).toBeGreaterThanOrEqual(Math.ceil(Math.PI / 2 / maxStep));
+    // due north, 10 NM: geod +ellps=WGS84 gives 49.361246120 -123.183889 (the ETS CompositeCurve's arc ends at 49.361246)
     const end = line.coordinates[line.coordinates.length - 1]!;
-    expect(end[0]).toBeCloseTo(lon0, 6);
-    expect(end[1]).toBeGreaterThan(lat0);
+    expect(end[0]).toBeCloseTo(lon0, 8);
+    expect(end[1]).toBeCloseTo(49.36124612, 8);
     const coarse = await read(fixture('gml-geometry', 'etsgml32-Curve-ArcByCenterPoint.xml'), { densifyTolerance: 10 });
     expect((coarse.records[0]!.geometries[0]!.geometry as { coordinates: Position[] }).coordinates.length).toBeLessThan(line.coordinates.length / 5);
   });
@@ -285,6 +288,16 @@ describe.skipIf(!haveFixtures)('GML curves', () => {
     const ring = polygon.coordinates[0]!;
     expect(ring[0]).toEqual(ring[ring.length - 1]);
     expect(ring.length).toBeGreaterThan(100);
+    // The producer placed the GeodesicString corners on the WGS 84 geodesic circle of 25 NM (46,300 m) around the centre:
+    //   echo "55.233333333333334 -36.166666666666664 270 46300" | geod +ellps=WGS84 -f %.12f → 55.231163728077 -36.894373379168
+    // so every arc vertex lies 46,300 m from the centre, and the arc meets those corners without a gap.
+    const [lon0, lat0] = [-36.166666666666664, 55.233333333333334];
+    const distance = (p: Position) => geographiclib.Geodesic.WGS84.Inverse(lat0, lon0, p[1]!, p[0]!).s12!;
+    const arc = ring.filter((p) => distance(p) > 46_000);
+    expect(arc.length).toBeGreaterThan(100);
+    for (const p of arc) expect(Math.abs(distance(p) - 46_300)).toBeLessThan(0.01);
+    expect(arc[0]![0]).toBeCloseTo(-36.894373379168, 9);
+    expect(arc[0]![1]).toBeCloseTo(55.231163728077, 9);
   });
 
   it('reverses an OrientableCurve with orientation "-" inside a CompositeCurve', async () => {

@@ -33,7 +33,9 @@ export function featuresOf(document: unknown, source: string): unknown[] {
   const root = document as Record<string, unknown>;
   if (root['type'] === 'FeatureCollection' && Array.isArray(root['features'])) return root['features'];
   if (root['type'] === 'Feature') return [root];
-  throw new SourceFormatError(`${source} is not a GeoJSON FeatureCollection or Feature (type is ${JSON.stringify(root['type'] ?? null)})`, null, null);
+  // The members name what the document is instead (an SOS GetObservation response has request, service, observations…).
+  const members = Object.keys(root).slice(0, 10);
+  throw new SourceFormatError(`${source} is not a GeoJSON FeatureCollection or Feature (type is ${JSON.stringify(root['type'] ?? null)}; members: ${members.join(', ') || 'none'})`, null, null);
 }
 
 function allFinite(geometry: Geometry): boolean {

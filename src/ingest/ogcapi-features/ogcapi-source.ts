@@ -1,11 +1,11 @@
-import { EndpointError, OgcApiEndpoint, resetFetchOptions, setFetchOptions, type OgcApiCollectionInfo } from '@camptocamp/ogc-client';
-import { HarvestError, PlacelinkError, UnsupportedCrsError, UpstreamError } from '../../domain/errors.js';
+import { HarvestError } from '../../domain/errors.js';
 import type { RunWarning } from '../../domain/harvest-run.js';
 import type { OgcApiFeaturesSource } from '../../domain/mapping.js';
-import { CRS84, resolveCrs, type CrsRef } from '../../geo/crs-registry.js';
+import { CRS84, resolveCrs } from '../../geo/crs-registry.js';
 import type { FeatureSourceReader, PageFeedback, SourcePage } from '../feature-source.js';
 import { geoJsonRecords } from '../geojson/geojson-records.js';
 import type { HttpClient } from '../http/http-client.js';
+import { discoverCollection } from './ogcapi-discovery.js';
 
 export interface OgcApiSourceOptions {
   readonly source: OgcApiFeaturesSource;
@@ -53,20 +53,8 @@ function keepParameters(next: string, first: string, names: readonly string[], d
   return changed ? readableQuery(target.toString()) : next;
 }
 
-/** The collection's URI for the CRS the mapping asks for (servers spell versions differently: EPSG/0/…, EPSG/9.6.2/…). */
-export function offeredCrs(info: Pick<OgcApiCollectionInfo, 'crs'>, wanted: CrsRef): string | null {
-  for (const uri of info.crs ?? []) {
-    try {
-      if (resolveCrs(uri).srid === wanted.srid && (wanted.srid !== 4326 || /CRS84/i.test(uri) === /CRS84/i.test(wanted.uri))) return uri;
-    } catch (error) {
-      if (!(error instanceof UnsupportedCrsError)) throw error;
-    }
-  }
-  return null;
-}
-
 /**
- * An OGC API Features collection: discovered with ogc-client's OgcApiEndpoint, read by following
+ * An OGC API Features collection: discovered by discoverCollection (ogc-client), read by following
  * `next` links (a repeated URL, an empty page, or a page that brings no new feature ends it — the
  * last one as an error, since the server is then not paging), in the mapping's CRS when the
  * collection offers it, reading Content-Crs when the server sends it.
@@ -78,46 +66,12 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
   let expected: number | null = null;
   let sourceSrid = 4326;
 
-  async function discover(): Promise<{ firstUrl: string; crs: CrsRef; requested: string | null }> {
-    setFetchOptions({ headers: options.discoveryHeaders });
-    try {
-      return await http.withRetries(`discovery of ${shown}`, async () => {
-        const endpoint = new OgcApiEndpoint(source.url);
-        let info: OgcApiCollectionInfo;
-        try {
-          const collections = await endpoint.allCollections;
-          if (!collections.some((c) => c.name === source.collection)) {
-            throw new HarvestError(`${shown} has no collection '${source.collection}' (it has ${collections.map((c) => c.name).join(', ') || 'none'})`);
-          }
-          info = await endpoint.getCollectionInfo(source.collection);
-        } catch (error) {
-          if (error instanceof PlacelinkError) throw error;
-          const status = error instanceof EndpointError ? (error.httpStatus ?? null) : null;
-          const message = (error as Error).message.replace(/\s+/g, ' ').trim();
-          throw new UpstreamError(`${shown} is not a usable OGC API: ${message}`, shown, status, status !== null && (status >= 500 || status === 429));
-        }
-        const wanted = source.crs ? resolveCrs(source.crs, 'source.crs') : CRS84;
-        const uri = source.crs ? offeredCrs(info, wanted) : null;
-        if (source.crs && !uri) {
-          warnings.push({ location: shown, message: `collection ${source.collection} does not list ${source.crs} among its CRSs (${(info.crs ?? []).join(', ') || 'none'}); reading CRS84` });
-        }
-        const crs = uri ? resolveCrs(uri) : CRS84;
-        sourceSrid = uri ? crs.srid : 4326;
-        const firstUrl = await endpoint.getCollectionItemsUrl(source.collection, {
-          asJson: true,
-          limit: source.pageSize,
-          ...(uri ? { outputCrs: uri } : {}),
-          ...(source.bbox ? { extent: [...source.bbox] as [number, number, number, number] } : {}),
-        });
-        return { firstUrl: readableQuery(firstUrl), crs, requested: uri };
-      });
-    } finally {
-      resetFetchOptions();
-    }
-  }
-
   async function* pages(feedback: PageFeedback): AsyncIterable<SourcePage> {
-    const { firstUrl, crs, requested } = await discover();
+    const discovery = await discoverCollection({ source, http, discoveryHeaders: options.discoveryHeaders, warn: (message) => warnings.push({ location: shown, message }) });
+    sourceSrid = discovery.sourceSrid;
+    const firstUrl = readableQuery(discovery.itemsUrl);
+    const requested = discovery.requestedCrs;
+    const crs = requested ? resolveCrs(requested) : CRS84;
     const visited = new Set<string>();
     // The next page is requested while this one is written: the server and the database work at the same time.
     const fetchPage = (pageUrl: string, page: number) => {

@@ -1,18 +1,20 @@
 import { EndpointError, ServiceExceptionError, WfsEndpoint, resetFetchOptions, setFetchOptions } from '@camptocamp/ogc-client';
 import { HarvestError, OwsExceptionError, SourceFormatError, UpstreamError } from '../../domain/errors.js';
 import type { RunWarning } from '../../domain/harvest-run.js';
-import type { GeometryRules, IdentifierRules, WfsSource } from '../../domain/mapping.js';
+import type { GeometryRules, IdentifierRules, PropertyRules, WfsSource } from '../../domain/mapping.js';
 import { resolveCrs } from '../../geo/crs-registry.js';
 import { RECORDS_PER_PAGE, type FeatureSourceReader, type PageFeedback, type SourcePage } from '../feature-source.js';
 import { geoJsonRecords } from '../geojson/geojson-records.js';
 import { readGml, type GmlReadResult } from '../gml/gml-reader.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { SourceRecord } from '../source-record.js';
+import { featureTypeCaster } from './schema-casts.js';
 
 export interface WfsSourceOptions {
   readonly source: WfsSource;
   readonly identifiers: IdentifierRules;
-  readonly geometry: Pick<GeometryRules, 'densifyTolerance'>;
+  readonly properties: PropertyRules;
+  readonly geometry: Pick<GeometryRules, 'densifyTolerance' | 'property'>;
   readonly http: HttpClient;
   /** Headers ogc-client sends during discovery (credentials). */
   readonly discoveryHeaders: Record<string, string>;
@@ -35,6 +37,8 @@ interface Discovery {
   readonly json: boolean;
   readonly srsName: string;
   readonly paging: boolean;
+  /** Types GML property values as DescribeFeatureType declares them; null for GeoJSON (already typed) or without a usable schema. */
+  readonly cast: ((record: SourceRecord) => SourceRecord) | null;
 }
 
 /** The property to sort by so that pages are stable: the mapping's id when it is a plain property. */
@@ -73,9 +77,7 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
     const local = (name: string) => name.replace(/^.*:/, '');
     const type = types.find((t) => t.name === source.typeName) ?? types.find((t) => local(t.name) === local(source.typeName));
     if (!type) throw new HarvestError(`${shown} has no feature type '${source.typeName}' (it offers ${types.map((t) => t.name).join(', ') || 'none'})`);
-    const full = await endpoint.getFeatureTypeFull(type.name).catch((error: unknown) => {
-      throw discoveryError(error, shown);
-    });
+    const full = endpoint.getFeatureTypeSummary(type.name);
     const version = endpoint.getVersion();
     const json = source.outputFormat === 'geojson' || (source.outputFormat === 'auto' && endpoint.supportsJson(type.name));
     if (source.outputFormat === 'geojson' && !endpoint.supportsJson(type.name)) throw new HarvestError(`${shown} does not offer GeoJSON output for ${type.name}; set outputFormat to gml`);
@@ -84,7 +86,10 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
     const srsName = source.crs ?? (defaultCode ? (version === '1.0.0' ? `EPSG:${defaultCode}` : `urn:ogc:def:crs:EPSG::${defaultCode}`) : 'urn:ogc:def:crs:EPSG::4326');
     sourceSrid = resolveCrs(srsName, 'srsName').srid;
     const paging = source.paging === 'startIndex' || (source.paging === 'auto' && (endpoint.supportsStartIndex() || version !== '1.0.0'));
-    return { endpoint, typeName: type.name, version, json, srsName, paging };
+    const cast = json
+      ? null
+      : await featureTypeCaster({ endpoint, typeName: type.name, http, identifiers: options.identifiers, properties: options.properties, geometryProperty: options.geometry.property, location: shown, warn: (location, message) => warnings.push({ location, message }) });
+    return { endpoint, typeName: type.name, version, json, srsName, paging, cast };
   }
 
   function getFeatureUrl(d: Discovery, extra: { startIndex?: number; count?: number; hits?: boolean }): string {
@@ -132,7 +137,7 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       const result: GmlReadResult = { collection: { numberMatched: null, numberReturned: null, next: null }, warnings };
       const records: SourceRecord[] = [];
       for await (const record of readGml(response.chunks(), { defaultCrs: d.srsName, ignoreSrsName: false, axisOrder: source.axisOrder, densifyTolerance: options.geometry.densifyTolerance, source: label }, result)) {
-        records.push(record);
+        records.push(d.cast ? d.cast(record) : record);
       }
       return { records, next: result.collection.next, returned: result.collection.numberReturned };
     });
