@@ -173,6 +173,7 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
     },
     pages,
     expected: () => expected,
+    unverified: () => null,
     warnings,
   };
 }
