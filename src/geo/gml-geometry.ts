@@ -5,6 +5,9 @@ import { resolveCrs, type CrsRef } from './crs-registry.js';
 import { arcByBulge, arcByCenterPoint, arcThroughPoints, circleThroughPoints, geodesicString, type CurveSpace } from './densify.js';
 import { positionTransform, type PositionTransform } from './reproject.js';
 
+/** Marks a position that fits its CRS only with the axes the other way round (the harvest looks for it). */
+export const SWAPPED_AXES_HINT = 'the axes look swapped';
+
 /** A GML element kept in memory while its geometry is built (geometries are small next to documents). */
 export interface GmlNode {
   /** Local name (Point, posList, exterior …). */
@@ -283,7 +286,7 @@ class GeometryBuilder {
         const order = crs.swapAxes ? 'latitude/longitude' : 'longitude/latitude';
         throw new GmlGeometryError(
           `position ${this.shown(p, frame)} is not a valid ${order} position of ${frame.srsName}` +
-            (Math.abs(p[0]!) <= 90 && Math.abs(p[1]!) <= 180 ? `; the axes look swapped (set source.axisOrder to ${crs.swapAxes ? 'xy' : 'yx'})` : '; the srsName may not match the coordinates (see source.crs and source.ignoreSrsName)'),
+            (Math.abs(p[0]!) <= 90 && Math.abs(p[1]!) <= 180 ? `; ${SWAPPED_AXES_HINT} (set source.axisOrder to ${crs.swapAxes ? 'xy' : 'yx'})` : '; the srsName may not match the coordinates (see source.crs and source.ignoreSrsName)'),
           node.line,
         );
       }
@@ -294,10 +297,12 @@ class GeometryBuilder {
       }
       if (area) {
         const [west, south, east, north] = area;
-        const inLon = west <= east ? lon >= west - margin && lon <= east + margin : lon >= west - margin || lon <= east + margin;
-        if (!inLon || lat < south - margin || lat > north + margin) {
+        const inside = ([x, y]: Position) => (west <= east ? x! >= west - margin && x! <= east + margin : x! >= west - margin || x! <= east + margin) && y! >= south - margin && y! <= north + margin;
+        if (!inside(lonLat)) {
+          const swapped = frame.toLonLat([p[1]!, p[0]!]);
+          const hint = Number.isFinite(swapped[0]) && Number.isFinite(swapped[1]) && inside(swapped) ? `; ${SWAPPED_AXES_HINT} (set source.axisOrder to ${crs.swapAxes ? 'xy' : 'yx'})` : '';
           throw new GmlGeometryError(
-            `position ${this.shown(p, frame)} (lon/lat ${lon.toFixed(5)} ${lat.toFixed(5)}) lies outside the area of use of EPSG:${crs.srid} ${crs.definition.name} [${area.join(', ')}]`,
+            `position ${this.shown(p, frame)} (lon/lat ${lon.toFixed(5)} ${lat.toFixed(5)}) lies outside the area of use of EPSG:${crs.srid} ${crs.definition.name} [${area.join(', ')}]${hint}`,
             node.line,
           );
         }

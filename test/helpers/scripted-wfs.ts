@@ -24,6 +24,9 @@ export interface ScriptedWfsOptions {
   /** WGS84BoundingBox of the feature type; null leaves it out. */
   extent: readonly [number, number, number, number] | null;
   points: ScriptedPoint[];
+  /** srsName written on the GML points, and whether they are written lon/lat (else lat/lon). */
+  documentSrsName: string;
+  writeLonLat: boolean;
   /** Called before the answer to a GetFeature request is written; may delay it or write it itself (return true). */
   beforeAnswer?: (query: Record<string, string>, response: ServerResponse, body: string) => boolean | Promise<boolean>;
 }
@@ -62,10 +65,10 @@ function capabilities(base: string, o: ScriptedWfsOptions): string {
 </wfs:WFS_Capabilities>`;
 }
 
-function gml(points: readonly ScriptedPoint[], matched: number | 'unknown'): string {
+function gml(points: readonly ScriptedPoint[], matched: number | 'unknown', o: Pick<ScriptedWfsOptions, 'documentSrsName' | 'writeLonLat'>): string {
   const members = points.map(
     (p) =>
-      `<wfs:member><t:points gml:id="points.${p.id}"><t:id>${p.id}</t:id><t:label>${p.label}</t:label><t:geom><gml:Point srsName="urn:ogc:def:crs:EPSG::4326"><gml:pos>${p.lat} ${p.lon}</gml:pos></gml:Point></t:geom></t:points></wfs:member>`,
+      `<wfs:member><t:points gml:id="points.${p.id}"><t:id>${p.id}</t:id><t:label>${p.label}</t:label><t:geom><gml:Point srsName="${o.documentSrsName}"><gml:pos>${o.writeLonLat ? `${p.lon} ${p.lat}` : `${p.lat} ${p.lon}`}</gml:pos></gml:Point></t:geom></t:points></wfs:member>`,
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:t="http://example.org/t" numberMatched="${matched}" numberReturned="${points.length}">\n${members.join('\n')}\n</wfs:FeatureCollection>\n`;
 }
@@ -92,6 +95,8 @@ export async function startScriptedWfs(initial: Partial<ScriptedWfsOptions> = {}
     operationFormats: [GML],
     extent: [9, 52, 10, 53],
     points: scriptedPoints(25),
+    documentSrsName: 'urn:ogc:def:crs:EPSG::4326',
+    writeLonLat: false,
     ...initial,
   };
   const getFeatures: Record<string, string>[] = [];
@@ -112,7 +117,7 @@ export async function startScriptedWfs(initial: Partial<ScriptedWfsOptions> = {}
     }
     if (q['RESULTTYPE'] === 'hits') {
       response.writeHead(200, { 'Content-Type': 'text/xml' });
-      return void response.end(gml([], options.hits ? points.length : 'unknown'));
+      return void response.end(gml([], options.hits ? points.length : 'unknown', options));
     }
     getFeatures.push(q);
     if (q['SORTBY']) points = [...points].sort((a, b) => a.id.localeCompare(b.id));
@@ -120,7 +125,7 @@ export async function startScriptedWfs(initial: Partial<ScriptedWfsOptions> = {}
     const limits = [q['COUNT'] ? Number(q['COUNT']) : Infinity, options.countDefault ?? Infinity];
     const page = points.slice(start, start + Math.min(...limits));
     const json = /json/i.test(q['OUTPUTFORMAT'] ?? '');
-    const body = json ? geojson(page) : gml(page, 'unknown');
+    const body = json ? geojson(page) : gml(page, 'unknown', options);
     if (options.beforeAnswer && (await options.beforeAnswer(q, response, body))) return;
     response.writeHead(200, { 'Content-Type': json ? 'application/geo+json' : GML });
     response.end(body);

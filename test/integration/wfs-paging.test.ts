@@ -32,6 +32,8 @@ describe('WFS paging as advertised', () => {
     operationFormats: [GML],
     extent: [9, 52, 10, 53],
     points: scriptedPoints(25),
+    documentSrsName: 'urn:ogc:def:crs:EPSG::4326',
+    writeLonLat: false,
   };
 
   beforeAll(async () => {
@@ -193,6 +195,37 @@ deletePolicy: { mode: retire, maxFraction: 1 }
     const { run, collection, requests } = await harvest();
     expect(run).toMatchObject({ status: 'succeeded', counts: { inserted: 25 } });
     expect(requests.map((q) => q['OUTPUTFORMAT'])).toEqual(['application/json', 'application/json', 'application/json']);
+    const [row] = await db.query<{ lon: number; lat: number }>({
+      text: `SELECT ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 AND f.id = 'P012'`,
+      values: [collection],
+    });
+    expect(row).toEqual({ lon: expect.closeTo(9.23, 9), lat: expect.closeTo(52.14, 9) });
+  });
+
+  it('fails with the axisOrder override to use when GML in urn EPSG::4326 is written lon/lat inside the valid area', async () => {
+    wfs.options.writeLonLat = true;
+    const { run } = await harvest();
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe(
+      'the coordinates of GetFeature STARTINDEX=0 lie outside the extent it advertises [9, 52, 10, 53] when read north/latitude first as http://www.opengis.net/def/crs/EPSG/0/4326 says, ' +
+        'and inside it the other way round: the server writes the axes swapped; set source.axisOrder: xy in the mapping; nothing was stored',
+    );
+  });
+
+  it('MapServer WFS 1.1 with EPSG:4258 writes lat/lon: every position leaves the area of use, the run fails naming the override', async () => {
+    Object.assign(wfs.options, { documentSrsName: 'EPSG:4258', writeLonLat: false });
+    const { run } = await harvest('  crs: EPSG:4258\n');
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/^the coordinates of GetFeature STARTINDEX=0 lie outside the extent it advertises \[9, 52, 10, 53\] when read east\/longitude first .* set source\.axisOrder: yx in the mapping; nothing was stored$/);
+  });
+
+  it.each([
+    ['yx', { documentSrsName: 'EPSG:4258', writeLonLat: false }, '  crs: EPSG:4258\n'],
+    ['xy', { writeLonLat: true }, ''],
+  ])('axisOrder: %s overrides the srsName form (GML)', async (axisOrder, quirk, crs) => {
+    Object.assign(wfs.options, quirk);
+    const { run, collection } = await harvest(`${crs}  axisOrder: ${axisOrder}\n`);
+    expect(run.error).toBeNull();
     const [row] = await db.query<{ lon: number; lat: number }>({
       text: `SELECT ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 AND f.id = 'P012'`,
       values: [collection],

@@ -3,6 +3,7 @@ import { isFeature } from 'geojson-validation';
 import { SourceFormatError, UnsupportedCrsError } from '../../domain/errors.js';
 import type { AxisOrderOverride } from '../../domain/mapping.js';
 import { resolveCrs, type CrsRef } from '../../geo/crs-registry.js';
+import { SWAPPED_AXES_HINT } from '../../geo/gml-geometry.js';
 import { positionTransform, transformGeometry, type PositionTransform } from '../../geo/reproject.js';
 import type { SourceGeometry, SourceRecord } from '../source-record.js';
 
@@ -78,6 +79,8 @@ function idOf(feature: Record<string, unknown>): string | null {
 export interface GeoJsonFrame {
   readonly crs: CrsRef;
   readonly toLonLat: PositionTransform;
+  /** The same with the two axes exchanged: to tell a provider's swapped axes in messages. */
+  readonly swappedToLonLat: PositionTransform;
   readonly source: string;
 }
 
@@ -85,7 +88,7 @@ export interface GeoJsonFrame {
 export function geoJsonFrame(options: GeoJsonReadOptions, legacy: CrsRef | null): GeoJsonFrame {
   const base = options.crs ?? legacy ?? resolveCrs('http://www.opengis.net/def/crs/OGC/1.3/CRS84');
   const crs: CrsRef = options.axisOrder === 'auto' ? base : { ...base, swapAxes: options.axisOrder === 'yx' };
-  return { crs, toLonLat: positionTransform(crs, 4326), source: options.source };
+  return { crs, toLonLat: positionTransform(crs, 4326), swappedToLonLat: positionTransform({ ...crs, swapAxes: !crs.swapAxes }, 4326), source: options.source };
 }
 
 /** One GeoJSON feature (the `index`th of its document) → a source record with its geometry in lon/lat. */
@@ -103,7 +106,12 @@ export function geoJsonRecord(candidate: unknown, index: number, frame: GeoJsonF
     else {
       const geometry = transformGeometry(raw, frame.toLonLat);
       const problem = outOfRange(geometry, frame.crs);
-      geometries.push(problem ? { name: 'geometry', geometry: null, problem } : { name: 'geometry', geometry });
+      if (!problem) geometries.push({ name: 'geometry', geometry });
+      else {
+        const swapped = outOfRange(transformGeometry(raw, frame.swappedToLonLat), frame.crs) === null;
+        const hint = swapped ? `; ${SWAPPED_AXES_HINT} (set source.axisOrder to ${frame.crs.swapAxes ? 'xy' : 'yx'})` : '';
+        geometries.push({ name: 'geometry', geometry: null, problem: `${problem}${hint}` });
+      }
     }
   }
   return { id, properties, geometries, location };

@@ -1,8 +1,9 @@
 import { EndpointError, OgcApiEndpoint, resetFetchOptions, setFetchOptions, type OgcApiCollectionInfo } from '@camptocamp/ogc-client';
 import { HarvestError, PlacelinkError, UnsupportedCrsError, UpstreamError } from '../../domain/errors.js';
 import type { RunWarning } from '../../domain/harvest-run.js';
-import type { OgcApiFeaturesSource } from '../../domain/mapping.js';
+import type { LonLatBox, OgcApiFeaturesSource } from '../../domain/mapping.js';
 import { CRS84, resolveCrs, type CrsRef } from '../../geo/crs-registry.js';
+import { axisVerdict, swappedAxesMessage } from '../axis-order-check.js';
 import type { FeatureSourceReader, PageFeedback, SourcePage } from '../feature-source.js';
 import { geoJsonRecords } from '../geojson/geojson-records.js';
 import type { HttpClient } from '../http/http-client.js';
@@ -53,6 +54,17 @@ function keepParameters(next: string, first: string, names: readonly string[], d
   return changed ? readableQuery(target.toString()) : next;
 }
 
+/** The collection's spatial extent when given in CRS84 (the default of `extent.spatial.crs`). */
+function collectionExtent(info: OgcApiCollectionInfo): LonLatBox | null {
+  const spatial = (info as { extent?: unknown }).extent as { spatial?: { bbox?: unknown; crs?: unknown } } | undefined;
+  const box = Array.isArray(spatial?.spatial?.bbox) ? (spatial.spatial.bbox[0] as unknown) : undefined;
+  const crs = spatial?.spatial?.crs;
+  if (crs !== undefined && !(typeof crs === 'string' && /CRS84$/i.test(crs))) return null;
+  if (!Array.isArray(box) || box.length !== 4 || !box.every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
+  const [west, south, east, north] = box as [number, number, number, number];
+  return west < east && south < north ? [west, south, east, north] : null;
+}
+
 /** The collection's URI for the CRS the mapping asks for (servers spell versions differently: EPSG/0/…, EPSG/9.6.2/…). */
 export function offeredCrs(info: Pick<OgcApiCollectionInfo, 'crs'>, wanted: CrsRef): string | null {
   for (const uri of info.crs ?? []) {
@@ -67,9 +79,11 @@ export function offeredCrs(info: Pick<OgcApiCollectionInfo, 'crs'>, wanted: CrsR
 
 /**
  * An OGC API Features collection: discovered with ogc-client's OgcApiEndpoint, read by following
- * `next` links (a repeated URL, an empty page, or a page that brings no new feature ends it — the
- * last one as an error, since the server is then not paging), in the mapping's CRS when the
- * collection offers it, reading Content-Crs when the server sends it.
+ * `next` links until there is none or a page is empty. A page that brings no new feature, or a
+ * next link back to an earlier page before numberMatched features arrived, fails the run: the
+ * server is not paging. Read in the mapping's CRS when the collection offers it, in the CRS the
+ * Content-Crs header names when sent; the first page is checked against the collection's extent
+ * for swapped axes.
  */
 export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader {
   const { source, http } = options;
@@ -78,7 +92,7 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
   let expected: number | null = null;
   let sourceSrid = 4326;
 
-  async function discover(): Promise<{ firstUrl: string; crs: CrsRef; requested: string | null }> {
+  async function discover(): Promise<{ firstUrl: string; crs: CrsRef; requested: string | null; extent: LonLatBox | null }> {
     setFetchOptions({ headers: options.discoveryHeaders });
     try {
       return await http.withRetries(`discovery of ${shown}`, async () => {
@@ -109,7 +123,7 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
           ...(uri ? { outputCrs: uri } : {}),
           ...(source.bbox ? { extent: [...source.bbox] as [number, number, number, number] } : {}),
         });
-        return { firstUrl: readableQuery(firstUrl), crs, requested: uri };
+        return { firstUrl: readableQuery(firstUrl), crs, requested: uri, extent: collectionExtent(info) };
       });
     } finally {
       resetFetchOptions();
@@ -117,8 +131,8 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
   }
 
   async function* pages(feedback: PageFeedback): AsyncIterable<SourcePage> {
-    const { firstUrl, crs, requested } = await discover();
-    const visited = new Set<string>();
+    const { firstUrl, crs, requested, extent } = await discover();
+    const visited = new Map<string, number>();
     // The next page is requested while this one is written: the server and the database work at the same time.
     const fetchPage = (pageUrl: string, page: number) => {
       const label = `items page ${page} (${http.redact(pageUrl)})`;
@@ -131,9 +145,11 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
       result.catch(() => {});
       return result;
     };
-    visited.add(firstUrl);
+    visited.set(firstUrl, 1);
     let pending: ReturnType<typeof fetchPage> | null = fetchPage(firstUrl, 1);
     let index = 0;
+    let distinct = 0;
+    let axisOrder = source.axisOrder;
     while (pending) {
       const { document, contentCrs, pageUrl, page, label } = await pending;
       pending = null;
@@ -143,17 +159,26 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
         const matched = (document as { numberMatched?: unknown }).numberMatched;
         expected = typeof matched === 'number' && Number.isInteger(matched) && !source.bbox ? matched : null;
       }
-      const records = geoJsonRecords(document, { crs: pageCrs, axisOrder: source.axisOrder, source: `items page ${page}` }, index);
+      let records = geoJsonRecords(document, { crs: pageCrs, axisOrder, source: `items page ${page}` }, index);
+      if (page === 1 && source.axisOrder === 'auto' && axisVerdict(records, pageCrs, extent) === 'swapped') {
+        if (contentCrs || !requested) throw new HarvestError(swappedAxesMessage(label, pageCrs, extent));
+        // No Content-Crs: the standard says the answer is in the CRS asked for, but QGIS Server 3.22 answers lon/lat whatever it was asked.
+        axisOrder = pageCrs.swapAxes ? 'xy' : 'yx';
+        warnings.push({
+          location: http.redact(pageUrl),
+          message:
+            `the server sent no Content-Crs, and the coordinates fit the collection's extent only with the axes the other way round from ${requested}; ` +
+            `placelink reads them ${axisOrder === 'xy' ? 'east/longitude' : 'north/latitude'} first (QGIS Server 3.22 does this); set source.axisOrder: ${axisOrder} to say so`,
+        });
+        records = geoJsonRecords(document, { crs: pageCrs, axisOrder, source: `items page ${page}` }, index);
+      }
       index += records.length;
       if (records.length === 0) return;
       let next = nextLink(document, pageUrl);
       if (next) next = keepParameters(next, firstUrl, ['crs', 'bbox', 'bbox-crs'], (name) => warnings.push({ location: http.redact(next!), message: `the next link of page ${page} dropped '${name}'; placelink put it back` }));
-      if (next && visited.has(next)) {
-        warnings.push({ location: http.redact(next), message: `the next link of page ${page} repeats an earlier page; stopped there` });
-        next = null;
-      }
-      if (next) {
-        visited.add(next);
+      const repeated = next ? visited.get(next) : undefined;
+      if (next && repeated === undefined) {
+        visited.set(next, page + 1);
         pending = fetchPage(next, page + 1);
       }
       yield { records, label };
@@ -163,6 +188,15 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
             '(MapServer 8.0 ignores offset); refusing to store a partial layer — harvest its WFS instead',
         );
       }
+      distinct += feedback.newIds;
+      if (repeated !== undefined && (expected === null || distinct < expected)) {
+        throw new HarvestError(
+          `the next link of page ${page} (${http.redact(next!)}) leads back to page ${repeated}: the server's paging loops, and ` +
+            `${expected === null ? 'it announced no numberMatched to show the layer is complete' : `only ${distinct} of the ${expected} features it announced arrived`}; ` +
+            'refusing to store a partial layer',
+        );
+      }
+      if (repeated !== undefined) warnings.push({ location: http.redact(next!), message: `the next link of page ${page} leads back to page ${repeated}; all ${expected} announced features had arrived, so the harvest stopped there` });
     }
   }
 

@@ -4,6 +4,7 @@ import type { RunWarning } from '../../domain/harvest-run.js';
 import type { GeometryRules, IdentifierRules, WfsSource } from '../../domain/mapping.js';
 import type { LonLatBox } from '../../domain/mapping.js';
 import { resolveCrs } from '../../geo/crs-registry.js';
+import { axisVerdict, swappedAxesMessage } from '../axis-order-check.js';
 import { RECORDS_PER_PAGE, type FeatureSourceReader, type PageFeedback, type SourcePage } from '../feature-source.js';
 import { geoJsonRecords } from '../geojson/geojson-records.js';
 import { streamGeoJsonRecords } from '../geojson/geojson-stream.js';
@@ -179,6 +180,16 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
     }
   }
 
+  let axesChecked = source.axisOrder !== 'auto';
+  /** The first records against the feature type's extent: swapped axes inside the CRS's area of use pass every other check. */
+  function checkAxes(d: Discovery, records: readonly SourceRecord[], label: string): void {
+    if (axesChecked || records.length === 0) return;
+    axesChecked = true;
+    const crs = d.jsonFormat ? { ...resolveCrs(d.srsName, 'srsName'), swapAxes: false } : resolveCrs(d.srsName, 'srsName');
+    const extent = source.bbox ?? d.extent;
+    if (axisVerdict(records, crs, extent) === 'swapped') throw new HarvestError(swappedAxesMessage(label, crs, extent));
+  }
+
   const accept = (d: Discovery) => (d.jsonFormat ? 'application/geo+json, application/json' : 'application/gml+xml, text/xml');
 
   /** One GetFeature request, read completely (at most a page of features) so a retry starts it over. */
@@ -221,11 +232,13 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
     for await (const record of records) {
       slice.push(record);
       if (slice.length === RECORDS_PER_PAGE) {
+        checkAxes(d, slice, label);
         yield { records: slice, label: `${label} features ${returned}–` };
         returned += slice.length;
         slice = [];
       }
     }
+    checkAxes(d, slice, label);
     if (slice.length) yield { records: slice, label: `${label} features ${returned}–` };
     return returned + slice.length;
   }
@@ -279,6 +292,7 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       const { records, next, url, label, startIndex } = await pending;
       pending = null;
       if (records.length === 0) return;
+      checkAxes(d, records, label);
       const read = startIndex + records.length;
       // A short page ends it, unless the server says there is more; a full page ends it only when the announced total is reached.
       const more = (next !== null || records.length >= d.pageSize) && (expected === null || read < expected);
