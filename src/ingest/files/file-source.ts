@@ -43,7 +43,7 @@ export function fileSource(source: FileSource, geometry: Pick<GeometryRules, 'de
 
   async function* gml(): AsyncIterable<SourcePage> {
     const result: GmlReadResult = { collection: { numberMatched: null, numberReturned: null, next: null }, warnings };
-    const records = readGml(createReadStream(source.path), { defaultCrs: source.crs, ignoreSrsName: false, axisOrder: source.axisOrder, densifyTolerance: geometry.densifyTolerance, source: name }, result);
+    const records = readGml(createReadStream(source.path), { defaultCrs: source.crs, ignoreSrsName: source.ignoreSrsName, axisOrder: source.axisOrder, densifyTolerance: geometry.densifyTolerance, source: name }, result);
     const wanted = source.featureTypes ? new Set(source.featureTypes) : null;
     async function* ofWantedTypes(): AsyncIterable<SourceRecord> {
       for await (const record of records) if (!wanted || (record.type && wanted.has(record.type))) yield record;

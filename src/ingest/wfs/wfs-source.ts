@@ -204,7 +204,7 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       }
       const result: GmlReadResult = { collection: { numberMatched: null, numberReturned: null, next: null }, warnings };
       const records: SourceRecord[] = [];
-      for await (const record of readGml(response.chunks(), { defaultCrs: d.srsName, ignoreSrsName: false, axisOrder: source.axisOrder, densifyTolerance: options.geometry.densifyTolerance, source: label }, result)) {
+      for await (const record of readGml(response.chunks(), { defaultCrs: d.srsName, ignoreSrsName: source.ignoreSrsName, axisOrder: source.axisOrder, densifyTolerance: options.geometry.densifyTolerance, source: label }, result)) {
         records.push(record);
       }
       return { records, next: result.collection.next, returned: result.collection.numberReturned };
@@ -224,7 +224,7 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
         ? streamGeoJsonRecords(response.chunks(), { crs: { ...resolveCrs(d.srsName, 'srsName'), swapAxes: false }, axisOrder: source.axisOrder, source: label })
         : readGml(
             response.chunks(),
-            { defaultCrs: d.srsName, ignoreSrsName: false, axisOrder: source.axisOrder, densifyTolerance: options.geometry.densifyTolerance, source: label },
+            { defaultCrs: d.srsName, ignoreSrsName: source.ignoreSrsName, axisOrder: source.axisOrder, densifyTolerance: options.geometry.densifyTolerance, source: label },
             { collection: { numberMatched: null, numberReturned: null, next: null }, warnings },
           );
     let slice: SourceRecord[] = [];
