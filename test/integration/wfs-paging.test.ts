@@ -34,6 +34,9 @@ describe('WFS paging as advertised', () => {
     points: scriptedPoints(25),
     documentSrsName: 'urn:ogc:def:crs:EPSG::4326',
     writeLonLat: false,
+    version: '2.0.0',
+    announce: null,
+    authorized: () => true,
   };
 
   beforeAll(async () => {
@@ -231,6 +234,65 @@ deletePolicy: { mode: retire, maxFraction: 1 }
       values: [collection],
     });
     expect(row).toEqual({ lon: expect.closeTo(9.23, 9), lat: expect.closeTo(52.14, 9) });
+  });
+
+  it('sorts pages by the mapped id property (SORTBY), and not when the id is the gml:id', async () => {
+    const byProperty = await harvest();
+    expect(byProperty.requests.map((q) => q['SORTBY'])).toEqual(['id ASC', 'id ASC', 'id ASC']);
+    const collection = uniqueId('wfs-paging');
+    collections.push(collection);
+    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${wfs.url}/wfs\n  typeName: t:points\n  pageSize: 10\ntarget:\n  collection: ${collection}\n`);
+    const before = wfs.getFeatures().length;
+    expect(await runHarvest(store, loaded, testLogger, { trigger: 'api' })).toMatchObject({ status: 'succeeded', counts: { inserted: 25 } });
+    expect(wfs.getFeatures().slice(before).every((q) => !('SORTBY' in q))).toBe(true);
+  });
+
+  it('fails a run that delivers fewer distinct features than hits announced, keeping the previous data', async () => {
+    const first = await harvest();
+    expect(first.run.status).toBe('succeeded');
+    Object.assign(wfs.options, { announce: 30, points: scriptedPoints(25, 'v2') });
+    const second = await harvest('', first.collection);
+    expect(second.run.status).toBe('failed');
+    expect(second.run.error).toBe('incomplete: the source announced 30 features but 25 distinct ones arrived (pages overlapped or skipped features); nothing was stored');
+    const labels = await db.query<{ label: string }>({
+      text: `SELECT DISTINCT f.properties->>'label' AS label FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1`,
+      values: [first.collection],
+    });
+    expect(labels).toEqual([{ label: 'v1' }]);
+  });
+
+  it('WFS 1.1: reads the total from numberOfFeatures of the hits answer and pages with MAXFEATURES', async () => {
+    wfs.options.version = '1.1.0';
+    const { run, requests } = await harvest();
+    expect(run).toMatchObject({ status: 'succeeded', expected: 25, counts: { inserted: 25 } });
+    expect(requests.map((q) => [q['VERSION'], q['STARTINDEX'] ?? '0', q['MAXFEATURES']])).toEqual([
+      ['1.1.0', '0', '10'],
+      ['1.1.0', '10', '10'],
+      ['1.1.0', '20', '10'],
+    ]);
+    wfs.options.announce = 26;
+    const short = await harvest();
+    expect(short.run.error).toBe('incomplete: the source announced 26 features but 25 distinct ones arrived (pages overlapped or skipped features); nothing was stored');
+  });
+
+  it('sends basic auth and a header from environment variables with every request, discovery included', async () => {
+    const expectedAuth = `Basic ${Buffer.from('harvester:pw-9').toString('base64')}`;
+    wfs.options.authorized = (headers) => headers.authorization === expectedAuth && headers['x-api-key'] === 'key-7';
+    const collection = uniqueId('wfs-auth');
+    collections.push(collection);
+    const loaded = await mappingFrom(
+      `source:\n  type: wfs\n  url: ${wfs.url}/wfs\n  typeName: t:points\n  pageSize: 10\n  http:\n    retries: { attempts: 1 }\n    headers: { X-Api-Key: "\${WFS_KEY}" }\n    auth: { type: basic, username: harvester, password: "\${WFS_PASSWORD}" }\ntarget:\n  collection: ${collection}\nidentifiers:\n  id: id\n`,
+      'test/fixtures/mappings/inline.yaml',
+      { ...process.env, WFS_KEY: 'key-7', WFS_PASSWORD: 'pw-9' },
+    );
+    const before = wfs.headers.length;
+    const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
+    expect(run.error).toBeNull();
+    const sent = wfs.headers.slice(before);
+    // GetCapabilities (ogc-client and placelink), DescribeFeatureType, hits, three pages
+    expect(sent.length).toBeGreaterThanOrEqual(7);
+    expect(sent.every((h) => h.authorization === expectedAuth && h['x-api-key'] === 'key-7')).toBe(true);
+    expect(JSON.stringify(run)).not.toContain('pw-9');
   });
 
   it('outputFormat gml keeps GML even when JSON is offered', async () => {

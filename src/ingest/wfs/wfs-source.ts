@@ -102,8 +102,11 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
 
   async function discover(): Promise<Discovery> {
     const capabilitiesUrl = source.version === 'auto' ? source.url : withParameter(source.url, 'VERSION', source.version);
+    // ogc-client's requests (capabilities, then DescribeFeatureType) carry the mapping's credentials.
     setFetchOptions({ headers: options.discoveryHeaders });
     let endpoint: WfsEndpoint;
+    let type: ReturnType<WfsEndpoint['getFeatureTypes']>[number] | undefined;
+    let full: Awaited<ReturnType<WfsEndpoint['getFeatureTypeFull']>>;
     try {
       endpoint = await http.withRetries(`GetCapabilities from ${shown}`, async () => {
         try {
@@ -112,16 +115,16 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
           throw discoveryError(error, shown);
         }
       });
+      const types = endpoint.getFeatureTypes();
+      const local = (name: string) => name.replace(/^.*:/, '');
+      type = types.find((t) => t.name === source.typeName) ?? types.find((t) => local(t.name) === local(source.typeName));
+      if (!type) throw new HarvestError(`${shown} has no feature type '${source.typeName}' (it offers ${types.map((t) => t.name).join(', ') || 'none'})`);
+      full = await endpoint.getFeatureTypeFull(type.name).catch((error: unknown) => {
+        throw discoveryError(error, shown);
+      });
     } finally {
       resetFetchOptions();
     }
-    const types = endpoint.getFeatureTypes();
-    const local = (name: string) => name.replace(/^.*:/, '');
-    const type = types.find((t) => t.name === source.typeName) ?? types.find((t) => local(t.name) === local(source.typeName));
-    if (!type) throw new HarvestError(`${shown} has no feature type '${source.typeName}' (it offers ${types.map((t) => t.name).join(', ') || 'none'})`);
-    const full = await endpoint.getFeatureTypeFull(type.name).catch((error: unknown) => {
-      throw discoveryError(error, shown);
-    });
     const version = endpoint.getVersion();
     const service = await constraints(capabilitiesUrl);
     const offered = jsonOutputFormat([...(endpoint.getFeatureTypeSummary(type.name)?.outputFormats ?? []), ...service.getFeatureFormats]);
