@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateMappingFile } from '../../src/config/mappings-loader.js';
 import type { Database } from '../../src/db/database.js';
+import { harvestSql } from '../../src/db/sql/harvest-sql.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
 import type { Store } from '../../src/services/ports.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
@@ -66,6 +67,13 @@ describe.skipIf(skip)('a harvest process killed mid-run', () => {
     expect(running, 'the run never reported progress').toBeDefined();
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
+    // PostgreSQL ends the dead client's backend (and its transaction and lock) only once it notices
+    // the closed connection, which on a busy machine can take a moment after the process is gone.
+    for (let i = 0; i < 300; i++) {
+      const [lock] = await db.query<{ held: boolean }>(harvestSql.lockHeld(collection));
+      if (!lock!.held) break;
+      await sleep(100);
+    }
     return { runId: Number(running!.run_id), read: Number(running!.read) };
   }
 
