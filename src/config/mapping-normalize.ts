@@ -102,6 +102,13 @@ function checkCrs(raw: unknown, at: readonly (string | number)[], ctx: Normalize
   return String(raw);
 }
 
+function ignoreSrsName(raw: Raw, ctx: NormalizeContext): boolean {
+  const ignore = raw['ignoreSrsName'] === true;
+  if (ignore && raw['crs'] === undefined) issue(ctx, ['source', 'ignoreSrsName'], 'needs source.crs: the CRS to read the geometries in instead of their srsName');
+  if (ignore && raw['format'] !== undefined && raw['format'] !== 'gml' && raw['format'] !== 'auto') issue(ctx, ['source', 'ignoreSrsName'], `only applies to GML (this source is ${String(raw['format'])})`);
+  return ignore;
+}
+
 function bbox(raw: unknown, at: readonly (string | number)[], ctx: NormalizeContext): LonLatBox | null {
   if (raw === undefined) return null;
   const [w, s, e, n] = raw as [number, number, number, number];
@@ -140,6 +147,7 @@ function wfsSource(raw: Raw, ctx: NormalizeContext): WfsSource {
     outputFormat: raw['outputFormat'] as WfsSource['outputFormat'],
     crs: checkCrs(raw['crs'], ['source', 'crs'], ctx),
     axisOrder: raw['axisOrder'] as WfsSource['axisOrder'],
+    ignoreSrsName: ignoreSrsName(raw, ctx),
     pageSize: Number(raw['pageSize']),
     paging: raw['paging'] as WfsSource['paging'],
     bbox: bbox(raw['bbox'], ['source', 'bbox'], ctx),
@@ -196,6 +204,7 @@ function fileSource(raw: Raw, ctx: NormalizeContext): FileSource {
     featureTypes: (raw['featureTypes'] as string[] | undefined) ?? null,
     crs: checkCrs(raw['crs'], ['source', 'crs'], ctx),
     axisOrder: raw['axisOrder'] as FileSource['axisOrder'],
+    ignoreSrsName: ignoreSrsName(raw, ctx),
     csv: columns ? { delimiter: String(csv?.['delimiter'] ?? (path.extname(file).toLowerCase() === '.tsv' ? '\t' : ',')), geometry: columns } : null,
   };
 }

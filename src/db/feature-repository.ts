@@ -9,7 +9,7 @@ export function featureRepository(db: SqlExecutor): FeatureRepository {
     async upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options: { repairInvalid?: boolean } = {}): Promise<WriteSummary> {
       const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [], rejected: [] };
       if (records.length === 0) return summary;
-      const rows = await db.query<{ id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 'invalid' | 'clash'; detail: string | null }>(
+      const rows = await db.query<{ id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 'invalid' | 'clash' | 'ngsi-clash'; detail: string | null }>(
         featureSql.upsertBatch(collectionKey, records, options.repairInvalid ?? true),
       );
       for (const row of rows) {
@@ -27,6 +27,9 @@ export function featureRepository(db: SqlExecutor): FeatureRepository {
             break;
           case 'clash':
             summary.rejected.push({ id: row.id, reason: `its inspireId (namespace + localId) is already used by feature ${row.detail}` });
+            break;
+          case 'ngsi-clash':
+            summary.rejected.push({ id: row.id, reason: `its NGSI-LD entity id (identifiers.ngsiLdId) is already used by feature ${row.detail}` });
             break;
         }
       }

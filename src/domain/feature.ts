@@ -8,6 +8,8 @@ export interface FeatureRecord {
   readonly namespace: string;
   readonly localId: string;
   readonly versionId: string | null;
+  /** NGSI-LD entity id from the mapping's template (harvested features); none for plain imports. */
+  readonly ngsiLdId?: string | null;
   readonly geometry: Geometry | null;
   readonly properties: Readonly<Record<string, unknown>>;
   /** Primary temporal extent of the feature: an instant has start = end. */

@@ -37,6 +37,8 @@ export interface WfsSource {
   /** srsName to request, as written in the mapping; null: the feature type's default CRS. */
   readonly crs: string | null;
   readonly axisOrder: AxisOrderOverride;
+  /** Read every GML geometry in `crs`, whatever srsName the document writes. */
+  readonly ignoreSrsName: boolean;
   readonly pageSize: number;
   readonly paging: 'auto' | 'startIndex' | 'none';
   readonly bbox: LonLatBox | null;
@@ -65,6 +67,8 @@ export interface FileSource {
   readonly featureTypes: readonly string[] | null;
   readonly crs: string | null;
   readonly axisOrder: AxisOrderOverride;
+  /** GML: read every geometry in `crs`, whatever srsName the document writes. */
+  readonly ignoreSrsName: boolean;
   readonly csv: { readonly delimiter: string; readonly geometry: CsvGeometryColumns } | null;
 }
 

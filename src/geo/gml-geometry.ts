@@ -2,8 +2,11 @@ import type { Geometry, Position } from 'geojson';
 import { UnsupportedCrsError } from '../domain/errors.js';
 import type { AxisOrderOverride } from '../domain/mapping.js';
 import { resolveCrs, type CrsRef } from './crs-registry.js';
-import { arcByBulge, arcByCenterPoint, arcThroughPoints, circleThroughPoints, geodesicString, type CurveSpace } from './densify.js';
+import { arcByBulge, arcByCenterPoint, arcThroughPoints, bezier, bSpline, circleThroughPoints, cubicSpline, geodesicString, type CurveSpace, type Knot } from './densify.js';
 import { positionTransform, type PositionTransform } from './reproject.js';
+
+/** Marks a position that fits its CRS only with the axes the other way round (the harvest looks for it). */
+export const SWAPPED_AXES_HINT = 'the axes look swapped';
 
 /** A GML element kept in memory while its geometry is built (geometries are small next to documents). */
 export interface GmlNode {
@@ -28,10 +31,17 @@ export class GmlGeometryError extends Error {
   }
 }
 
+/** Curve segments (gml:segments children); a property may also hold one directly. */
+const CURVE_SEGMENTS = [
+  'LineStringSegment', 'Arc', 'ArcString', 'Circle', 'ArcByBulge', 'ArcStringByBulge', 'ArcByCenterPoint', 'CircleByCenterPoint',
+  'Geodesic', 'GeodesicString', 'Bezier', 'BSpline', 'CubicSpline', 'OffsetCurve', 'Clothoid',
+];
+
 export const GML_GEOMETRY_ELEMENTS = new Set([
   'Point', 'LineString', 'LinearRing', 'Ring', 'Polygon', 'Curve', 'OrientableCurve', 'CompositeCurve', 'MultiPoint', 'MultiLineString', 'MultiCurve',
-  'Surface', 'PolygonPatch', 'OrientableSurface', 'CompositeSurface', 'MultiSurface', 'MultiPolygon', 'PolyhedralSurface', 'TriangulatedSurface', 'Tin',
-  'Solid', 'CompositeSolid', 'MultiSolid', 'MultiGeometry', 'Envelope', 'Box', 'ArcString', 'Arc', 'Circle', 'LineStringSegment',
+  'Surface', 'PolygonPatch', 'Triangle', 'Rectangle', 'OrientableSurface', 'CompositeSurface', 'MultiSurface', 'MultiPolygon', 'PolyhedralSurface',
+  'TriangulatedSurface', 'Tin', 'Solid', 'CompositeSolid', 'MultiSolid', 'MultiGeometry', 'GeometricComplex', 'Envelope', 'Box', 'Cone', 'Cylinder', 'Sphere',
+  ...CURVE_SEGMENTS,
 ]);
 
 export interface GmlGeometryOptions {
@@ -106,10 +116,19 @@ class GeometryBuilder {
       case 'Curve':
       case 'CompositeCurve':
       case 'OrientableCurve':
-      case 'ArcString':
-      case 'Arc':
-      case 'Circle':
       case 'LineStringSegment':
+      case 'Arc':
+      case 'ArcString':
+      case 'Circle':
+      case 'ArcByBulge':
+      case 'ArcStringByBulge':
+      case 'ArcByCenterPoint':
+      case 'CircleByCenterPoint':
+      case 'Geodesic':
+      case 'GeodesicString':
+      case 'Bezier':
+      case 'BSpline':
+      case 'CubicSpline':
         return { type: 'LineString', coordinates: this.curve(node, frame) };
       case 'LinearRing':
       case 'Ring':
@@ -117,6 +136,7 @@ class GeometryBuilder {
       case 'Polygon':
       case 'PolygonPatch':
       case 'Triangle':
+      case 'Rectangle':
         return { type: 'Polygon', coordinates: this.polygon(node, frame) };
       case 'Surface':
       case 'OrientableSurface':
@@ -283,7 +303,7 @@ class GeometryBuilder {
         const order = crs.swapAxes ? 'latitude/longitude' : 'longitude/latitude';
         throw new GmlGeometryError(
           `position ${this.shown(p, frame)} is not a valid ${order} position of ${frame.srsName}` +
-            (Math.abs(p[0]!) <= 90 && Math.abs(p[1]!) <= 180 ? `; the axes look swapped (set source.axisOrder to ${crs.swapAxes ? 'xy' : 'yx'})` : '; the srsName may not match the coordinates (see source.crs and source.ignoreSrsName)'),
+            (Math.abs(p[0]!) <= 90 && Math.abs(p[1]!) <= 180 ? `; ${SWAPPED_AXES_HINT} (set source.axisOrder to ${crs.swapAxes ? 'xy' : 'yx'})` : '; the srsName may not match the coordinates (see source.crs and source.ignoreSrsName)'),
           node.line,
         );
       }
@@ -294,10 +314,12 @@ class GeometryBuilder {
       }
       if (area) {
         const [west, south, east, north] = area;
-        const inLon = west <= east ? lon >= west - margin && lon <= east + margin : lon >= west - margin || lon <= east + margin;
-        if (!inLon || lat < south - margin || lat > north + margin) {
+        const inside = ([x, y]: Position) => (west <= east ? x! >= west - margin && x! <= east + margin : x! >= west - margin || x! <= east + margin) && y! >= south - margin && y! <= north + margin;
+        if (!inside(lonLat)) {
+          const swapped = frame.toLonLat([p[1]!, p[0]!]);
+          const hint = Number.isFinite(swapped[0]) && Number.isFinite(swapped[1]) && inside(swapped) ? `; ${SWAPPED_AXES_HINT} (set source.axisOrder to ${crs.swapAxes ? 'xy' : 'yx'})` : '';
           throw new GmlGeometryError(
-            `position ${this.shown(p, frame)} (lon/lat ${lon.toFixed(5)} ${lat.toFixed(5)}) lies outside the area of use of EPSG:${crs.srid} ${crs.definition.name} [${area.join(', ')}]`,
+            `position ${this.shown(p, frame)} (lon/lat ${lon.toFixed(5)} ${lat.toFixed(5)}) lies outside the area of use of EPSG:${crs.srid} ${crs.definition.name} [${area.join(', ')}]${hint}`,
             node.line,
           );
         }
@@ -433,6 +455,22 @@ class GeometryBuilder {
         }
         return this.join(arcs, node, 'arc');
       }
+      case 'Bezier': {
+        const degree = child(node, 'degree');
+        return this.evaluated(node, bezier(this.points(node, frame, 2), degree ? this.integer(degree) : null, frame.space));
+      }
+      case 'BSpline': {
+        const points = this.points(node, frame, 2);
+        const degree = child(node, 'degree');
+        return this.evaluated(node, bSpline(points, degree ? this.integer(degree) : Math.min(3, points.length - 1), this.knots(node), frame.space));
+      }
+      case 'CubicSpline': {
+        const vector = (name: string) => {
+          const element = child(node, name);
+          return element ? this.axisOrdered(this.numbers(element.text, element), frame) : null;
+        };
+        return this.evaluated(node, cubicSpline(this.points(node, frame, 2), vector('vectorAtStart'), vector('vectorAtEnd'), frame.space));
+      }
       case 'Curve': {
         const segments = childrenNamed(node, 'segments');
         if (segments.length !== 1) throw new GmlGeometryError(segments.length ? 'gml:Curve has more than one gml:segments' : 'gml:Curve has no gml:segments', node.line);
@@ -453,8 +491,40 @@ class GeometryBuilder {
         return this.join(members.map((m) => this.sameFrame(m, frame, () => this.curvePoints(m, frame))), node, 'member');
       }
       default:
-        throw new GmlGeometryError(`gml:${node.name} is not a curve`, node.line);
+        throw new GmlGeometryError(`gml:${node.name} is not a supported curve${CURVE_SEGMENTS.includes(node.name) ? ' segment' : ''}`, node.line);
     }
+  }
+
+  private evaluated(node: GmlNode, result: Position[] | string): Position[] {
+    if (typeof result === 'string') throw new GmlGeometryError(`gml:${node.name}: ${result}`, node.line);
+    return result;
+  }
+
+  private integer(node: GmlNode): number {
+    const value = Number(node.text.trim());
+    if (!Number.isInteger(value)) throw new GmlGeometryError(`gml:${node.name} '${node.text.trim()}' is not an integer`, node.line);
+    return value;
+  }
+
+  /** gml:knot/gml:Knot (value, multiplicity, weight) of a BSpline; rational splines (weights other than 1) are not supported. */
+  private knots(node: GmlNode): Knot[] | null {
+    const knots = childrenNamed(node, 'knot').map((k) => child(k, 'Knot') ?? k);
+    if (knots.length === 0) return null;
+    return knots.map((knot) => {
+      const number = (name: string): number | null => {
+        const element = child(knot, name);
+        if (!element) return null;
+        const value = Number(element.text.trim());
+        if (!Number.isFinite(value)) throw new GmlGeometryError(`gml:${name} '${element.text.trim()}' is not a number`, element.line);
+        return value;
+      };
+      const value = number('value');
+      if (value === null) throw new GmlGeometryError('gml:Knot has no gml:value', knot.line);
+      if ((number('weight') ?? 1) !== 1) throw new GmlGeometryError('gml:BSpline with knot weights other than 1 (a rational spline) is not supported', knot.line);
+      const multiplicity = number('multiplicity') ?? 1;
+      if (!Number.isInteger(multiplicity) || multiplicity < 1) throw new GmlGeometryError(`gml:multiplicity ${multiplicity} is not a positive integer`, knot.line);
+      return { value, multiplicity };
+    });
   }
 
   /** Members of a composite must be in the composite's CRS (they are joined before reprojection). */

@@ -23,6 +23,11 @@ export interface FeatureSourceReader {
   pages(feedback: PageFeedback): AsyncIterable<SourcePage>;
   /** Once the pages are read: the total the source announced, if it did and it can be trusted. */
   expected(): number | null;
+  /**
+   * Once the pages are read: why the source cannot show it delivered everything (no total to check
+   * against, a bbox filter), or null when it can. Vanished features are then left alone.
+   */
+  unverified(): string | null;
   readonly warnings: RunWarning[];
 }
 

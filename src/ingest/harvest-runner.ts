@@ -148,10 +148,15 @@ export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Lo
           feedback.newIds = (await sink.write(mapped)).newIds;
         }
         for (const warning of reader.warnings) warn(warning);
-        return { expected: reader.expected() };
+        return { expected: reader.expected(), unverified: reader.unverified() };
       },
       onProgress,
     );
+    if (summary.deletionsSkipped !== null) {
+      const message = `features missing from the source were kept, not ${mapping.deletePolicy.mode === 'retire' ? 'retired' : 'purged'}: ${summary.deletionsSkipped}`;
+      warn({ location: reader.description, message });
+      logger.warn({ mapping: mapping.id, runId, reason: redact(summary.deletionsSkipped) }, 'delete policy skipped');
+    }
     await store.runs.finish(runId, { status: 'succeeded', counts: summary.counts, expected: summary.expected, error: null, rejections: summary.rejections, warnings });
     logger.info({ mapping: mapping.id, runId, ...summary.counts, ms: Date.now() - started }, 'harvest succeeded');
   } catch (error) {

@@ -21,6 +21,10 @@ export const REL = {
   next: 'next',
   prev: 'prev',
   license: 'license',
+  describedBy: 'describedby',
+  /** RFC 6892: the feature describes the thing this URI identifies (its NGSI-LD entity id). */
+  describes: 'describes',
+  tag: 'tag',
   queryables: 'http://www.opengis.net/def/rel/ogc/1.0/queryables',
   sortables: 'http://www.opengis.net/def/rel/ogc/1.0/sortables',
   functions: 'http://www.opengis.net/def/rel/ogc/1.0/functions',

@@ -35,6 +35,8 @@ export interface HarvestSink {
 export interface SourceEnd {
   /** The total the source announced (numberMatched, hits), if it did. */
   readonly expected: number | null;
+  /** Why the source cannot show it delivered everything; the delete policy is then not applied. */
+  readonly unverified: string | null;
 }
 
 export interface HarvestSummary {
@@ -43,6 +45,8 @@ export interface HarvestSummary {
   readonly counts: RunCounts;
   readonly rejections: RunRejection[];
   readonly expected: number | null;
+  /** Set when the delete policy was skipped: why. */
+  readonly deletionsSkipped: string | null;
 }
 
 /** Thrown inside the transaction to roll it back, carrying what was counted up to then. */
@@ -128,7 +132,8 @@ export async function harvestFeatures(
       const end = await produce(sink);
       expected = end.expected;
       await checkComplete(session, end, idlessRejections);
-      await applyDeletePolicy(session, key, plan.deletePolicy, counts);
+      const deletionsSkipped = plan.deletePolicy.mode !== 'keep' && end.unverified !== null ? end.unverified : null;
+      if (deletionsSkipped === null) await applyDeletePolicy(session, key, plan.deletePolicy, counts);
 
       const sourceSrid = plan.sourceSrid?.();
       if (sourceSrid !== undefined && sourceSrid !== plan.collection.sourceSrid) await session.collections.save({ ...plan.collection, sourceSrid });
@@ -138,7 +143,7 @@ export async function harvestFeatures(
       await session.collections.setQueryables(key, queryables);
       await session.collections.refreshStats(key);
       onProgress?.(counts, expected);
-      return { collectionKey: key, collectionCreated: created, counts, rejections, expected };
+      return { collectionKey: key, collectionCreated: created, counts, rejections, expected, deletionsSkipped };
     });
   } catch (error) {
     throw new HarvestAborted(error, counts, rejections, expected);

@@ -8,6 +8,8 @@ import type { FeatureOutput, FeaturePageQuery, FeatureSelection, LinkedValuesOut
 export interface FeatureRow {
   readonly seq: string;
   readonly json: string;
+  /** Only read for single features. */
+  readonly ngsiLdId?: string | null;
 }
 
 /** A collection's feature count and data version as of the snapshot a page was read in. */

@@ -39,7 +39,13 @@ export interface StreamedPage {
 
 export interface FeatureQueryService {
   page(collection: Collection, request: PageRequest, context?: QueryContext): Promise<StreamedPage>;
-  feature(collection: Collection, id: string, output: FeatureOutput, context?: QueryContext & { readonly linkedValues?: boolean }): Promise<string | null>;
+  feature(collection: Collection, id: string, output: FeatureOutput, context?: QueryContext & { readonly linkedValues?: boolean }): Promise<FeatureDocument | null>;
+}
+
+/** One feature as GeoJSON text, with the NGSI-LD entity id of the thing it describes when it has one. */
+export interface FeatureDocument {
+  readonly json: string;
+  readonly ngsiLdId: string | null;
 }
 
 function isUnfiltered(selection: FeatureSelection): boolean {
@@ -166,7 +172,7 @@ export function featureQueryService(store: Store, options: CountOptions): Featur
 
     async feature(collection, id, output, context) {
       const row = await store.features.byId(collection.key, id, output, context?.linkedValues ? { baseUrl: context.baseUrl } : undefined);
-      return row?.json ?? null;
+      return row ? { json: row.json, ngsiLdId: row.ngsiLdId ?? null } : null;
     },
   };
 }

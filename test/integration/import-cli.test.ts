@@ -86,13 +86,13 @@ describe('placelink import', () => {
     expect(row!.dy).toBeLessThan(1e-8);
   });
 
-  it('refuses a file that is not JSON, naming line and column, and changes nothing', async () => {
+  it('refuses a file that is not JSON, naming the line and the feature, and changes nothing', async () => {
     const id = collectionId('cli-bad');
     await runCli(['import', await file('seed.json', { type: 'FeatureCollection', features: [point('keep', [1, 2])] }), '--collection', id]);
     const broken = await file('broken.json', '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature" "id": 1}\n]}');
     const result = await runCli(['import', broken, '--collection', id]);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/broken\.json is not valid JSON at line 3, column \d+/);
+    expect(result.stderr).toMatch(/broken\.json is not valid JSON at line 3 \(in feature 0\): expected .,./);
     expect(await count(id)).toBe(1);
   });
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
   const records = pointGrid(3000);
   await harvestFeatures(store, { collection: { id: harvested, title: harvested, sourceSrid: 4326 }, deletePolicy: { mode: 'retire', maxFraction: 0.5 }, repairInvalid: true, maxRejections: null }, async (sink) => {
     for (let start = 0; start < records.length; start += 1000) await sink.write({ records: records.slice(start, start + 1000), rejections: [] });
-    return { expected: null };
+    return { expected: null, unverified: null };
   });
 });
 

@@ -3,7 +3,7 @@
  * ArcGIS, deegree-era INSPIRE services; WFS 1.0.0, 1.1.0 and 2.0.0), served on loopback with their
  * operation URLs pointed here: which version, type name, srsName and paging (COUNT/MAXFEATURES)
  * the harvest asks for. GetFeature answers an empty collection, so each harvest ends with 0 features.
- * (ogc-client offers GeoJSON only when the feature type lists it; pigma lists it per operation, so GML.)
+ * (pigma lists application/json on the GetFeature operation only, not on the feature type: GeoJSON is asked for.)
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { file: 'ogcclient-capabilities-pigma-2-0-0.xml', typeName: 'cd16:hierarchisation_l', expect: { VERSION: '2.0.0', TYPENAMES: 'cd16:hierarchisation_l', SRSNAME: 'urn:ogc:def:crs:EPSG::2154', COUNT: '1000', OUTPUTFORMAT: null } },
+  { file: 'ogcclient-capabilities-pigma-2-0-0.xml', typeName: 'cd16:hierarchisation_l', expect: { VERSION: '2.0.0', TYPENAMES: 'cd16:hierarchisation_l', SRSNAME: 'urn:ogc:def:crs:EPSG::2154', COUNT: '1000', OUTPUTFORMAT: 'application/json' } },
   { file: 'ogcclient-capabilities-pigma-1-1-0.xml', typeName: 'cd16:hierarchisation_l', expect: { VERSION: '1.1.0', TYPENAME: 'cd16:hierarchisation_l', SRSNAME: 'urn:ogc:def:crs:EPSG::2154', MAXFEATURES: '1000' } },
   { file: 'ogcclient-capabilities-pigma-1-0-0.xml', typeName: 'cd16:hierarchisation_l', expect: { VERSION: '1.0.0', TYPENAME: 'cd16:hierarchisation_l', SRSNAME: 'EPSG:2154', MAXFEATURES: null, STARTINDEX: null } },
   { file: 'ogcclient-capabilities-geo2france-2-0-0.xml', typeName: 'cr_hdf:epci_2019', expect: { VERSION: '2.0.0', TYPENAMES: 'cr_hdf:epci_2019', SRSNAME: 'urn:ogc:def:crs:EPSG::2154', COUNT: '1000' } },

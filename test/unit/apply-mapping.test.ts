@@ -24,6 +24,7 @@ describe('applying a mapping to source records', () => {
         namespace: 'DE.BY',
         localId: 'L-1',
         versionId: null,
+        ngsiLdId: 'urn:ngsi-ld:lights:DE.BY:L-1',
         geometry: point.geometry,
         properties: { a: 1, address_street: 'Hauptstr.', address_no: '3a', inspireId_localId: 'L-1', inspireId_namespace: 'DE.BY', inspireId_versionId: '' },
         timeStart: null,
@@ -68,6 +69,7 @@ geometry:
         namespace: 'DE.TEST',
         localId: 'u-7',
         versionId: null,
+        ngsiLdId: 'urn:ngsi-ld:lights:DE.TEST:u-7',
         geometry: { type: 'Point', coordinates: [9.7, 52.3] },
         properties: { status: null, powerKW: 0.15, use: 'residential', installed: '1968-05-01T00:00:00.000Z', storeys: 3, lit: true, country: 'DE', colour: 'grey' },
         timeStart: '1968-05-01T00:00:00.000Z',
@@ -104,9 +106,18 @@ geometry:
     expect(map(record({}, 'F', [point]))).toMatchObject({ rejection: { reason: "has no geometry property 'representativePoint'" } });
   });
 
-  it('builds the NGSI-LD id from the template', async () => {
+  it('builds the NGSI-LD id from the template, escaping what a URN does not allow', async () => {
     const mapping = await mappingOf('ngsiLd:\n  type: Streetlight\n');
-    expect(ngsiLdId(mapping, { id: 'SL-1', namespace: 'DE.TEST', localId: 'abc', versionId: null })).toBe('urn:ngsi-ld:Streetlight:DE.TEST:abc');
+    expect(ngsiLdId(mapping, { id: 'SL-1', namespace: 'DE.TEST', localId: 'abc', versionId: null })).toEqual({ id: 'urn:ngsi-ld:Streetlight:DE.TEST:abc' });
+    expect(ngsiLdId(mapping, { id: 'x', namespace: 'DE.TEST', localId: 'Haupt str. 3/a#1 ä', versionId: null })).toEqual({ id: 'urn:ngsi-ld:Streetlight:DE.TEST:Haupt%20str.%203/a%231%20%C3%A4' });
+  });
+
+  it('gives each mapped record its NGSI-LD id, and rejects one whose template field has no value', async () => {
+    const map = recordMapper(await mappingOf('ngsiLd:\n  type: Streetlight\nidentifiers:\n  ngsiLdId: "urn:ngsi-ld:Streetlight:{namespace}:{localId}:{versionId}"\n'));
+    expect(map(record({ inspireId_localId: 'L-1', inspireId_versionId: '2020' }))).toMatchObject({ record: { ngsiLdId: 'urn:ngsi-ld:Streetlight:DE.TEST:L-1:2020' } });
+    expect(map(record({ inspireId_localId: 'L-2' }, 'F2'))).toEqual({
+      rejection: { id: 'F2', location: 'feature 0', reason: 'identifiers.ngsiLdId: {versionId} in urn:ngsi-ld:Streetlight:{namespace}:{localId}:{versionId} has no value for this feature' },
+    });
   });
 
   it('reads dates, zone-less and offset date-times as UTC instants', () => {

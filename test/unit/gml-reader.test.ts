@@ -126,7 +126,7 @@ const GEOMETRY: readonly Case[] = [
   { file: 'hale-sample-arcstring-gml32.xml', count: 1, ids: ['ageom1'], first: [9.792127927, 53.615741133] },
   // no srsName anywhere: the mapping's source.crs applies
   { file: 'hale-sample-compositecurve-gml32.xml', count: 1, ids: ['compositecurve1'], first: [0.01, 3.2], options: { defaultCrs: 'EPSG:4326' } },
-  { file: 'hale-sample-curve-gml32.xml', count: 14, ids: ['one', 'two'], first: [0.01, 3.2], options: { defaultCrs: 'EPSG:4326' } },
+  { file: 'hale-sample-curve-gml32.xml', count: 14, ids: ['one', 'two'], first: [0.01, 3.2], unreadable: { count: 4, message: /lacks gml:bulge|radius unit '' is not known/ }, options: { defaultCrs: 'EPSG:4326' } },
   { file: 'hale-sample-multisurface-gml32.xml', count: 1, ids: ['multisurface1'], first: [0.01, 3.2], options: { defaultCrs: 'EPSG:4326' } },
   { file: 'hale-sample-orientablecurve-gml32.xml', count: 1, ids: ['property1'], first: [0.01, 3.2], options: { defaultCrs: 'EPSG:4326' } },
   { file: 'hale-sample-orientablesurface-gml32.xml', count: 1, ids: ['osurface1'], first: [-122.44, 37.8], options: { defaultCrs: 'EPSG:4326' } },

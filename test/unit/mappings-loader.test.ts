@@ -86,7 +86,7 @@ target:
     expect(lines(result)).toEqual([
       "example.yaml:2:3: source.typeName: is required",
       "example.yaml:3:8: source.url: must be an absolute http:// or https:// URL (got \"ftp://example.org/wfs\")",
-      "example.yaml:4:3: source.typeNme: is not a known field here (did you mean 'typeName'?); allowed: type, url, typeName, version, outputFormat, crs, axisOrder, pageSize, paging, bbox, http",
+      "example.yaml:4:3: source.typeNme: is not a known field here (did you mean 'typeName'?); allowed: type, url, typeName, version, outputFormat, crs, axisOrder, ignoreSrsName, pageSize, paging, bbox, http",
       'example.yaml:5:13: source.pageSize: must be >= 1 (got 0)',
       'example.yaml:7:14: source.http.timeout: must be a duration such as 500ms, 30s, 15m, 6h, 1d or ISO 8601 (PT30S, P1D) (got "5 minutes")',
       'example.yaml:10:3: target.extra: is not a known field here; allowed: collection, title, description, keywords, license, attribution, inspireTheme, metadataUrl, namespace',

@@ -286,7 +286,7 @@ export const featureSql = {
     const params = new SqlParams();
     const json = featureJson(params, output, linked);
     return {
-      text: `SELECT f.seq::text AS seq, ${json} AS json FROM feature f WHERE f.collection_key = ${params.bind(collectionKey)}::integer AND f.id = ${params.bind(id)} AND f.retired_at IS NULL`,
+      text: `SELECT f.seq::text AS seq, ${json} AS json, f.ngsi_ld_id AS "ngsiLdId" FROM feature f WHERE f.collection_key = ${params.bind(collectionKey)}::integer AND f.id = ${params.bind(id)} AND f.retired_at IS NULL`,
       values: params.values,
     };
   },
@@ -304,42 +304,50 @@ export const featureSql = {
       // Whether a row existed is read from the statement's snapshot, before the insert runs
       // (xmax cannot be read from a partitioned table's RETURNING).
       text: `WITH input AS (
-               SELECT i.ord, i.id, i.namespace, i.local_id, i.version_id, i.properties, i.time_start, i.time_end,
+               SELECT i.ord, i.id, i.namespace, i.local_id, i.version_id, i.ngsi_ld_id, i.properties, i.time_start, i.time_end,
                       ST_SetSRID(ST_GeomFromGeoJSON(i.geojson), 4326) AS raw,
                       EXISTS (SELECT 1 FROM feature e WHERE e.collection_key = $1::integer AND e.id = i.id) AS existed,
                       (SELECT e.id FROM feature e WHERE e.collection_key = $1::integer AND e.namespace = i.namespace AND e.local_id = i.local_id
-                         AND e.id <> i.id AND e.retired_at IS NULL LIMIT 1) AS clash
-               FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[])
-                    WITH ORDINALITY AS i(id, namespace, local_id, version_id, geojson, properties, time_start, time_end, ord)
+                         AND e.id <> i.id AND e.retired_at IS NULL LIMIT 1) AS clash,
+                      (SELECT e.id FROM feature e WHERE e.collection_key = $1::integer AND e.ngsi_ld_id = i.ngsi_ld_id
+                         AND e.id <> i.id AND e.retired_at IS NULL LIMIT 1) AS ngsi_clash
+               FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $11::text[])
+                    WITH ORDINALITY AS i(id, namespace, local_id, version_id, geojson, properties, time_start, time_end, ngsi_ld_id, ord)
              ), checked AS (
-               SELECT input.*, (raw IS NULL OR ST_IsValid(raw)) AS valid FROM input
+               SELECT input.*, (raw IS NULL OR ST_IsValid(raw)) AS valid,
+                      -- two rows of the batch with one NGSI-LD id: the first keeps it
+                      CASE WHEN ngsi_ld_id IS NOT NULL THEN first_value(id) OVER (PARTITION BY ngsi_ld_id ORDER BY ord) END AS ngsi_first
+               FROM input
              ), repaired AS (
                SELECT checked.*,
                       CASE WHEN valid THEN raw ELSE ST_MakeValid(raw) END AS geom,
                       CASE WHEN valid THEN NULL ELSE ST_IsValidReason(raw) END AS geometry_repair
                FROM checked
              ), accepted AS (
-               SELECT * FROM repaired WHERE clash IS NULL AND (valid OR $10::boolean)
+               SELECT * FROM repaired WHERE clash IS NULL AND ngsi_clash IS NULL AND (ngsi_first IS NULL OR ngsi_first = id) AND (valid OR $10::boolean)
              ), written AS (
-               INSERT INTO feature AS f (collection_key, id, namespace, local_id, version_id, geom, properties,
+               INSERT INTO feature AS f (collection_key, id, namespace, local_id, version_id, ngsi_ld_id, geom, properties,
                                          time_start, time_end, geometry_repair, content_hash)
-               SELECT $1::integer, id, namespace, local_id, version_id, geom, properties, time_start, time_end, geometry_repair,
+               SELECT $1::integer, id, namespace, local_id, version_id, ngsi_ld_id, geom, properties, time_start, time_end, geometry_repair,
                       placelink_content_hash(geom, properties, time_start, time_end, version_id)
                FROM accepted
+               -- input order, so new features get their paging position (seq) in source order
+               ORDER BY ord
                ON CONFLICT (collection_key, id) DO UPDATE SET
-                 namespace = EXCLUDED.namespace, local_id = EXCLUDED.local_id, version_id = EXCLUDED.version_id,
+                 namespace = EXCLUDED.namespace, local_id = EXCLUDED.local_id, version_id = EXCLUDED.version_id, ngsi_ld_id = EXCLUDED.ngsi_ld_id,
                  geom = EXCLUDED.geom, properties = EXCLUDED.properties, time_start = EXCLUDED.time_start,
                  time_end = EXCLUDED.time_end, geometry_repair = EXCLUDED.geometry_repair,
                  content_hash = EXCLUDED.content_hash, retired_at = NULL, updated_at = now()
-               WHERE f.content_hash <> EXCLUDED.content_hash OR f.retired_at IS NOT NULL
+               WHERE f.content_hash <> EXCLUDED.content_hash OR f.retired_at IS NOT NULL OR f.ngsi_ld_id IS DISTINCT FROM EXCLUDED.ngsi_ld_id
                RETURNING f.id
              )
              SELECT r.id,
                     CASE WHEN r.clash IS NOT NULL THEN 'clash'
+                         WHEN r.ngsi_clash IS NOT NULL OR r.ngsi_first <> r.id THEN 'ngsi-clash'
                          WHEN NOT r.valid AND NOT $10::boolean THEN 'invalid'
                          WHEN w.id IS NULL THEN 'unchanged'
                          WHEN r.existed THEN 'updated' ELSE 'inserted' END AS outcome,
-                    coalesce(r.geometry_repair, CASE WHEN r.clash IS NOT NULL THEN r.clash END) AS detail
+                    coalesce(r.geometry_repair, r.clash, r.ngsi_clash, CASE WHEN r.ngsi_first <> r.id THEN r.ngsi_first END) AS detail
              FROM repaired r LEFT JOIN written w ON w.id = r.id
              ORDER BY r.ord`,
       values: [
@@ -353,6 +361,7 @@ export const featureSql = {
         records.map((r) => r.timeStart),
         records.map((r) => r.timeEnd),
         repairInvalid,
+        records.map((r) => r.ngsiLdId ?? null),
       ],
     };
   },

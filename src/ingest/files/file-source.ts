@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import type { Geometry } from 'geojson';
-import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { wktToGeoJSON } from '@terraformer/wkt';
 import { SourceFormatError } from '../../domain/errors.js';
 import type { RunWarning } from '../../domain/harvest-run.js';
@@ -11,14 +9,10 @@ import type { FileSource, GeometryRules } from '../../domain/mapping.js';
 import { CRS84, resolveCrs } from '../../geo/crs-registry.js';
 import { positionTransform, transformGeometry } from '../../geo/reproject.js';
 import { RECORDS_PER_PAGE, type FeatureSourceReader, type SourcePage } from '../feature-source.js';
-import { geoJsonRecords, legacyCrs } from '../geojson/geojson-records.js';
+import { legacyCrs } from '../geojson/geojson-records.js';
+import { streamGeoJsonRecords, type GeoJsonMembers } from '../geojson/geojson-stream.js';
 import { readGml, type GmlReadResult } from '../gml/gml-reader.js';
 import type { SourceRecord } from '../source-record.js';
-
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
-}
 
 async function* slices(records: AsyncIterable<SourceRecord> | Iterable<SourceRecord>, name: string): AsyncIterable<SourcePage> {
   let buffer: SourceRecord[] = [];
@@ -34,7 +28,7 @@ async function* slices(records: AsyncIterable<SourceRecord> | Iterable<SourceRec
   if (buffer.length) yield { records: buffer, label: `${name} features ${first}–${first + buffer.length - 1}` };
 }
 
-/** A GeoJSON, GML or CSV file, read in slices of 1000 features (GML and CSV are streamed). */
+/** A GeoJSON, GML or CSV file, streamed in slices of 1000 features. */
 export function fileSource(source: FileSource, geometry: Pick<GeometryRules, 'densifyTolerance'>): FeatureSourceReader {
   const name = path.basename(source.path);
   const warnings: RunWarning[] = [];
@@ -42,29 +36,14 @@ export function fileSource(source: FileSource, geometry: Pick<GeometryRules, 'de
   let sourceSrid = crs?.srid ?? 4326;
 
   async function* geojson(): AsyncIterable<SourcePage> {
-    const text = await readFile(source.path, 'utf8');
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (error) {
-      const errors: ParseError[] = [];
-      parseTolerantly(text, errors, { disallowComments: true, allowTrailingComma: false });
-      const first = errors[0];
-      const where = first ? lineAndColumn(text, first.offset) : null;
-      throw new SourceFormatError(
-        `${name} is not valid JSON${where ? ` at line ${where.line}, column ${where.column}: ${printParseErrorCode(first!.error)}` : `: ${(error as Error).message}`}`,
-        where?.line ?? null,
-        where?.column ?? null,
-      );
-    }
-    const legacy = crs ? null : legacyCrs(document as Record<string, unknown>);
-    sourceSrid = (crs ?? legacy ?? CRS84).srid;
-    yield* slices(geoJsonRecords(document, { crs, axisOrder: source.axisOrder, source: name }), name);
+    const members: GeoJsonMembers = {};
+    yield* slices(streamGeoJsonRecords(createReadStream(source.path), { crs, axisOrder: source.axisOrder, source: name }, members), name);
+    sourceSrid = (crs ?? legacyCrs(members) ?? CRS84).srid;
   }
 
   async function* gml(): AsyncIterable<SourcePage> {
     const result: GmlReadResult = { collection: { numberMatched: null, numberReturned: null, next: null }, warnings };
-    const records = readGml(createReadStream(source.path), { defaultCrs: source.crs, ignoreSrsName: false, axisOrder: source.axisOrder, densifyTolerance: geometry.densifyTolerance, source: name }, result);
+    const records = readGml(createReadStream(source.path), { defaultCrs: source.crs, ignoreSrsName: source.ignoreSrsName, axisOrder: source.axisOrder, densifyTolerance: geometry.densifyTolerance, source: name }, result);
     const wanted = source.featureTypes ? new Set(source.featureTypes) : null;
     async function* ofWantedTypes(): AsyncIterable<SourceRecord> {
       for await (const record of records) if (!wanted || (record.type && wanted.has(record.type))) yield record;
@@ -127,6 +106,7 @@ export function fileSource(source: FileSource, geometry: Pick<GeometryRules, 'de
     },
     pages: () => (source.format === 'geojson' ? geojson() : source.format === 'gml' ? gml() : csv()),
     expected: () => null,
+    unverified: () => null,
     warnings,
   };
 }

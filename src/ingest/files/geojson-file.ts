@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { Feature, Geometry } from 'geojson';
 import { isFeature } from 'geojson-validation';
 import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { InvalidInputError, type InputIssue } from '../../domain/errors.js';
+import { InvalidInputError, SourceFormatError, type InputIssue } from '../../domain/errors.js';
 import type { FeatureRecord } from '../../domain/feature.js';
 import { CRS84, resolveCrs, type CrsRef } from '../../geo/crs-registry.js';
 import { positionTransform, transformGeometry } from '../../geo/reproject.js';
+import { streamGeoJsonFeatures, type GeoJsonMembers } from '../geojson/geojson-stream.js';
 
 export interface GeoJsonReadOptions {
   /** CRS of the coordinates when the file is not CRS84 (overrides a legacy `crs` member). */
@@ -46,7 +47,7 @@ function parseJson(text: string, source: string): unknown {
   }
 }
 
-/** The CRS of a GeoJSON-2008 `crs` member ({"type":"name","properties":{"name":"urn:…"}}), if any. */
+/** The CRS of a GeoJSON-2008 `crs` member ({"type":"name","properties":{"name":"urn:…"}}), if any, in its own axis order. */
 function legacyCrs(document: Record<string, unknown>): CrsRef | null {
   const member = document['crs'] as { type?: string; properties?: { name?: unknown } } | undefined;
   if (!member || member.type !== 'name' || typeof member.properties?.name !== 'string') return null;
@@ -74,35 +75,15 @@ function allFinite(geometry: Geometry): boolean {
   return (geometry.coordinates.flat(3) as unknown[]).every((n) => typeof n === 'number' && Number.isFinite(n));
 }
 
-/** Reads a GeoJSON file into storage-ready records (EPSG:4326, lon/lat), reporting bad features by index. */
-export async function readGeoJsonFile(path: string, options: GeoJsonReadOptions): Promise<GeoJsonReadResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(`Cannot read ${path}: ${(error as Error).message}`);
-  }
-  return parseGeoJson(text, path, options);
-}
-
-export function parseGeoJson(text: string, source: string, options: GeoJsonReadOptions): GeoJsonReadResult {
-  const document = parseJson(text, source);
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new InvalidInputError(`${source} is JSON but not a GeoJSON object`);
-  }
-  const root = document as Record<string, unknown>;
-  let features: unknown[];
-  if (root['type'] === 'FeatureCollection' && Array.isArray(root['features'])) features = root['features'];
-  else if (root['type'] === 'Feature') features = [root];
-  else throw new InvalidInputError(`${source} is not a GeoJSON FeatureCollection or Feature (type is ${JSON.stringify(root['type'] ?? null)})`);
-
-  const sourceCrs = options.crs ?? legacyCrs(root) ?? CRS84;
-  const transform = positionTransform(sourceCrs, 4326);
+/** Collects storage-ready records from features one at a time, rejecting bad ones by index. */
+function recordCollector(options: GeoJsonReadOptions) {
   const records: FeatureRecord[] = [];
   const rejected: InputIssue[] = [];
   const seen = new Map<string, number>();
+  let transform: ((p: number[]) => number[]) | null = null;
 
-  features.forEach((candidate, index) => {
+  function add(candidate: unknown, index: number, sourceCrs: CrsRef): void {
+    transform ??= positionTransform(sourceCrs, 4326);
     const location = `feature ${index}`;
     const problems = isFeature(candidate, true);
     if (problems.length > 0) {
@@ -140,6 +121,46 @@ export function parseGeoJson(text: string, source: string, options: GeoJsonReadO
       timeStart: time.value,
       timeEnd: time.value,
     });
-  });
-  return { records, rejected, sourceCrs };
+  }
+  return { records, rejected, add };
+}
+
+/**
+ * Reads a GeoJSON file into storage-ready records (EPSG:4326, lon/lat), reporting bad features by
+ * index. The file is streamed (only the records are kept, not its text or parsed tree); a syntax
+ * error names its line and the feature it is in.
+ */
+export async function readGeoJsonFile(path: string, options: GeoJsonReadOptions): Promise<GeoJsonReadResult> {
+  const members: GeoJsonMembers = {};
+  const collector = recordCollector(options);
+  let sourceCrs: CrsRef | null = null;
+  let index = 0;
+  try {
+    for await (const feature of streamGeoJsonFeatures(createReadStream(path), path, members)) {
+      sourceCrs ??= options.crs ?? legacyCrs(members) ?? CRS84;
+      collector.add(feature, index++, sourceCrs);
+    }
+  } catch (error) {
+    if (error instanceof SourceFormatError) throw new InvalidInputError(error.message, error.line !== null ? [{ location: `line ${error.line}`, reason: error.message }] : []);
+    if ((error as NodeJS.ErrnoException).code) throw new InvalidInputError(`Cannot read ${path}: ${(error as Error).message}`);
+    throw error;
+  }
+  return { records: collector.records, rejected: collector.rejected, sourceCrs: sourceCrs ?? options.crs ?? legacyCrs(members) ?? CRS84 };
+}
+
+export function parseGeoJson(text: string, source: string, options: GeoJsonReadOptions): GeoJsonReadResult {
+  const document = parseJson(text, source);
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new InvalidInputError(`${source} is JSON but not a GeoJSON object`);
+  }
+  const root = document as Record<string, unknown>;
+  let features: unknown[];
+  if (root['type'] === 'FeatureCollection' && Array.isArray(root['features'])) features = root['features'];
+  else if (root['type'] === 'Feature') features = [root];
+  else throw new InvalidInputError(`${source} is not a GeoJSON FeatureCollection or Feature (type is ${JSON.stringify(root['type'] ?? null)})`);
+
+  const sourceCrs = options.crs ?? legacyCrs(root) ?? CRS84;
+  const collector = recordCollector(options);
+  features.forEach((candidate, index) => collector.add(candidate, index, sourceCrs));
+  return { records: collector.records, rejected: collector.rejected, sourceCrs };
 }

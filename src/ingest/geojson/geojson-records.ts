@@ -3,7 +3,8 @@ import { isFeature } from 'geojson-validation';
 import { SourceFormatError, UnsupportedCrsError } from '../../domain/errors.js';
 import type { AxisOrderOverride } from '../../domain/mapping.js';
 import { resolveCrs, type CrsRef } from '../../geo/crs-registry.js';
-import { positionTransform, transformGeometry } from '../../geo/reproject.js';
+import { SWAPPED_AXES_HINT } from '../../geo/gml-geometry.js';
+import { positionTransform, transformGeometry, type PositionTransform } from '../../geo/reproject.js';
 import type { SourceGeometry, SourceRecord } from '../source-record.js';
 
 export interface GeoJsonReadOptions {
@@ -76,33 +77,54 @@ function idOf(feature: Record<string, unknown>): string | null {
   return null;
 }
 
+/** What a GeoJSON feature is read with: the CRS its coordinates are in and the transform to lon/lat. */
+export interface GeoJsonFrame {
+  readonly crs: CrsRef;
+  readonly toLonLat: PositionTransform;
+  /** The same with the two axes exchanged: to tell a provider's swapped axes in messages. */
+  readonly swappedToLonLat: PositionTransform;
+  readonly source: string;
+}
+
+/** The CRS and axis order features are read in: the given CRS, else the legacy `crs` member, else CRS84; the override last. */
+export function geoJsonFrame(options: GeoJsonReadOptions, legacy: CrsRef | null): GeoJsonFrame {
+  const base = options.crs ?? legacy ?? resolveCrs('http://www.opengis.net/def/crs/OGC/1.3/CRS84');
+  const crs: CrsRef = options.axisOrder === 'auto' ? base : { ...base, swapAxes: options.axisOrder === 'yx' };
+  return { crs, toLonLat: positionTransform(crs, 4326), swappedToLonLat: positionTransform({ ...crs, swapAxes: !crs.swapAxes }, 4326), source: options.source };
+}
+
+/** One GeoJSON feature (the `index`th of its document) → a source record with its geometry in lon/lat. */
+export function geoJsonRecord(candidate: unknown, index: number, frame: GeoJsonFrame): SourceRecord {
+  const feature = (candidate ?? {}) as Record<string, unknown>;
+  const id = idOf(feature);
+  const location = `${frame.source} feature ${index}${id !== null ? ` (id ${id})` : ''}`;
+  const properties = feature['properties'] && typeof feature['properties'] === 'object' ? (feature['properties'] as Record<string, unknown>) : {};
+  const problems = isFeature(candidate, true);
+  if (problems.length > 0) return { id, properties, geometries: [], location, problem: `not a GeoJSON Feature: ${problems.join('; ')}` };
+  const raw = feature['geometry'] as Geometry | null;
+  const geometries: SourceGeometry[] = [];
+  if (raw) {
+    if (!allFinite(raw)) geometries.push({ name: 'geometry', geometry: null, problem: 'coordinates must be finite numbers' });
+    else {
+      const geometry = transformGeometry(raw, frame.toLonLat);
+      const problem = outOfRange(geometry, frame.crs);
+      if (!problem) geometries.push({ name: 'geometry', geometry });
+      else {
+        const swapped = outOfRange(transformGeometry(raw, frame.swappedToLonLat), frame.crs) === null;
+        const hint = swapped ? `; ${SWAPPED_AXES_HINT} (set source.axisOrder to ${frame.crs.swapAxes ? 'xy' : 'yx'})` : '';
+        geometries.push({ name: 'geometry', geometry: null, problem: `${problem}${hint}` });
+      }
+    }
+  }
+  return { id, properties, geometries, location };
+}
+
 /**
  * GeoJSON features → source records with geometry in lon/lat. Coordinates are x/y (RFC 7946 and
  * the 2008 `crs` member alike) unless the mapping's axis-order override says otherwise.
  */
 export function geoJsonRecords(document: unknown, options: GeoJsonReadOptions, firstIndex = 0): SourceRecord[] {
   const features = featuresOf(document, options.source);
-  const base = options.crs ?? legacyCrs(document as Record<string, unknown>) ?? resolveCrs('http://www.opengis.net/def/crs/OGC/1.3/CRS84');
-  const crs: CrsRef = options.axisOrder === 'auto' ? base : { ...base, swapAxes: options.axisOrder === 'yx' };
-  const transform = positionTransform(crs, 4326);
-  return features.map((candidate, offset) => {
-    const index = firstIndex + offset;
-    const feature = (candidate ?? {}) as Record<string, unknown>;
-    const id = idOf(feature);
-    const location = `${options.source} feature ${index}${id !== null ? ` (id ${id})` : ''}`;
-    const properties = feature['properties'] && typeof feature['properties'] === 'object' ? (feature['properties'] as Record<string, unknown>) : {};
-    const problems = isFeature(candidate, true);
-    if (problems.length > 0) return { id, properties, geometries: [], location, problem: `not a GeoJSON Feature: ${problems.join('; ')}` };
-    const raw = feature['geometry'] as Geometry | null;
-    const geometries: SourceGeometry[] = [];
-    if (raw) {
-      if (!allFinite(raw)) geometries.push({ name: 'geometry', geometry: null, problem: 'coordinates must be finite numbers' });
-      else {
-        const geometry = transformGeometry(raw, transform);
-        const problem = outOfRange(geometry, crs);
-        geometries.push(problem ? { name: 'geometry', geometry: null, problem } : { name: 'geometry', geometry });
-      }
-    }
-    return { id, properties, geometries, location };
-  });
+  const frame = geoJsonFrame(options, legacyCrs(document as Record<string, unknown>));
+  return features.map((candidate, offset) => geoJsonRecord(candidate, firstIndex + offset, frame));
 }

@@ -14,6 +14,10 @@ const CONTAINERS = new Set(['FeatureCollection', 'SpatialDataSet', 'CityModel'])
 const MEMBERS = new Set(['member', 'featureMember', 'featureMembers', 'cityObjectMember', 'members']);
 const EXCEPTION_REPORTS = new Set(['ExceptionReport', 'ServiceExceptionReport']);
 const POSITION_ELEMENTS = new Set(['pos', 'posList', 'coordinates']);
+/** The content of a curve or surface written straight into a geometry-typed property (hale writes curves so). */
+const GEOMETRY_CONTENT: Readonly<Record<string, string>> = { segments: 'Curve', patches: 'Surface' };
+/** GML objects that are property values, not geometries: temporal objects, values, definitions. */
+const GML_VALUE_OBJECTS = /^(Time[A-Z]\w*|Null|Boolean|Count|Quantity|Category|\w*Extent|CompositeValue|ValueArray|Definition\w*|Dictionary|Bag|Array|UnitDefinition|BaseUnit|DerivedUnit|ConventionalUnit)$/;
 const DUPLICATE_ID_WINDOW = 100_000;
 
 export interface GmlReadOptions {
@@ -279,9 +283,10 @@ export async function* readGml(chunks: AsyncIterable<Uint8Array | string>, optio
         }
         const parentPath = top.kind === 'feature' ? '' : top.path;
         if (top.kind === 'property') top.hasChildren = true;
-        if (top.kind === 'property' && isGml(tag) && POSITION_ELEMENTS.has(tag.local)) {
+        if (top.kind === 'property' && isGml(tag) && (POSITION_ELEMENTS.has(tag.local) || GEOMETRY_CONTENT[tag.local])) {
           if (!top.synthetic) {
-            top.synthetic = { name: tag.local === 'pos' ? 'Point' : 'LineString', gml: true, attributes: top.attributes, children: [], text: '', line: parser.line };
+            const name = GEOMETRY_CONTENT[tag.local] ?? (tag.local === 'pos' ? 'Point' : 'LineString');
+            top.synthetic = { name, gml: true, attributes: top.attributes, children: [], text: '', line: parser.line };
             const inherited = [...current.srsNames].reverse().find((s) => s) ?? null;
             current.geometries.push({ name: top.path, node: top.synthetic, srsName: inherited });
             top.geometry = true;
@@ -291,7 +296,8 @@ export async function* readGml(chunks: AsyncIterable<Uint8Array | string>, optio
           stack.push({ kind: 'geometry', node });
           return;
         }
-        if (isGml(tag) && GML_GEOMETRY_ELEMENTS.has(tag.local)) {
+        // Any other GML object in a property is taken as a geometry too, so one placelink cannot read is reported, not dropped.
+        if (isGml(tag) && (GML_GEOMETRY_ELEMENTS.has(tag.local) || (isObjectElement(tag.local) && !GML_VALUE_OBJECTS.test(tag.local)))) {
           const node: GmlNode = { name: tag.local, gml: true, attributes, children: [], text: '', line: parser.line };
           if (attributes['id']) {
             noteId(attributes['id'], parser.line);

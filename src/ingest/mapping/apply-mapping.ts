@@ -263,12 +263,21 @@ export function recordMapper(mapping: Mapping): (record: SourceRecord) => Mappin
     }
     const geometry = chosen?.geometry ? (geometryRules.dimensions === '2d' ? to2d(chosen.geometry) : chosen.geometry) : null;
 
-    return { record: { id, namespace, localId, versionId, geometry, properties, timeStart, timeEnd } };
+    const entity = ngsiLdId(mapping, { id, namespace, localId, versionId });
+    if ('missing' in entity) return reject(`identifiers.ngsiLdId: {${entity.missing}} in ${identifiers.ngsiLdId} has no value for this feature`, id);
+    return { record: { id, namespace, localId, versionId, ngsiLdId: entity.id, geometry, properties, timeStart, timeEnd } };
   };
 }
 
-/** The NGSI-LD entity id of a stored feature, from the mapping's template. */
-export function ngsiLdId(mapping: Mapping, feature: Pick<FeatureRecord, 'id' | 'namespace' | 'localId' | 'versionId'>): string {
+/** Characters RFC 8141 allows in a URN's namespace-specific string besides unreserved ones and %-escapes. */
+const URN_ALLOWED = /%(3A|2F|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/gi;
+
+/**
+ * The NGSI-LD entity id of a feature, from the mapping's template: placeholder values are
+ * percent-encoded where a URN does not allow them (a space becomes %20). A placeholder without a
+ * value (a template using {versionId} for a feature that has none) gives `missing`.
+ */
+export function ngsiLdId(mapping: Mapping, feature: Pick<FeatureRecord, 'id' | 'namespace' | 'localId' | 'versionId'>): { id: string } | { missing: string } {
   const values: Record<string, Scalar> = {
     type: mapping.ngsiLd?.type ?? mapping.target.collection,
     namespace: feature.namespace,
@@ -277,5 +286,11 @@ export function ngsiLdId(mapping: Mapping, feature: Pick<FeatureRecord, 'id' | '
     id: feature.id,
     collection: mapping.target.collection,
   };
-  return mapping.identifiers.ngsiLdId.replace(/\{([^{}]+)\}/g, (_, name: string) => String(values[name] ?? ''));
+  let missing: string | null = null;
+  const id = mapping.identifiers.ngsiLdId.replace(/\{([^{}]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === null || value === undefined || value === '') missing ??= name;
+    return encodeURIComponent(String(value ?? '')).replace(URN_ALLOWED, (escaped) => decodeURIComponent(escaped));
+  });
+  return missing === null ? { id } : { missing };
 }

@@ -2,6 +2,7 @@ import { HarvestError } from '../../domain/errors.js';
 import type { RunWarning } from '../../domain/harvest-run.js';
 import type { OgcApiFeaturesSource } from '../../domain/mapping.js';
 import { CRS84, resolveCrs } from '../../geo/crs-registry.js';
+import { axisVerdict, swappedAxesMessage } from '../axis-order-check.js';
 import type { FeatureSourceReader, PageFeedback, SourcePage } from '../feature-source.js';
 import { geoJsonRecords } from '../geojson/geojson-records.js';
 import type { HttpClient } from '../http/http-client.js';
@@ -55,9 +56,11 @@ function keepParameters(next: string, first: string, names: readonly string[], d
 
 /**
  * An OGC API Features collection: discovered by discoverCollection (ogc-client), read by following
- * `next` links (a repeated URL, an empty page, or a page that brings no new feature ends it — the
- * last one as an error, since the server is then not paging), in the mapping's CRS when the
- * collection offers it, reading Content-Crs when the server sends it.
+ * `next` links until there is none or a page is empty. A page that brings no new feature, or a
+ * next link back to an earlier page before numberMatched features arrived, fails the run: the
+ * server is not paging. Read in the mapping's CRS when the collection offers it, in the CRS the
+ * Content-Crs header names when sent; the first page is checked against the collection's extent
+ * for swapped axes.
  */
 export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader {
   const { source, http } = options;
@@ -72,7 +75,8 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
     const firstUrl = readableQuery(discovery.itemsUrl);
     const requested = discovery.requestedCrs;
     const crs = requested ? resolveCrs(requested) : CRS84;
-    const visited = new Set<string>();
+    const extent = discovery.extent;
+    const visited = new Map<string, number>();
     // The next page is requested while this one is written: the server and the database work at the same time.
     const fetchPage = (pageUrl: string, page: number) => {
       const label = `items page ${page} (${http.redact(pageUrl)})`;
@@ -85,9 +89,11 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
       result.catch(() => {});
       return result;
     };
-    visited.add(firstUrl);
+    visited.set(firstUrl, 1);
     let pending: ReturnType<typeof fetchPage> | null = fetchPage(firstUrl, 1);
     let index = 0;
+    let distinct = 0;
+    let axisOrder = source.axisOrder;
     while (pending) {
       const { document, contentCrs, pageUrl, page, label } = await pending;
       pending = null;
@@ -97,17 +103,26 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
         const matched = (document as { numberMatched?: unknown }).numberMatched;
         expected = typeof matched === 'number' && Number.isInteger(matched) && !source.bbox ? matched : null;
       }
-      const records = geoJsonRecords(document, { crs: pageCrs, axisOrder: source.axisOrder, source: `items page ${page}` }, index);
+      let records = geoJsonRecords(document, { crs: pageCrs, axisOrder, source: `items page ${page}` }, index);
+      if (page === 1 && source.axisOrder === 'auto' && axisVerdict(records, pageCrs, extent) === 'swapped') {
+        if (contentCrs || !requested) throw new HarvestError(swappedAxesMessage(label, pageCrs, extent));
+        // No Content-Crs: the standard says the answer is in the CRS asked for, but QGIS Server 3.22 answers lon/lat whatever it was asked.
+        axisOrder = pageCrs.swapAxes ? 'xy' : 'yx';
+        warnings.push({
+          location: http.redact(pageUrl),
+          message:
+            `the server sent no Content-Crs, and the coordinates fit the collection's extent only with the axes the other way round from ${requested}; ` +
+            `placelink reads them ${axisOrder === 'xy' ? 'east/longitude' : 'north/latitude'} first (QGIS Server 3.22 does this); set source.axisOrder: ${axisOrder} to say so`,
+        });
+        records = geoJsonRecords(document, { crs: pageCrs, axisOrder, source: `items page ${page}` }, index);
+      }
       index += records.length;
       if (records.length === 0) return;
       let next = nextLink(document, pageUrl);
       if (next) next = keepParameters(next, firstUrl, ['crs', 'bbox', 'bbox-crs'], (name) => warnings.push({ location: http.redact(next!), message: `the next link of page ${page} dropped '${name}'; placelink put it back` }));
-      if (next && visited.has(next)) {
-        warnings.push({ location: http.redact(next), message: `the next link of page ${page} repeats an earlier page; stopped there` });
-        next = null;
-      }
-      if (next) {
-        visited.add(next);
+      const repeated = next ? visited.get(next) : undefined;
+      if (next && repeated === undefined) {
+        visited.set(next, page + 1);
         pending = fetchPage(next, page + 1);
       }
       yield { records, label };
@@ -117,6 +132,15 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
             '(MapServer 8.0 ignores offset); refusing to store a partial layer — harvest its WFS instead',
         );
       }
+      distinct += feedback.newIds;
+      if (repeated !== undefined && (expected === null || distinct < expected)) {
+        throw new HarvestError(
+          `the next link of page ${page} (${http.redact(next!)}) leads back to page ${repeated}: the server's paging loops, and ` +
+            `${expected === null ? 'it announced no numberMatched to show the layer is complete' : `only ${distinct} of the ${expected} features it announced arrived`}; ` +
+            'refusing to store a partial layer',
+        );
+      }
+      if (repeated !== undefined) warnings.push({ location: http.redact(next!), message: `the next link of page ${page} leads back to page ${repeated}; all ${expected} announced features had arrived, so the harvest stopped there` });
     }
   }
 
@@ -127,6 +151,7 @@ export function ogcApiSource(options: OgcApiSourceOptions): FeatureSourceReader 
     },
     pages,
     expected: () => expected,
+    unverified: () => null,
     warnings,
   };
 }

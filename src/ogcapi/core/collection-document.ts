@@ -1,4 +1,5 @@
 import type { Collection } from '../../domain/collection.js';
+import { INSPIRE_THEMES, inspireThemeUri } from '../../domain/inspire-themes.js';
 import { CRS84_URI } from '../../geo/crs-registry.js';
 import type { ApiContext } from '../building-block.js';
 import { offeredCrs } from '../crs/collection-crs.js';
@@ -36,6 +37,25 @@ function schemaLinks(ctx: ApiContext, collection: Collection): Link[] {
   ];
 }
 
+/**
+ * What the harvesting mapping says about the dataset: its metadata record (rel describedby) and its
+ * INSPIRE theme, linked to the theme's registry URI (rel tag, RFC 8288).
+ */
+function datasetLinks(collection: Collection): Link[] {
+  const { metadataUrl, inspireTheme } = collection.harvest;
+  const links: Link[] = [];
+  if (metadataUrl) links.push({ href: metadataUrl, rel: REL.describedBy, title: `Metadata of ${collection.title}` });
+  if (inspireTheme) links.push({ href: inspireThemeUri(inspireTheme), rel: REL.tag, title: `INSPIRE theme: ${INSPIRE_THEMES[inspireTheme] ?? inspireTheme}` });
+  return links;
+}
+
+/** The keywords, with the INSPIRE theme's name when the collection has one. */
+function keywords(collection: Collection): readonly string[] {
+  const theme = collection.harvest.inspireTheme;
+  const name = theme ? (INSPIRE_THEMES[theme] ?? theme) : null;
+  return name && !collection.keywords.includes(name) ? [...collection.keywords, name] : collection.keywords;
+}
+
 function licenseLinks(collection: Collection): Link[] {
   return collection.license && /^https?:\/\//.test(collection.license) ? [{ href: collection.license, rel: REL.license, title: 'License' }] : [];
 }
@@ -47,7 +67,8 @@ export function collectionDocument(ctx: ApiContext, collection: Collection, ownL
     title: collection.title,
   };
   if (collection.description) doc['description'] = collection.description;
-  if (collection.keywords.length) doc['keywords'] = collection.keywords;
+  const words = keywords(collection);
+  if (words.length) doc['keywords'] = words;
   if (collection.attribution) doc['attribution'] = collection.attribution;
   if (collection.license && !/^https?:\/\//.test(collection.license)) doc['license'] = collection.license;
   const ext = extent(collection);
@@ -55,7 +76,7 @@ export function collectionDocument(ctx: ApiContext, collection: Collection, ownL
   doc['itemType'] = collection.itemType;
   doc['crs'] = offeredCrs(collection).map((c) => c.uri);
   doc['storageCrs'] = CRS84_URI;
-  doc['links'] = [...ownLinks, ...itemsLinks(ctx, collection), ...schemaLinks(ctx, collection), ...licenseLinks(collection)];
+  doc['links'] = [...ownLinks, ...itemsLinks(ctx, collection), ...schemaLinks(ctx, collection), ...licenseLinks(collection), ...datasetLinks(collection)];
   return doc;
 }
 

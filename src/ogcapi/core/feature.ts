@@ -21,12 +21,15 @@ export function featureHandler(deps: FeaturesApiDeps) {
     const featureId = String(ctx.params['featureId']);
     const format = negotiate(ctx, MEDIA.geojson);
     const { crs, output } = parseFeatureRequest(ctx.query, collection);
-    const json = await deps.queries.feature(collection, featureId, output, { baseUrl: ctx.state.baseUrl });
-    if (json === null) throw new FeatureNotFoundError(collection.id, featureId);
+    const found = await deps.queries.feature(collection, featureId, output, { baseUrl: ctx.state.baseUrl });
+    if (found === null) throw new FeatureNotFoundError(collection.id, featureId);
+    const { json, ngsiLdId } = found;
 
     const links: Link[] = [
       ...selfAndAlternates(ctx, format, MEDIA.geojson),
       { href: apiUrl(ctx, collectionPath(collection), { [PARAM.format]: 'json' }), rel: REL.collection, type: MEDIA.json, title: collection.title },
+      // The one identifier of the real-world thing across placelink's APIs (NGSI-LD entity id, a URN).
+      ...(ngsiLdId ? [{ href: ngsiLdId, rel: REL.describes, title: 'NGSI-LD entity id of the thing this feature describes' }] : []),
     ];
     ctx.set(HEADER.contentCrs, contentCrsHeader(crs));
     ctx.set('Vary', 'Accept');

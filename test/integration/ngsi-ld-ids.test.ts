@@ -1,0 +1,89 @@
+/**
+ * One persistent identifier per thing: each harvested feature gets the NGSI-LD entity id of its
+ * mapping's template (stored, unique among a collection's current features), shown with the OGC API
+ * item as a `describes` link; the collection shows the mapping's metadata URL (rel describedby) and
+ * INSPIRE theme (keyword and rel tag link to the registry URI).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { runHarvest } from '../../src/ingest/harvest-runner.js';
+import type { Store } from '../../src/services/ports.js';
+import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { getJson, type Link } from '../helpers/http-json.js';
+import { startTestServer, type TestServer } from '../helpers/http-server.js';
+import { mappingFrom } from '../helpers/mappings.js';
+
+describe('NGSI-LD entity ids and dataset links of harvested collections', () => {
+  let db: Database;
+  let store: Store;
+  let server: TestServer;
+  let directory: string;
+  const collections: string[] = [];
+
+  beforeAll(async () => {
+    db = testDatabase();
+    store = await testStore(db);
+    server = await startTestServer(store);
+    directory = await mkdtemp(path.join(os.tmpdir(), 'placelink-ngsi-'));
+  });
+  afterAll(async () => {
+    for (const id of collections) await store.collections.remove(id);
+    await server.close();
+    await db.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const feature = (id: string, properties: Record<string, unknown>) => ({ type: 'Feature', id, geometry: { type: 'Point', coordinates: [9.7, 52.3] }, properties });
+
+  async function harvest(features: unknown[], template = 'urn:ngsi-ld:Streetlight:{namespace}:{localId}') {
+    const collection = uniqueId('ngsi');
+    collections.push(collection);
+    await writeFile(path.join(directory, `${collection}.geojson`), JSON.stringify({ type: 'FeatureCollection', features }));
+    const loaded = await mappingFrom(
+      `source:\n  type: file\n  path: ${collection}.geojson\ntarget:\n  collection: ${collection}\n  namespace: DE.HANNOVER.SL\n  keywords: [lighting]\n  inspireTheme: us\n  metadataUrl: https://geo.example.org/csw?id=abc\n` +
+        `identifiers:\n  localId: asset\n  versionId: version\n  ngsiLdId: "${template}"\nngsiLd:\n  type: Streetlight\n  context: [https://smartdatamodels.org/context.jsonld]\n`,
+      path.join(directory, 'inline.yaml'),
+    );
+    return { run: await runHarvest(store, loaded, testLogger, { trigger: 'api' }), collection };
+  }
+
+  it('stores the entity id of each feature and shows it with the OGC API item as a describes link', async () => {
+    const { run, collection } = await harvest([feature('a', { asset: 'SL 1/ä' }), feature('b', { asset: 'SL-2' })]);
+    expect(run).toMatchObject({ status: 'succeeded', counts: { inserted: 2, rejected: 0 } });
+    const rows = await db.query<{ id: string; ngsi_ld_id: string }>({
+      text: 'SELECT f.id, f.ngsi_ld_id FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 ORDER BY f.id',
+      values: [collection],
+    });
+    expect(rows).toEqual([
+      { id: 'a', ngsi_ld_id: 'urn:ngsi-ld:Streetlight:DE.HANNOVER.SL:SL%201/%C3%A4' },
+      { id: 'b', ngsi_ld_id: 'urn:ngsi-ld:Streetlight:DE.HANNOVER.SL:SL-2' },
+    ]);
+    const { body } = await getJson<{ links: Link[] }>(`${server.url}/collections/${collection}/items/b?f=json`);
+    expect(body.links.filter((l) => l.rel === 'describes')).toEqual([{ href: 'urn:ngsi-ld:Streetlight:DE.HANNOVER.SL:SL-2', rel: 'describes', title: 'NGSI-LD entity id of the thing this feature describes' }]);
+  });
+
+  it('rejects a feature whose template field has no value, and one whose entity id another feature holds', async () => {
+    const withVersion = await harvest([feature('a', { asset: 'X-1', version: '3' }), feature('b', { asset: 'X-2' })], 'urn:ngsi-ld:Streetlight:{localId}:{versionId}');
+    expect(withVersion.run).toMatchObject({ status: 'succeeded', counts: { inserted: 1, rejected: 1 } });
+    expect(withVersion.run.rejections).toEqual([
+      { id: 'b', location: expect.stringMatching(/feature 1 \(id b\)$/), reason: 'identifiers.ngsiLdId: {versionId} in urn:ngsi-ld:Streetlight:{localId}:{versionId} has no value for this feature' },
+    ]);
+    // {type} alone gives every feature the same entity id: the second one is refused.
+    const same = await harvest([feature('a', { asset: 'Y-1' }), feature('b', { asset: 'Y-2' })], 'urn:ngsi-ld:{type}:{collection}');
+    expect(same.run).toMatchObject({ status: 'succeeded', counts: { inserted: 1, rejected: 1 } });
+    expect(same.run.rejections).toEqual([{ id: 'b', location: 'feature b', reason: 'its NGSI-LD entity id (identifiers.ngsiLdId) is already used by feature a' }]);
+  });
+
+  it('links the metadata record (describedby) and the INSPIRE theme (keyword, tag link to the registry)', async () => {
+    const { collection } = await harvest([feature('a', { asset: 'M-1' })]);
+    const { body } = await getJson<{ keywords: string[]; links: Link[] }>(`${server.url}/collections/${collection}?f=json`);
+    expect(body.keywords).toEqual(['lighting', 'Utility and governmental services']);
+    expect(body.links.filter((l) => ['describedby', 'tag'].includes(l.rel))).toEqual([
+      { href: 'https://geo.example.org/csw?id=abc', rel: 'describedby', title: 'Metadata of inline' },
+      { href: 'http://inspire.ec.europa.eu/theme/us', rel: 'tag', title: 'INSPIRE theme: Utility and governmental services' },
+    ]);
+  });
+});
