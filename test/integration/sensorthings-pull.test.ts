@@ -159,7 +159,80 @@ observations: { withoutZone: reject }
     const result = await runHarvest(store, loaded, testLogger, { trigger: 'cli' });
     expect(result.status).toBe('succeeded');
     expect(server.requests).toContain('/sta/v1.1/Datastreams(42)/Observations?$orderby=phenomenonTime asc&$top=100&$filter=phenomenonTime gt 2024-06-01T05:00:00Z');
-    expect(result.counts).toMatchObject({ read: 4, inserted: 2, rejected: 2 });
+    // The two observations refused on the first run are not fetched (and refused) again.
+    expect(server.requests).toContain('/sta/v1.1/Datastreams(urn:ogc:object:observation:template:GEOM:12-2)/Observations?$orderby=phenomenonTime asc&$top=100&$filter=phenomenonTime gt 1980-03-01T20:52:00Z&$resultFormat=dataArray');
+    expect(result.counts).toMatchObject({ read: 2, inserted: 2, rejected: 0 });
     expect(await countOf(`${run}:42`)).toBe(8);
+  });
+});
+
+describe('incremental pulls of zone-less times', () => {
+  let db: Database;
+  let store: Store;
+  let server: SensorThingsServer;
+  let loaded: LoadedMapping;
+  const run = uniqueId('sta-zone');
+  /** Local times of a server in UTC+01:00 that writes no zone; the last one's result is refused. */
+  const observations: { '@iot.id': string; phenomenonTime: string; result: unknown }[] = [
+    { '@iot.id': 'z-1', phenomenonTime: '2024-03-30T10:00:00', result: 1 },
+    { '@iot.id': 'z-2', phenomenonTime: '2024-03-30T11:00:00', result: 2 },
+    { '@iot.id': 'z-3', phenomenonTime: '2024-03-30T11:30:00', result: 'broken' },
+  ];
+  const utc = (local: string) => Date.parse(`${local}+01:00`);
+
+  beforeAll(async () => {
+    db = testDatabase();
+    store = await testStore(db);
+    server = await startSensorThingsServer('/sta/v1.1', (url, base) => {
+      const path = decodeURIComponent(url.pathname).slice('/sta/v1.1'.length);
+      if (path === '/Datastreams') {
+        return {
+          status: 200,
+          body: { value: [{ '@iot.id': 1, '@iot.selfLink': `${base}/Datastreams(1)`, name: 'Local time', observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement' }] },
+        };
+      }
+      if (path === '/Datastreams(1)/Observations') {
+        if (url.searchParams.has('$resultFormat')) return { status: 400, body: { message: 'no dataArray here' } };
+        // The server compares in its own zone, as a real one would.
+        const after = /^phenomenonTime gt (\S+)$/.exec(url.searchParams.get('$filter') ?? '')?.[1];
+        return { status: 200, body: { value: observations.filter((o) => after === undefined || utc(o.phenomenonTime) > Date.parse(after)) } };
+      }
+      return null;
+    });
+    const directory = await mappingFolder({
+      [`${run}.yaml`]: `
+id: ${run}
+source: { type: sensorthings, url: ${server.base}, expand: false, historicalLocations: false, http: { retries: { attempts: 1 } } }
+target: { collection: ${run} }
+observations: { withoutZone: "+01:00" }
+`,
+    });
+    loaded = (await loadMappings(directory))[0]!;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await store.collections.remove(run);
+    await db.query({ text: 'DELETE FROM sensor_source WHERE id = $1', values: [run] });
+    await db.close();
+  });
+
+  it('continues after the normalised time of the newest observation, refused ones included', async () => {
+    const first = await runHarvest(store, loaded, testLogger, { trigger: 'cli' });
+    expect(first.counts).toMatchObject({ read: 3, inserted: 2, rejected: 1 });
+    const detail = await store.sensors.datastreamDetail(`${run}:1`);
+    // 11:30 at +01:00 (the refused observation): not 11:30 read in the database session's zone.
+    expect(detail!.harvestedUntil).toBe('2024-03-30T10:30:00Z');
+
+    observations.push({ '@iot.id': 'z-4', phenomenonTime: '2024-03-30T12:00:00', result: 4 });
+    server.requests.length = 0;
+    const second = await runHarvest(store, loaded, testLogger, { trigger: 'cli' });
+    expect(server.requests).toContain('/sta/v1.1/Datastreams(1)/Observations?$orderby=phenomenonTime asc&$top=1000&$filter=phenomenonTime gt 2024-03-30T10:30:00Z');
+    expect(second.counts).toMatchObject({ read: 1, inserted: 1, rejected: 0 });
+    const [row] = await db.query<{ t: string }>({
+      text: `SELECT placelink_rfc3339(max(o.phenomenon_time)) AS t FROM observation o JOIN datastream d USING (datastream_key) WHERE d.id = $1`,
+      values: [`${run}:1`],
+    });
+    expect(row!.t).toBe('2024-03-30T11:00:00Z');
   });
 });

@@ -1,5 +1,6 @@
 import type { LoadedMapping } from '../../config/mappings-loader.js';
 import { HarvestError, PlacelinkError } from '../../domain/errors.js';
+import { settledStart } from '../../domain/observation.js';
 import { RUN_DETAIL_LIMIT, ZERO_COUNTS, type HarvestRun, type RunCounts, type RunRejection, type RunWarning } from '../../domain/harvest-run.js';
 import type { Logger } from '../../logger.js';
 import { linksStale, refreshLinks } from '../../services/link-assets.js';
@@ -9,6 +10,9 @@ import { isSensorMapping, registerSensorMapping } from '../../services/sensor-re
 import type { HarvestRunOptions } from '../harvest-runner.js';
 import { createHttpClient } from '../http/http-client.js';
 import { sensorThingsReader } from './sensorthings-reader.js';
+
+/** Pulled observations may lie this far in the future (clock skew between servers). */
+const PULL_FUTURE_MS = 24 * 3_600_000;
 
 /**
  * One pull of a SensorThings mapping, recorded like a feature harvest: Datastreams (with Thing,
@@ -61,15 +65,15 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
     for (const entry of entries) {
       const info = known.get(entry.record.upstreamId);
       if (!info) continue;
-      let newest: string | null = null;
       for await (const page of reader.observations(entry, info.harvestedUntil)) {
         if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
         counts.pages++;
         counts.read += page.observations.length;
+        const now = Date.now();
         const outcome = await recordObservations(
           store,
           page.observations.map((input, index) => ({ index, datastream: info, datastreamRef: info.id, input })),
-          { rules: () => mapping.observations, maxFutureMs: 24 * 3_600_000 },
+          { rules: () => mapping.observations, maxFutureMs: PULL_FUTURE_MS, now },
         );
         counts.inserted += outcome.inserted;
         counts.unchanged += outcome.duplicates;
@@ -77,14 +81,15 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
         for (const r of outcome.rejected) {
           if (rejections.length < RUN_DETAIL_LIMIT) rejections.push({ id: String(page.observations[r.index]?.upstreamId ?? ''), location: redact(`${page.url} value[${r.index}]`), reason: r.reason });
         }
-        const rejectedIndexes = new Set(outcome.rejected.map((r) => r.index));
-        for (const [index, observation] of page.observations.entries()) {
-          if (rejectedIndexes.has(index) || typeof observation.phenomenonTime !== 'string') continue;
-          const start = observation.phenomenonTime.split('/')[0]!;
-          if (newest === null || Date.parse(start) > Date.parse(newest)) newest = start;
+        // The normalised time (a zone-less time read at the mapping's offset, not the raw string),
+        // and past rejected observations too: they are recorded once, not fetched again every run.
+        let newest: { text: string; ms: number } | null = null;
+        for (const observation of page.observations) {
+          const start = settledStart(observation, { rules: mapping.observations, maxFutureMs: PULL_FUTURE_MS, now });
+          if (start && (newest === null || start.ms > newest.ms)) newest = start;
         }
+        if (newest) await store.sensors.setHarvestedUntil([{ key: info.key, until: newest.text }]);
       }
-      if (newest) await store.sensors.setHarvestedUntil([{ key: info.key, until: newest }]);
     }
     await store.sensors.refreshSourceExtent(stored.key);
     if (mapping.links.length) {
