@@ -233,7 +233,7 @@ function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
     issue(ctx, [...at, 'pattern'], `a sensorthings topic filter must end with +/Observations, Datastreams(<id>)/Observations or #, got '${pattern}'`);
   }
   if (format === 'sensorthings') {
-    for (const field of ['datastream', 'time', 'resultTime', 'value', 'location']) if (field in raw) issue(ctx, [...at, field], 'only applies to json topics (sensorthings payloads are Observations)');
+    for (const field of ['datastream', 'time', 'resultTime', 'value', 'unit', 'location']) if (field in raw) issue(ctx, [...at, field], 'only applies to json topics (sensorthings payloads are Observations)');
   }
   const wildcards = pattern.split('/').filter((level) => level === '+' || level === '#').length;
   const datastream = typeof raw['datastream'] === 'string' ? raw['datastream'] : '{1}';
@@ -252,6 +252,7 @@ function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
     time: toPath(raw['time'] ?? 'phenomenonTime'),
     resultTime: raw['resultTime'] === undefined ? null : toPath(raw['resultTime']),
     value: toPath(raw['value'] ?? 'result'),
+    unit: raw['unit'] === undefined ? null : toPath(raw['unit']),
     location:
       location === undefined
         ? null

@@ -31,6 +31,7 @@ const toInfo = (row: DatastreamInfoRow): DatastreamInfo => ({
   sourceKey: row.source_key,
   sourceId: row.source_id,
   resultType: row.result_type,
+  unit: row.unit,
 });
 
 const toLink = (row: LinkRow): StoredLink => ({
@@ -171,14 +172,13 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       return upstreamIds.length ? (await db.query<DatastreamInfoRow>(sensorSql.infoByUpstreamIds(sourceKey, upstreamIds))).map(toInfo) : [];
     },
     async datastreamDetail(id) {
-      const [row] = await db.query<DatastreamInfoRow & { name: string; unit: Record<string, unknown> | null; properties: Record<string, unknown>; thing: Record<string, unknown> | null; geometry: Geometry | null; location_time: string | null; harvested_until: string | null }>(
+      const [row] = await db.query<DatastreamInfoRow & { name: string; properties: Record<string, unknown>; thing: Record<string, unknown> | null; geometry: Geometry | null; location_time: string | null; harvested_until: string | null }>(
         sensorSql.detail(id),
       );
       if (!row) return null;
       const detail: DatastreamDetail = {
         ...toInfo(row),
         name: row.name,
-        unit: row.unit,
         properties: row.properties,
         thing: row.thing,
         geometry: row.geometry,

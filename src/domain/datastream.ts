@@ -32,6 +32,8 @@ export interface DatastreamInfo {
   readonly sourceKey: number;
   readonly sourceId: string;
   readonly resultType: ResultType;
+  /** {name, symbol, definition} as declared or harvested. */
+  readonly unit: Readonly<Record<string, unknown>> | null;
 }
 
 /** A sensor source as stored: the mapping it comes from and the collection its observations are served in. */
@@ -47,4 +49,24 @@ export interface SensorSourceInfo {
 export interface DatastreamRejection {
   readonly id: string;
   readonly reason: string;
+}
+
+const UNIT_FIELDS = ['symbol', 'name', 'definition'] as const;
+
+function unitNames(unit: unknown): string[] {
+  if (typeof unit === 'string') return [unit];
+  if (unit === null || typeof unit !== 'object' || Array.isArray(unit)) return [];
+  return UNIT_FIELDS.map((field) => (unit as Record<string, unknown>)[field]).filter((name): name is string => typeof name === 'string' && name !== '');
+}
+
+/**
+ * Why a unit a message states (a symbol, name or definition, or an object with them) is not the
+ * datastream's declared unit; null when one of them matches, or when there is nothing to compare.
+ */
+export function statedUnitProblem(stated: unknown, declared: Readonly<Record<string, unknown>> | null): string | null {
+  if (stated === undefined || stated === null) return null;
+  const known = unitNames(declared);
+  if (known.length === 0) return null;
+  if (unitNames(stated).some((name) => known.includes(name))) return null;
+  return `unit ${JSON.stringify(stated)} is not the datastream's unit (${known.map((name) => `'${name}'`).join(' / ')})`;
 }

@@ -94,6 +94,8 @@ export interface MqttTopic {
   readonly time: PropertyPath;
   readonly resultTime: PropertyPath | null;
   readonly value: PropertyPath;
+  /** Where the payload states its unit; checked against the datastream's unit. */
+  readonly unit: PropertyPath | null;
   readonly location: { readonly geometry: PropertyPath } | { readonly lon: PropertyPath; readonly lat: PropertyPath } | null;
 }
 

@@ -70,7 +70,6 @@ export interface AssetCandidate {
 
 export interface DatastreamDetail extends DatastreamInfo {
   readonly name: string;
-  readonly unit: Readonly<Record<string, unknown>> | null;
   readonly properties: Readonly<Record<string, unknown>>;
   readonly thing: Readonly<Record<string, unknown>> | null;
   readonly geometry: Geometry | null;

@@ -15,6 +15,8 @@ export interface FeedStatus {
   readonly duplicates: number;
   readonly rejected: number;
   readonly malformed: number;
+  /** Batch writes that failed (retried; their messages stay unacknowledged meanwhile). */
+  readonly failedWrites: number;
   /** Messages received and not yet stored (at most the window). */
   readonly pending: number;
   readonly reconnects: number;

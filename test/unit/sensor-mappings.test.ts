@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssue, validateMappingText, type FileValidation } from '../../src/config/mappings-loader.js';
 import { matchTopic, readMessage, sensorThingsDatastream } from '../../src/ingest/mqtt/mqtt-payload.js';
+import { statedUnitProblem } from '../../src/domain/datastream.js';
 import { normaliseInstant, normaliseTimeOrInterval, resultProblem, resultTypeOf } from '../../src/domain/observation.js';
+import { hexoskinMqttExample } from '../helpers/mqtt-examples.js';
+import { haveFixtures } from '../helpers/shared-fixtures.js';
 
 const check = (text: string, env: NodeJS.ProcessEnv = {}) => validateMappingText(text, '/tmp/mappings/s.yaml', env);
 const lines = (result: FileValidation) => result.issues.map((issue) => formatIssue(issue, '/tmp/mappings'));
@@ -17,7 +20,7 @@ source:
   username: placelink
   topics:
     - pattern: v1.1/+/Observations
-    - { pattern: city/air/+/+, format: json, datastream: "{1}-{2}", time: ts, value: data.v, location: { lon: pos.lon, lat: pos.lat } }
+    - { pattern: city/air/+/+, format: json, datastream: "{1}-{2}", time: ts, value: data.v, unit: data.unit, location: { lon: pos.lon, lat: pos.lat } }
 target: { collection: city-air }
 observations: { withoutZone: "+01:00", retention: 90d }
 datastreams:
@@ -29,7 +32,7 @@ links:
     expect(lines(result)).toEqual([]);
     const mapping = result.loaded!.mapping;
     expect(mapping.source).toMatchObject({ type: 'mqtt', clientId: 'placelink-city', password: 'secret', window: 20000, batchSize: 2000, batchMaxWaitMs: 50, sessionExpiryMs: 7 * 86_400_000, reconnect: { initialDelayMs: 250, maxDelayMs: 30_000 } });
-    expect((mapping.source as unknown as { topics: unknown[] }).topics[1]).toEqual({ pattern: 'city/air/+/+', format: 'json', datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], location: { lon: ['pos', 'lon'], lat: ['pos', 'lat'] } });
+    expect((mapping.source as unknown as { topics: unknown[] }).topics[1]).toEqual({ pattern: 'city/air/+/+', format: 'json', datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], unit: ['data', 'unit'], location: { lon: ['pos', 'lon'], lat: ['pos', 'lat'] } });
     expect(mapping.observations).toEqual({ withoutZone: '+01:00', oddOffsets: 'normalise', retentionMs: 90 * 86_400_000 });
     expect(mapping.datastreams[0]).toMatchObject({ id: 's1-no2', resultType: 'number', location: { type: 'Point', coordinates: [9.73, 52.37] } });
     expect(mapping.links.map((l) => [l.name, l.kind, l.priority])).toEqual([
@@ -123,19 +126,49 @@ describe('MQTT topics and payloads', () => {
     expect(matchTopic('city/#', 'city/air/s1/no2')).toEqual(['air/s1/no2']);
     expect(matchTopic('city/+/no2', 'city/air/s1/no2')).toBeNull();
     expect(sensorThingsDatastream("v1.1/Datastreams('a''b')/Observations")).toBe("a'b");
-    expect(sensorThingsDatastream('v1.0/Datastreams({example_id}/Observations')).toBeNull();
+  });
+
+  it.skipIf(!haveFixtures)('says what is wrong with the OGC engineering report example (hexoskin): its topic and its misspelt phenomenonTime', () => {
+    const example = hexoskinMqttExample();
+    expect(example.topic).toBe('v1.0/Datastreams({example_id}/Observations');
+    expect(sensorThingsDatastream(example.topic)).toBeNull();
+    const rule = { pattern: 'v1.0/#', format: 'sensorthings' as const, datastream: '{1}', time: ['phenomenonTime'], resultTime: null, value: ['result'], unit: null, location: null };
+    expect(matchTopic(rule.pattern, example.topic)).toEqual(['Datastreams({example_id}/Observations']);
+    expect(readMessage(rule, example.topic, ['Datastreams({example_id}/Observations'], Buffer.from(example.payload))).toEqual({ problem: 'topic is not of the form …/Datastreams(<id>)/Observations' });
+    expect(readMessage(rule, 'v1.0/Datastreams(7)/Observations', ['Datastreams(7)/Observations'], Buffer.from(example.payload))).toEqual({
+      problem: "the Observation has no phenomenonTime (found 'phenonmenonTime': misspelt?)",
+    });
+    const fixed = example.payload.replace('phenonmenonTime', 'phenomenonTime');
+    expect(readMessage(rule, 'v1.0/Datastreams(7)/Observations', ['Datastreams(7)/Observations'], Buffer.from(fixed))).toEqual({
+      datastream: '7',
+      observations: [{ phenomenonTime: '2015-02-05T17:00:00Z', result: 72, resultTime: undefined, resultQuality: undefined, validTime: undefined, parameters: undefined, upstreamId: undefined }],
+      units: [],
+      location: null,
+    });
   });
 
   it('reads JSON payloads by paths, arrays of them, and says what is missing', () => {
-    const rule = { pattern: 'city/air/+/+', format: 'json' as const, datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], location: { lon: ['lon'], lat: ['lat'] } };
-    expect(readMessage(rule, 'city/air/s1/no2', ['s1', 'no2'], Buffer.from('[{"ts":"2024-01-01T00:00:00Z","data":{"v":1},"lon":9.7,"lat":52.3},{"ts":"2024-01-01T00:01:00Z","data":{"v":2}}]'))).toEqual({
+    const rule = { pattern: 'city/air/+/+', format: 'json' as const, datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], unit: ['data', 'u'], location: { lon: ['lon'], lat: ['lat'] } };
+    expect(readMessage(rule, 'city/air/s1/no2', ['s1', 'no2'], Buffer.from('[{"ts":"2024-01-01T00:00:00Z","data":{"v":1},"lon":9.7,"lat":52.3},{"ts":"2024-01-01T00:01:00Z","data":{"v":2,"u":"ppb"}}]'))).toEqual({
       datastream: 's1-no2',
       observations: [
         { phenomenonTime: '2024-01-01T00:00:00Z', resultTime: undefined, result: 1 },
         { phenomenonTime: '2024-01-01T00:01:00Z', resultTime: undefined, result: 2 },
       ],
+      units: [undefined, 'ppb'],
       location: { type: 'Point', coordinates: [9.7, 52.3] },
     });
     expect(readMessage(rule, 'city/air/s1/no2', ['s1', 'no2'], Buffer.from('{"ts":"2024-01-01T00:00:00Z","data":{"v":1},"lon":200,"lat":52}'))).toEqual({ problem: 'location (200, 52) is not a longitude and latitude' });
+  });
+
+  it("checks a stated unit against the datastream's symbol, name or definition", () => {
+    const declared = { name: 'microgram per cubic metre', symbol: 'µg/m³', definition: 'http://qudt.org/vocab/unit/MicroGM-PER-M3' };
+    expect(statedUnitProblem('µg/m³', declared)).toBeNull();
+    expect(statedUnitProblem('http://qudt.org/vocab/unit/MicroGM-PER-M3', declared)).toBeNull();
+    expect(statedUnitProblem({ symbol: 'µg/m³' }, declared)).toBeNull();
+    expect(statedUnitProblem(undefined, declared)).toBeNull();
+    expect(statedUnitProblem('ppb', null)).toBeNull();
+    expect(statedUnitProblem('ppb', declared)).toBe(`unit "ppb" is not the datastream's unit ('µg/m³' / 'microgram per cubic metre' / 'http://qudt.org/vocab/unit/MicroGM-PER-M3')`);
+    expect(statedUnitProblem({ symbol: 'ppb' }, { symbol: 'µg/m³' })).toBe(`unit {"symbol":"ppb"} is not the datastream's unit ('µg/m³')`);
   });
 });

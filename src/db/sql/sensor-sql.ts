@@ -16,9 +16,10 @@ export interface DatastreamInfoRow {
   source_key: number;
   source_id: string;
   result_type: DatastreamRecord['resultType'];
+  unit: Record<string, unknown> | null;
 }
 
-const INFO_COLUMNS = `d.datastream_key, d.id, d.upstream_id, d.source_key, s.id AS source_id, d.result_type`;
+const INFO_COLUMNS = `d.datastream_key, d.id, d.upstream_id, d.source_key, s.id AS source_id, d.result_type, d.unit`;
 
 const geometryFromJson = (expression: string) => `CASE WHEN ${expression} IS NULL THEN NULL ELSE ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(${expression}::text), 4326)) END`;
 
@@ -100,7 +101,7 @@ export const sensorSql = {
   }),
 
   detail: (id: string): SqlQuery => ({
-    text: `SELECT ${INFO_COLUMNS}, d.name, d.unit, d.properties, d.thing, ST_AsGeoJSON(d.geom)::jsonb AS geometry,
+    text: `SELECT ${INFO_COLUMNS}, d.name, d.properties, d.thing, ST_AsGeoJSON(d.geom)::jsonb AS geometry,
                   placelink_rfc3339(d.location_time) AS location_time, placelink_rfc3339(d.harvested_until) AS harvested_until
            FROM datastream d JOIN sensor_source s USING (source_key) WHERE d.id = $1`,
     values: [id],
