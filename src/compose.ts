@@ -36,7 +36,7 @@ export function buildingBlocks(store: Store, config: ApiConfig, sensors: SensorS
   blocks.push(
     featuresBlock(SERVICE_INFO, deps, () => blocks),
     filterBlock(deps),
-    timeseriesBlock(store, sensors, deps),
+    timeseriesBlock(store, deps),
     observationsBlock(sensors, { apiKey: config.observationsApiKey, maxBytes: config.observationsMaxBytes ?? DEFAULT_MAX_BYTES }),
     sensorsAdminBlock(store, sensors),
     healthBlock(store),

@@ -58,8 +58,8 @@ const NO_PARTITION = '23514';
 function linkRepository(db: Database): LinkRepository {
   const prepared = new Set<number>();
   return {
-    async candidates(sourceKey, collectionKey, rule, keys) {
-      const query = linkSql.candidates(sourceKey, collectionKey, rule, keys);
+    async candidates(sourceKey, collectionKey, rule, keys, places) {
+      const query = linkSql.candidates(sourceKey, collectionKey, rule, keys, places ?? null);
       if (!query) return [];
       const rows = await db.query<CandidateRow>(query);
       return rows.map((row) => ({
@@ -71,6 +71,13 @@ function linkRepository(db: Database): LinkRepository {
         priority: rule.priority,
         distanceM: row.distance_m,
       }));
+    },
+    async pendingPlaces(sourceKey, keys) {
+      const rows = await db.query<{ datastream_key: number; time: string }>(linkSql.pendingPlaces(sourceKey, keys));
+      return rows.map((r) => ({ datastreamKey: r.datastream_key, time: r.time }));
+    },
+    async placesLinked(places) {
+      if (places.length) await db.query(linkSql.placesLinked(places));
     },
     async current(sourceKey, keys) {
       return (await db.query<LinkRow>(linkSql.current(sourceKey, keys))).map(toLink);
@@ -116,6 +123,10 @@ function linkRepository(db: Database): LinkRepository {
         linkSql.latestForAssets(collectionKey, assetIds),
       );
       return rows.map((r) => ({ assetId: r.asset_id, datastreamId: r.datastream_id, name: r.name, value: r.value, unit: r.unit, observedAt: r.observed_at }));
+    },
+    async periods(collectionKey, assetId) {
+      const rows = await db.query<{ datastream_key: number; datastream_id: string; name: string; unit: string | null; valid_from: string; valid_to: string | null }>(linkSql.periods(collectionKey, assetId));
+      return rows.map((r) => ({ datastreamKey: r.datastream_key, datastreamId: r.datastream_id, name: r.name, unit: r.unit, validFrom: r.valid_from, validTo: r.valid_to }));
     },
     async linkedCollections() {
       return (await db.query<{ collection_key: number }>(linkSql.linkedCollections())).map((r) => r.collection_key);
@@ -192,11 +203,11 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       return (await db.query<{ datastream_key: number }>(sensorSql.move(entries))).map((r) => r.datastream_key);
     },
     async replaceLocationHistory(entries) {
-      if (entries.length === 0) return [];
+      if (entries.length === 0) return;
       const keys = [...new Set(entries.map((e) => e.key))];
-      return db.transaction(async (tx) => {
+      await db.transaction(async (tx) => {
         await tx.query(sensorSql.clearHistory(keys));
-        return (await tx.query<{ datastream_key: number }>(sensorSql.writeHistory(entries))).map((r) => r.datastream_key);
+        await tx.query(sensorSql.writeHistory(entries));
       });
     },
     async setHarvestedUntil(entries) {

@@ -1,6 +1,6 @@
 import type { SensorSourceInfo } from '../domain/datastream.js';
 import type { Logger } from '../logger.js';
-import { linksStale, refreshLinks, type LinkRefreshSummary } from './link-assets.js';
+import { followMoves, linksStale, refreshLinks, type LinkRefreshSummary } from './link-assets.js';
 import type { Store } from './ports.js';
 import { recordObservations, type IncomingObservation, type RecordOutcome } from './record-observations.js';
 import { datastreamDirectory, registerSensorMapping, type DatastreamDirectory, type SensorMapping } from './sensor-registry.js';
@@ -73,7 +73,7 @@ export function sensorService(store: Store, mappings: readonly SensorMapping[], 
         const mapping = byId.get(mappingId);
         const source = sources.get(mappingId);
         if (!mapping || !source || mapping.links.length === 0) continue;
-        await refreshLinks(store, mapping, source, [...keys]);
+        await followMoves(store, mapping, source, [...keys]);
       }
     }
   }
@@ -123,7 +123,7 @@ export function sensorService(store: Store, mappings: readonly SensorMapping[], 
       const mapping = byId.get(mappingId);
       const source = sources.get(mappingId);
       if (!mapping || !source) throw new Error(`no sensor mapping '${mappingId}' is prepared`);
-      return refreshLinks(store, mapping, source, null);
+      return refreshLinks(store, mapping, source);
     },
 
     async maintain() {
@@ -140,10 +140,10 @@ export function sensorService(store: Store, mappings: readonly SensorMapping[], 
         }
         const cutoff = mapping.observations.retentionMs === null ? null : now - mapping.observations.retentionMs;
         oldestCutoff = cutoff === null ? oldestCutoff : Math.min(oldestCutoff ?? cutoff, cutoff);
-        if (mapping.links.length && (await linksStale(store, mapping, source))) {
-          const summary = await refreshLinks(store, mapping, source, null);
-          logger.info({ mapping: mapping.id, ...summary }, 'asset links refreshed');
-        }
+        if (mapping.links.length === 0) continue;
+        // Stale assets: everything; else only moves a refresh after a write may have missed.
+        const summary = (await linksStale(store, mapping, source)) ? await refreshLinks(store, mapping, source) : await followMoves(store, mapping, source, null);
+        if (summary.opened + summary.closed + summary.updated) logger.info({ mapping: mapping.id, ...summary }, 'asset links refreshed');
       }
       if (oldestCutoff !== null) {
         const dropped = await store.sensors.dropEmptyPartitions(new Date(oldestCutoff));

@@ -176,6 +176,17 @@ describe('link rules', () => {
       ['SL-6', false],
       ['SL-4', true],
     ]);
+    // The link changed when the sensor moved (the payload's time), not when the refresh ran; the
+    // first link holds from the declared place's time.
+    const times = await db.query<{ asset: string; from: string; to: string | null }>({
+      text: `SELECT l.asset_id AS asset, placelink_rfc3339(l.valid_from) AS from, placelink_rfc3339(l.valid_to) AS to
+             FROM asset_link l JOIN datastream d USING (datastream_key) WHERE d.id = $1 ORDER BY l.valid_from`,
+      values: [ds('move')],
+    });
+    expect(times).toEqual([
+      { asset: 'SL-6', from: '1970-01-01T00:00:00Z', to: '2024-07-01T12:00:00Z' },
+      { asset: 'SL-4', from: '2024-07-01T12:00:00Z', to: null },
+    ]);
     const history = await db.query<{ to: string | null }>({
       text: `SELECT placelink_rfc3339(valid_to) AS to FROM datastream_location l JOIN datastream d USING (datastream_key) WHERE d.id = $1 ORDER BY valid_from`,
       values: [ds('move')],

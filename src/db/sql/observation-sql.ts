@@ -226,17 +226,19 @@ export const observationSql = {
     };
   },
 
-  /** Raw observations or per-bucket aggregates of numeric results, for one or more datastreams. */
+  /** Raw observations or per-bucket aggregates of numeric results, of datastreams within their periods. */
   series(query: SeriesQuery): SqlQuery {
     const params = new SqlParams();
-    const conditions = [`o.datastream_key = ANY(${params.bind(query.datastreamKeys)}::integer[])`];
+    const periods = `unnest(${params.bind(query.periods.map((p) => p.datastreamKey))}::integer[], ${params.bind(query.periods.map((p) => p.from))}::timestamptz[], ${params.bind(query.periods.map((p) => p.to))}::timestamptz[]) AS p(datastream_key, valid_from, valid_to)`;
+    const within = `o.datastream_key = p.datastream_key AND o.phenomenon_time >= p.valid_from AND (p.valid_to IS NULL OR o.phenomenon_time < p.valid_to)`;
+    const conditions: string[] = [];
     if (query.time?.end) conditions.push(`o.phenomenon_time <= ${params.bind(query.time.end.toISOString())}::timestamptz`);
     if (query.time?.start) conditions.push(`o.phenomenon_time >= ${params.bind(query.time.start.toISOString())}::timestamptz`);
     const limit = params.bind(query.limit);
     if (query.bucket === null) {
       return {
         text: `SELECT o.datastream_key, ${rfc3339('o.phenomenon_time')} AS time, ${RESULT_JSON} AS value
-               FROM observation o WHERE ${conditions.join(' AND ')}
+               FROM ${periods} JOIN observation o ON ${within} WHERE ${['true', ...conditions].join(' AND ')}
                ORDER BY o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time LIMIT ${limit}::integer`,
         values: params.values,
       };
@@ -245,7 +247,7 @@ export const observationSql = {
     return {
       text: `SELECT o.datastream_key, ${rfc3339(`date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')`)} AS time,
                     avg(o.result_number) AS avg, min(o.result_number) AS min, max(o.result_number) AS max, count(o.result_number)::integer AS count
-             FROM observation o WHERE ${conditions.join(' AND ')}
+             FROM ${periods} JOIN observation o ON ${within} WHERE ${['true', ...conditions].join(' AND ')}
              GROUP BY o.datastream_key, date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')
              ORDER BY o.datastream_key, 2 LIMIT ${limit}::integer`,
       values: params.values,

@@ -141,8 +141,7 @@ export const sensorSql = {
 
   /**
    * Writes whole location histories: each entry holds from its time until the next entry of the
-   * same datastream. The datastream's current place becomes its last entry; returns the datastreams
-   * whose current place changed.
+   * same datastream. The datastream's current place becomes its last entry.
    */
   writeHistory: (entries: readonly { key: number; location: LocationEntry }[]): SqlQuery => ({
     text: `WITH input AS (
@@ -159,8 +158,7 @@ export const sensorSql = {
            )
            UPDATE datastream d SET geom = c.geom, location_time = c.valid_from, updated_at = now()
            FROM current c WHERE d.datastream_key = c.datastream_key
-             AND (d.geom IS NULL OR ST_AsEWKB(d.geom) <> ST_AsEWKB(c.geom) OR d.location_time IS DISTINCT FROM c.valid_from)
-           RETURNING d.datastream_key`,
+             AND (d.geom IS NULL OR ST_AsEWKB(d.geom) <> ST_AsEWKB(c.geom) OR d.location_time IS DISTINCT FROM c.valid_from)`,
     values: [JSON.stringify(entries.map((e) => ({ datastream_key: e.key, valid_from: e.location.time, geometry: e.location.geometry })))],
   }),
 

@@ -3,7 +3,7 @@ import { HarvestError, PlacelinkError } from '../../domain/errors.js';
 import { settledStart } from '../../domain/observation.js';
 import { RUN_DETAIL_LIMIT, ZERO_COUNTS, type HarvestRun, type RunCounts, type RunRejection, type RunWarning } from '../../domain/harvest-run.js';
 import type { Logger } from '../../logger.js';
-import { linksStale, refreshLinks } from '../../services/link-assets.js';
+import { followMoves, linksStale, refreshLinks } from '../../services/link-assets.js';
 import type { Store } from '../../services/ports.js';
 import { recordObservations } from '../../services/record-observations.js';
 import { isSensorMapping, registerSensorMapping } from '../../services/sensor-registry.js';
@@ -45,7 +45,6 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
   try {
     const { source: stored } = await registerSensorMapping(store, mapping);
     const reader = sensorThingsReader(mapping.id, source, http);
-    const moved: number[] = [];
     const entries = [];
     for await (const page of reader.datastreams()) {
       if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
@@ -59,7 +58,7 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
       const info = known.get(entry.record.upstreamId);
       if (!info) continue;
       const history = await reader.locations(entry, (message) => warn(entry.url, message));
-      if (history.length) moved.push(...(await store.sensors.replaceLocationHistory(history.map((location) => ({ key: info.key, location })))));
+      if (history.length) await store.sensors.replaceLocationHistory(history.map((location) => ({ key: info.key, location })));
     }
 
     for (const entry of entries) {
@@ -93,8 +92,7 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
     }
     await store.sensors.refreshSourceExtent(stored.key);
     if (mapping.links.length) {
-      const full = moved.length > 0 || (await linksStale(store, mapping, stored));
-      const links = await refreshLinks(store, mapping, stored, full ? null : []);
+      const links = (await linksStale(store, mapping, stored)) ? await refreshLinks(store, mapping, stored) : await followMoves(store, mapping, stored, null);
       if (links.missingCollections.length) warn('links', `asset collections not found: ${links.missingCollections.join(', ')}`);
     }
     await store.runs.finish(runId, { status: 'succeeded', counts, expected: null, error: null, rejections, warnings });
