@@ -38,6 +38,11 @@ export function featureRepository(db: SqlExecutor): FeatureRepository {
       return row ?? null;
     },
 
+    async writeTime() {
+      const [row] = await db.query<{ t: string }>(featureSql.writeTime());
+      return row!.t;
+    },
+
     async countMatches(selection: FeatureSelection, cap: number) {
       const [row] = await db.query<{ n: number }>(featureSql.cappedCount(selection, cap));
       const n = row?.n ?? 0;

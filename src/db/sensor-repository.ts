@@ -76,6 +76,9 @@ function linkRepository(db: Database): LinkRepository {
       const rows = await db.query<{ datastream_key: number; time: string }>(linkSql.pendingPlaces(sourceKey, keys));
       return rows.map((r) => ({ datastreamKey: r.datastream_key, time: r.time }));
     },
+    async affectedByAssets(sourceKey, collectionKey, rules, since) {
+      return (await db.query<{ datastream_key: number }>(linkSql.affectedByAssets(sourceKey, collectionKey, rules, since))).map((r) => r.datastream_key);
+    },
     async placesLinked(places) {
       if (places.length) await db.query(linkSql.placesLinked(places));
     },

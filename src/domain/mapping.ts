@@ -218,11 +218,18 @@ export interface ObservationRules {
 }
 
 interface LinkRuleBase {
-  /** Unique within the mapping; default `<rule>-<collection>`. */
+  /** Unique among the rules of a sensor source; default `<rule>-<collection>`. */
   readonly name: string;
+  /** The asset collection (for a rule an asset mapping declares: that mapping's own collection). */
   readonly collection: string;
   /** Lower numbers are tried first within a collection. */
   readonly priority: number;
+  /** Only these datastream ids; null: every datastream of the source. */
+  readonly datastreams: readonly string[] | null;
+  /** The mapping that declares the rule: the sensor mapping itself, or an asset mapping. */
+  readonly declaredIn: string;
+  /** Rules of asset mappings: the sensor mappings whose datastreams they link; null in sensor mappings. */
+  readonly sensors: readonly string[] | null;
 }
 
 export type LinkRule =
@@ -254,5 +261,10 @@ export interface Mapping {
   /** Sensor sources: declared datastreams (empty for feature sources). */
   readonly datastreams: readonly DatastreamDefinition[];
   readonly observations: ObservationRules;
+  /**
+   * Sensor sources: the rules that link their datastreams, their own and those asset mappings
+   * declare for them (joined when the mappings are loaded). Feature sources: the rules they declare
+   * for the sensor sources named in each rule's `sensors`.
+   */
   readonly links: readonly LinkRule[];
 }

@@ -40,6 +40,8 @@ export interface SourceEnd {
 export interface HarvestSummary {
   readonly collectionKey: number;
   readonly collectionCreated: boolean;
+  /** Features inserted, updated or retired by the harvest have been updated since this time. */
+  readonly changedSince: string;
   readonly counts: RunCounts;
   readonly rejections: RunRejection[];
   readonly expected: number | null;
@@ -82,6 +84,7 @@ export async function harvestFeatures(
   try {
     summary = await store.harvest(plan.collection.id, async (session) => {
       const { key, created } = await session.collections.save(plan.collection);
+      const changedSince = await session.features.writeTime();
       const inference = new QueryableInference();
       let idlessRejections = 0;
 
@@ -138,7 +141,7 @@ export async function harvestFeatures(
       await session.collections.setQueryables(key, queryables);
       await session.collections.refreshStats(key);
       onProgress?.(counts, expected);
-      return { collectionKey: key, collectionCreated: created, counts, rejections, expected };
+      return { collectionKey: key, collectionCreated: created, changedSince, counts, rejections, expected };
     });
   } catch (error) {
     throw new HarvestAborted(error, counts, rejections, expected);

@@ -139,6 +139,29 @@ export async function refreshLinks(store: Store, mapping: SensorMapping, source:
   return added(moves, { ...assets, missingCollections: missing(collections) });
 }
 
+/**
+ * After a harvest or an import changed features of an asset collection (those updated since
+ * `since`, retired ones included): the links of the source's datastreams that these assets may
+ * concern follow, dated now. A source whose links to the collection were never computed gets a
+ * full refresh instead.
+ */
+export async function refreshAssetLinks(store: Store, mapping: SensorMapping, source: SensorSourceInfo, collection: Collection, since: string): Promise<LinkRefreshSummary> {
+  const rules = mapping.links.filter((rule) => rule.collection === collection.id);
+  const none: LinkRefreshSummary = { opened: 0, closed: 0, updated: 0, unchanged: 0, missingCollections: [] };
+  if (rules.length === 0) return none;
+  if (!(await store.sensors.links.states(source.key)).has(collection.key)) return refreshLinks(store, mapping, source);
+  const moves = await followMoves(store, mapping, source, null);
+  const keys = await store.sensors.links.affectedByAssets(source.key, collection.key, rules, since);
+  let assets = none;
+  if (keys.length) {
+    const collections = await targetCollections(store, mapping.links);
+    const desired = await desiredLinks(store, source, mapping.links, collections, keys);
+    assets = await reconcile(store, await store.sensors.links.current(source.key, keys), desired, () => null);
+  }
+  await store.sensors.links.saveState(source.key, collection.key, collection.dataVersion);
+  return added(moves, assets);
+}
+
 /** True when an asset collection the source links to changed since its links were computed. */
 export async function linksStale(store: Store, mapping: SensorMapping, source: SensorSourceInfo): Promise<boolean> {
   if (mapping.links.length === 0) return false;
@@ -165,7 +188,9 @@ export interface RuleExplanation {
   readonly kind: LinkRule['kind'];
   readonly priority: number;
   readonly collection: string;
-  /** Whether this rule can link the asset at all (it targets the asset's collection). */
+  /** The mapping that declares the rule (the sensor mapping, or an asset mapping). */
+  readonly declaredIn: string;
+  /** Whether this rule can link the asset at all (it targets the asset's collection and applies to the datastream). */
   readonly applies: boolean;
   /** What the rule decides for this datastream: the assets it picks. */
   readonly picks: readonly { assetId: string; distanceM: number | null }[];
@@ -209,9 +234,15 @@ export async function explainLink(
 
   const explanations: RuleExplanation[] = [];
   for (const rule of ordered(mapping?.links ?? [])) {
-    const applies = rule.collection === collection.id;
-    if (!applies) {
-      explanations.push({ rule: rule.name, kind: rule.kind, priority: rule.priority, collection: rule.collection, applies, picks: [], matchesAsset: false, distanceM: null, threshold: null, candidates: [], reason: `links assets of '${rule.collection}', not of '${collection.id}'` });
+    const described = { rule: rule.name, kind: rule.kind, priority: rule.priority, collection: rule.collection, declaredIn: rule.declaredIn };
+    const outside =
+      rule.collection !== collection.id
+        ? `links assets of '${rule.collection}', not of '${collection.id}'`
+        : rule.datastreams && !rule.datastreams.includes(datastream.id)
+          ? `applies to the datastreams ${rule.datastreams.map((id) => `'${id}'`).join(', ')} only`
+          : null;
+    if (outside) {
+      explanations.push({ ...described, applies: false, picks: [], matchesAsset: false, distanceM: null, threshold: null, candidates: [], reason: outside });
       continue;
     }
     if (rule.kind === 'nearest' || rule.kind === 'buffer') await store.sensors.links.prepareTarget(collection.key);
@@ -252,7 +283,7 @@ export async function explainLink(
         }
       }
     }
-    explanations.push({ rule: rule.name, kind: rule.kind, priority: rule.priority, collection: rule.collection, applies, picks, matchesAsset, distanceM: distance, threshold, candidates, reason });
+    explanations.push({ ...described, applies: true, picks, matchesAsset, distanceM: distance, threshold, candidates, reason });
   }
 
   const deciding = explanations.find((e) => e.applies && e.picks.length > 0);

@@ -58,6 +58,8 @@ export interface FeatureRepository {
   byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
   /** Exact number of matches, or null when there are more than `cap`. */
   countMatches(selection: FeatureSelection, cap: number): Promise<number | null>;
+  /** The `updated_at` the writes of the current transaction give (its start): features changed by it are those updated since. */
+  writeTime(): Promise<string>;
 }
 
 export interface Repositories {

@@ -111,6 +111,8 @@ export interface LinkRepository {
   candidates(sourceKey: number, collectionKey: number, rule: LinkRule, datastreamKeys: readonly number[] | null, places?: readonly PlaceRef[]): Promise<LinkCandidate[]>;
   /** Places of the source's datastreams (all, or those given) newer than the one their links were computed for, oldest first. */
   pendingPlaces(sourceKey: number, datastreamKeys: readonly number[] | null): Promise<PlaceRef[]>;
+  /** Datastreams of the source whose links to the collection may change because of assets changed since `since` (see linkSql.affectedByAssets). */
+  affectedByAssets(sourceKey: number, collectionKey: number, rules: readonly LinkRule[], since: string): Promise<number[]>;
   /** Notes the places the datastreams' links now follow. */
   placesLinked(places: readonly PlaceRef[]): Promise<void>;
   /** Current links of the source's datastreams (all, or those given). */

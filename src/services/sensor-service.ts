@@ -1,6 +1,6 @@
 import type { SensorSourceInfo } from '../domain/datastream.js';
 import type { Logger } from '../logger.js';
-import { followMoves, linksStale, refreshLinks, type LinkRefreshSummary } from './link-assets.js';
+import { followMoves, linksStale, refreshAssetLinks, refreshLinks, type LinkRefreshSummary } from './link-assets.js';
 import type { Store } from './ports.js';
 import { recordObservations, type IncomingObservation, type RecordOutcome } from './record-observations.js';
 import { datastreamDirectory, registerSensorMapping, type DatastreamDirectory, type SensorMapping } from './sensor-registry.js';
@@ -48,6 +48,11 @@ export interface SensorService {
   readonly directory: DatastreamDirectory;
   record(batch: readonly IncomingObservation[]): Promise<RecordOutcome>;
   refreshLinks(mappingId: string): Promise<LinkRefreshSummary>;
+  /**
+   * After a harvest or an import committed changes to an asset collection (features updated since
+   * `since`): the links of the sensor sources whose rules target it follow those assets.
+   */
+  assetsChanged(collectionId: string, since: string): Promise<{ mapping: string; summary: LinkRefreshSummary }[]>;
   /** One round of maintenance: partitions ahead, retention, stale links. */
   maintain(): Promise<void>;
   registerFeed(status: () => FeedStatus): void;
@@ -124,6 +129,23 @@ export function sensorService(store: Store, mappings: readonly SensorMapping[], 
       const source = sources.get(mappingId);
       if (!mapping || !source) throw new Error(`no sensor mapping '${mappingId}' is prepared`);
       return refreshLinks(store, mapping, source);
+    },
+
+    async assetsChanged(collectionId, since) {
+      const linking = mappings.filter((m) => m.links.some((rule) => rule.collection === collectionId));
+      const collection = linking.length ? await store.collections.get(collectionId) : null;
+      if (!collection) return [];
+      const stored = await store.sensors.sources();
+      const done: { mapping: string; summary: LinkRefreshSummary }[] = [];
+      for (const mapping of linking) {
+        // A source never registered has no links yet; its first refresh links everything.
+        const source = sources.get(mapping.id) ?? stored.find((s) => s.id === mapping.id);
+        if (!source) continue;
+        const summary = await refreshAssetLinks(store, mapping, source, collection, since);
+        if (summary.opened + summary.closed + summary.updated) logger.info({ mapping: mapping.id, collection: collectionId, ...summary }, 'asset links follow the changed assets');
+        done.push({ mapping: mapping.id, summary });
+      }
+      return done;
     },
 
     async maintain() {

@@ -194,7 +194,7 @@ describe('link rules', () => {
     expect(history.map((h) => h.to)).toEqual(['2024-07-01T12:00:00Z', null]);
   });
 
-  it('closes the links of an asset retired upstream and falls back to the next nearest', async () => {
+  it('closes the links of an asset retired behind the service (the maintenance loop notices the data version) and falls back to the next nearest', async () => {
     const sl = (await store.collections.get(SL))!;
     await db.query({ text: `UPDATE feature SET retired_at = now() WHERE collection_key = $1 AND id = 'SL-1'`, values: [sl.key] });
     await store.collections.refreshStats(sl.key);

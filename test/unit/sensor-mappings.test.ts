@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue, validateMappingText, type FileValidation } from '../../src/config/mappings-loader.js';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatIssue, loadMappings, validateMappings, validateMappingText, type FileValidation } from '../../src/config/mappings-loader.js';
 import { matchTopic, readMessage, sensorThingsDatastream } from '../../src/ingest/mqtt/mqtt-payload.js';
 import { statedUnitProblem } from '../../src/domain/datastream.js';
 import { normaliseInstant, normaliseTimeOrInterval, resultProblem, resultTypeOf } from '../../src/domain/observation.js';
 import { hexoskinMqttExample } from '../helpers/mqtt-examples.js';
+import { mappingFolder } from '../helpers/sensor-mappings.js';
 import { haveFixtures } from '../helpers/shared-fixtures.js';
 
 const check = (text: string, env: NodeJS.ProcessEnv = {}) => validateMappingText(text, '/tmp/mappings/s.yaml', env);
@@ -87,7 +90,48 @@ target: { collection: c1 }
       's.yaml:3:11: schedule: a http-push source pushes its observations; there is nothing to schedule',
     ]);
     const feature = await check('source: { type: file, path: /etc/hostname, format: geojson }\ntarget: { collection: f1 }\nlinks:\n  - { rule: contains, collection: b }\n');
-    expect(lines(feature)).toEqual([expect.stringMatching(/links: only applies to sensor sources \(sensorthings, mqtt, http-push\), not file$/)]);
+    expect(lines(feature)).toEqual([
+      's.yaml:4:5: links[0].sensors: is required: the sensor mapping(s) whose datastreams the rule links to these assets',
+      "s.yaml:4:35: links[0].collection: a rule of an asset mapping links the mapping's own collection ('f1'); leave collection out",
+    ]);
+    const sensorSide = await check('source: { type: http-push }\ntarget: { collection: p1 }\ndatastreams: [{ id: d1 }]\nlinks:\n  - { rule: contains, sensors: other }\n');
+    expect(lines(sensorSide)).toEqual([
+      's.yaml:5:5: links[0].collection: is required: the asset collection the rule links datastreams to',
+      "s.yaml:5:32: links[0].sensors: only applies to rules of asset mappings (a sensor mapping's rules link its own datastreams)",
+    ]);
+  });
+
+  it('joins the link rules asset mappings declare to the sensor mappings they name, and names what does not fit', async () => {
+    const directory = await mappingFolder({
+      'lights.yaml': `
+source: { type: file, path: /etc/hostname, format: geojson }
+target: { collection: lights }
+links:
+  - { rule: nearest, sensors: push, maxDistance: 20, datastreams: [d1] }
+  - { rule: contains, name: in-light, sensors: [push, elsewhere], datastreams: [d9] }
+  - { rule: buffer, name: declared-twice, sensors: push, distance: 5 }
+`,
+      'push.yaml': `
+source: { type: http-push }
+target: { collection: pushed }
+datastreams: [{ id: d1 }, { id: d2 }]
+links:
+  - { rule: property, name: declared-twice, collection: poles, sensorProperty: id }
+`,
+    });
+    const results = await validateMappings(directory);
+    expect(results.flatMap((r) => r.issues.map((issue) => formatIssue(issue, directory)))).toEqual([
+      "lights.yaml:6:80: links[1].datastreams: 'push' declares no datastream 'd9'",
+      "lights.yaml:6:48: links[1].sensors: no sensor mapping 'elsewhere' is loaded",
+      "lights.yaml:7:27: links[2].name: 'declared-twice' is already the name of a link rule of 'push' (declared in 'push'); give this rule its own name",
+    ]);
+    await writeFile(path.join(directory, 'lights.yaml'), 'source: { type: file, path: /etc/hostname, format: geojson }\ntarget: { collection: lights }\nlinks:\n  - { rule: nearest, sensors: push, maxDistance: 20, datastreams: [d1] }\n');
+    const loaded = await loadMappings(directory);
+    const push = loaded.find((m) => m.mapping.id === 'push')!.mapping;
+    expect(push.links.map((rule) => [rule.name, rule.collection, rule.declaredIn, rule.datastreams])).toEqual([
+      ['declared-twice', 'poles', 'push', null],
+      ['nearest-lights', 'lights', 'lights', ['d1']],
+    ]);
   });
 });
 

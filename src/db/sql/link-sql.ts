@@ -85,7 +85,7 @@ export const linkSql = {
    */
   candidates(sourceKey: number, collectionKey: number, rule: LinkRule, keys: readonly number[] | null, places: readonly PlaceRef[] | null = null): SqlQuery | null {
     const params = new SqlParams();
-    const scope = datastreamScope(params, sourceKey, places ? places.map((p) => p.datastreamKey) : keys);
+    const scope = [datastreamScope(params, sourceKey, places ? places.map((p) => p.datastreamKey) : keys), ...(rule.datastreams ? [`d.id = ANY(${params.bind(rule.datastreams)}::text[])`] : [])].join(' AND ');
     const { join, geom } = sensorPlaces(params, places);
     const collection = `${params.bind(collectionKey)}::integer`;
     switch (rule.kind) {
@@ -136,6 +136,38 @@ export const linkSql = {
         };
       }
     }
+  },
+
+  /**
+   * Datastreams of the source whose links to the collection may change after assets changed since
+   * `since`: those linked to an asset that changed, was retired or is gone, and those a rule might
+   * link to a changed asset (within its distance, inside it, or with the same property value).
+   */
+  affectedByAssets(sourceKey: number, collectionKey: number, rules: readonly LinkRule[], since: string): SqlQuery {
+    const params = new SqlParams();
+    const source = `${params.bind(sourceKey)}::integer`;
+    const collection = `${params.bind(collectionKey)}::integer`;
+    const changed = `f.collection_key = ${collection} AND f.updated_at >= ${params.bind(since)}::timestamptz AND ${CURRENT_ASSET}`;
+    const parts = [
+      `SELECT l.datastream_key FROM asset_link l JOIN datastream d USING (datastream_key)
+       WHERE d.source_key = ${source} AND l.collection_key = ${collection} AND l.valid_to IS NULL
+         AND NOT EXISTS (SELECT 1 FROM feature f WHERE f.collection_key = ${collection} AND f.id = l.asset_id AND ${CURRENT_ASSET} AND NOT (${changed}))`,
+    ];
+    for (const rule of rules) {
+      const only = rule.datastreams ? ` AND d.id = ANY(${params.bind(rule.datastreams)}::text[])` : '';
+      const within = (metres: number) => `ST_DWithin(${geography('f.geom')}, ${geography('d.geom')}, ${params.bind(metres)}::float8)`;
+      const meets =
+        rule.kind === 'nearest' ? within(rule.maxDistance) : rule.kind === 'buffer' ? within(rule.distance) : rule.kind === 'contains' ? 'ST_Covers(f.geom, d.geom)' : null;
+      if (meets) {
+        parts.push(`SELECT d.datastream_key FROM datastream d JOIN feature f ON ${changed} AND ${meets} WHERE d.source_key = ${source} AND d.geom IS NOT NULL${only}`);
+        continue;
+      }
+      const sensor = rule.kind === 'property' ? datastreamValue(params, rule.sensorProperty) : null;
+      if (rule.kind === 'property' && sensor) {
+        parts.push(`SELECT d.datastream_key FROM datastream d JOIN feature f ON ${changed} AND ${assetValue(params, rule.assetProperty)} = ${sensor} WHERE d.source_key = ${source}${only}`);
+      }
+    }
+    return { text: parts.join('\nUNION\n'), values: params.values };
   },
 
   /** Places of the source's datastreams (all, or those given) newer than the one their links were computed for, oldest first. */
