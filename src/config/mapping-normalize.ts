@@ -209,6 +209,7 @@ function sensorThingsSource(raw: Raw, ctx: NormalizeContext): SensorThingsSource
     expand: raw['expand'] !== false,
     resultFormat: raw['resultFormat'] as SensorThingsSource['resultFormat'],
     historicalLocations: raw['historicalLocations'] !== false,
+    featuresOfInterest: raw['featuresOfInterest'] !== false,
     http: http(raw['http'] as Raw, ['source', 'http'], ctx),
   };
 }

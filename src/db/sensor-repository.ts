@@ -213,6 +213,11 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
         await tx.query(sensorSql.writeHistory(entries));
       });
     },
+    async upsertFeaturesOfInterest(sourceKey, records) {
+      if (records.length === 0) return new Map();
+      const rows = await db.query<{ foi_key: number; upstream_id: string }>(sensorSql.upsertFeaturesOfInterest(sourceKey, records));
+      return new Map(rows.map((r) => [r.upstream_id, r.foi_key]));
+    },
     async setHarvestedUntil(entries) {
       if (entries.length) await db.query(sensorSql.setHarvestedUntil(entries));
     },

@@ -18,6 +18,18 @@ export interface DatastreamRecord {
   readonly properties: Readonly<Record<string, unknown>>;
 }
 
+/** A SensorThings FeatureOfInterest: what observations observed, with its own geometry. */
+export interface FeatureOfInterestRecord {
+  /** The source's own id (@iot.id as text). */
+  readonly upstreamId: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly encodingType: string | null;
+  readonly properties: Readonly<Record<string, unknown>>;
+  /** EPSG:4326 lon/lat; null when it has none that can be read. */
+  readonly geometry: Geometry | null;
+}
+
 /** One place a datastream (its Thing) was from `time` on, in EPSG:4326 lon/lat. */
 export interface LocationEntry {
   readonly time: string;

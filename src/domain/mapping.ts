@@ -81,6 +81,8 @@ export interface SensorThingsSource {
   readonly expand: boolean;
   readonly resultFormat: 'auto' | 'dataArray' | 'json';
   readonly historicalLocations: boolean;
+  /** Read and store each observation's FeatureOfInterest (its geometry becomes the observation item's). */
+  readonly featuresOfInterest: boolean;
   readonly http: HttpOptions;
 }
 

@@ -14,6 +14,8 @@ export interface ObservationRecord {
   readonly validEnd: string | null;
   readonly parameters: unknown;
   readonly upstreamId: string | null;
+  /** The stored FeatureOfInterest it observed, if the source said. */
+  readonly featureOfInterestKey: number | null;
 }
 
 /** An observation as a source delivered it, before it is checked. */
@@ -152,7 +154,7 @@ export function settledStart(input: Pick<ObservationInput, 'phenomenonTime'>, ch
   return time.value.start;
 }
 
-/** Checks an observation of a known datastream; the record, or why it is rejected. */
+/** Checks an observation of a known datastream; the record (without a FeatureOfInterest), or why it is rejected. */
 export function checkObservation(datastreamKey: number, input: ObservationInput, check: ObservationCheck): Checked<ObservationRecord> {
   const time = normaliseTimeOrInterval(input.phenomenonTime, check.rules);
   if ('problem' in time) return { problem: `phenomenonTime: ${time.problem}` };
@@ -188,6 +190,7 @@ export function checkObservation(datastreamKey: number, input: ObservationInput,
       validEnd,
       parameters: input.parameters ?? null,
       upstreamId,
+      featureOfInterestKey: null,
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Geometry } from 'geojson';
 import type { CollectionDefinition } from '../domain/collection.js';
-import type { DatastreamInfo, DatastreamRecord, DatastreamRejection, LocationEntry, SensorSourceInfo } from '../domain/datastream.js';
+import type { DatastreamInfo, DatastreamRecord, DatastreamRejection, FeatureOfInterestRecord, LocationEntry, SensorSourceInfo } from '../domain/datastream.js';
 import type { LinkRule } from '../domain/mapping.js';
 import type { ObservationRecord } from '../domain/observation.js';
 import type { Envelope, GeometryOutput, PagePosition, TimeInterval } from '../domain/query.js';
@@ -152,6 +152,8 @@ export interface SensorStore {
   /** Whole location histories (SensorThings HistoricalLocations); the last entry becomes the current place. */
   replaceLocationHistory(entries: readonly { key: number; location: LocationEntry }[]): Promise<void>;
   setHarvestedUntil(entries: readonly { key: number; until: string }[]): Promise<void>;
+  /** Stores a source's FeaturesOfInterest; returns the key of each by upstream id. */
+  upsertFeaturesOfInterest(sourceKey: number, records: readonly FeatureOfInterestRecord[]): Promise<Map<string, number>>;
   refreshSourceExtent(sourceKey: number): Promise<void>;
   /** Stores observations idempotently; partitions are created first when missing. */
   insertObservations(records: readonly ObservationRecord[]): Promise<{ inserted: number }>;

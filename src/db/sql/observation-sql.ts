@@ -41,13 +41,15 @@ function timeCondition(params: SqlParams, sourceKey: number, time: TimeInterval 
   return conditions;
 }
 
+/** Boxes the observation's FeatureOfInterest meets, or (without one) the sensor's current place. */
 function envelopeCondition(params: SqlParams, envelopes: readonly Envelope[]): string | null {
   if (envelopes.length === 0) return null;
   const boxes = envelopes.map((e) => {
     const box = `ST_MakeEnvelope(${params.bind(e.minX)}::float8, ${params.bind(e.minY)}::float8, ${params.bind(e.maxX)}::float8, ${params.bind(e.maxY)}::float8, ${params.bind(e.srid)}::integer)`;
-    return `ST_Intersects(d.geom, ${e.srid === 4326 ? box : `ST_Transform(${box}, 4326)`})`;
+    return e.srid === 4326 ? box : `ST_Transform(${box}, 4326)`;
   });
-  return `(${boxes.join(' OR ')})`;
+  const meets = (geometry: string) => boxes.map((box) => `ST_Intersects(${geometry}, ${box})`).join(' OR ');
+  return `(CASE WHEN o.foi_key IS NULL THEN ${meets('d.geom')} ELSE EXISTS (SELECT 1 FROM feature_of_interest x WHERE x.foi_key = o.foi_key AND (${meets('x.geom')})) END)`;
 }
 
 function whereClause(params: SqlParams, query: Pick<ObservationPageQuery, 'sourceKey' | 'datastreamKeys' | 'time' | 'envelopes'>, extra: readonly string[] = []): string {
@@ -62,8 +64,9 @@ function whereClause(params: SqlParams, query: Pick<ObservationPageQuery, 'sourc
 }
 
 function geometryExpression(params: SqlParams, output: GeometryOutput): string {
-  // The place the sensor was at the phenomenon time (its history), else where it is now.
-  let expression = `coalesce((SELECT l.geom FROM datastream_location l WHERE l.datastream_key = o.datastream_key AND l.valid_from <= o.phenomenon_time ORDER BY l.valid_from DESC LIMIT 1), d.geom)`;
+  // What was observed (the FeatureOfInterest, as SensorThings has it), else the place the sensor
+  // was at the phenomenon time (its history), else where it is now.
+  let expression = `coalesce(fi.geom, (SELECT l.geom FROM datastream_location l WHERE l.datastream_key = o.datastream_key AND l.valid_from <= o.phenomenon_time ORDER BY l.valid_from DESC LIMIT 1), d.geom)`;
   if (output.srid !== 4326) expression = `ST_Transform(${expression}, ${params.bind(output.srid)}::integer)`;
   if (output.swapAxes) expression = `ST_FlipCoordinates(${expression})`;
   return expression;
@@ -79,8 +82,12 @@ function observationJson(params: SqlParams, output: GeometryOutput): string {
                                     ELSE ${rfc3339('o.phenomenon_time')} || '/' || ${rfc3339('o.phenomenon_end')} END,
              'resultTime', ${rfc3339('o.result_time')}, 'unit', coalesce(d.unit->>'symbol', d.unit->>'name'),
              'resultQuality', o.result_quality, 'validTime', ${rfc3339('o.valid_start')} || '/' || ${rfc3339('o.valid_end')},
-             'parameters', o.parameters)) || jsonb_build_object('result', coalesce(${RESULT_JSON}, 'null'::jsonb)))::text || '}'`;
+             'parameters', o.parameters, 'featureOfInterest', CASE WHEN fi.foi_key IS NOT NULL THEN jsonb_build_object('id', fi.upstream_id, 'name', fi.name) END))
+             || jsonb_build_object('result', coalesce(${RESULT_JSON}, 'null'::jsonb)))::text || '}'`;
 }
+
+/** The observations of a page or item with their datastream and FeatureOfInterest. */
+const OBSERVATIONS = `observation o JOIN datastream d USING (datastream_key) LEFT JOIN feature_of_interest fi ON fi.foi_key = o.foi_key`;
 
 export const observationSql = {
   /** The partition holding instant `t` (created when missing), with its bounds. */
@@ -114,6 +121,7 @@ export const observationSql = {
       { name: 'valid_end', type: 'timestamptz', values: records.map((r) => r.validEnd) },
       { name: 'parameters', type: 'jsonb', values: records.map((r) => (r.parameters === null || r.parameters === undefined ? null : JSON.stringify(r.parameters))) },
       { name: 'upstream_id', type: 'text', values: records.map((r) => r.upstreamId) },
+      { name: 'foi_key', type: 'integer', values: records.map((r) => r.featureOfInterestKey) },
     ];
     const sent = [...columns, ...optional.filter((c) => c.values.some((v) => v !== null))];
     const has = new Set(sent.map((c) => c.name));
@@ -128,11 +136,11 @@ export const observationSql = {
                       ${column('result_number', 'float8')} AS result_number, ${column('result', 'jsonb')} AS result,
                       ${column('result_quality', 'jsonb')} AS result_quality, ${column('valid_start', 'timestamptz')} AS valid_start,
                       ${column('valid_end', 'timestamptz')} AS valid_end, ${column('parameters', 'jsonb')} AS parameters,
-                      ${column('upstream_id', 'text')} AS upstream_id
+                      ${column('upstream_id', 'text')} AS upstream_id, ${column('foi_key', 'integer')} AS foi_key
                FROM unnest(${sent.map((c, n) => `$${n + 1}::${c.type}[]`).join(', ')}) AS i(${sent.map((c) => c.name).join(', ')})
              ), inserted AS (
                INSERT INTO observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result,
-                                        result_quality, valid_start, valid_end, parameters, upstream_id)
+                                        result_quality, valid_start, valid_end, parameters, upstream_id, foi_key)
                SELECT * FROM input
                ON CONFLICT DO NOTHING
                RETURNING datastream_key
@@ -183,7 +191,7 @@ export const observationSql = {
     return {
       text: `WITH page AS (
                SELECT o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time, ${json} AS json
-               FROM observation o JOIN datastream d USING (datastream_key) WHERE ${where}
+               FROM ${OBSERVATIONS} WHERE ${where}
                ORDER BY ${order} LIMIT ${limit}::integer + 1${offset}
              ), kept AS (
                SELECT * FROM page ORDER BY datastream_key ${direction}, phenomenon_time ${direction}, phenomenon_end ${direction}, result_time ${direction} LIMIT ${limit}::integer
@@ -218,7 +226,7 @@ export const observationSql = {
     if (!position) throw new Error(`not an observation position: ${seq}`);
     const json = observationJson(params, output);
     return {
-      text: `SELECT ${json} AS json FROM observation o JOIN datastream d USING (datastream_key)
+      text: `SELECT ${json} AS json FROM ${OBSERVATIONS}
              WHERE d.source_key = ${params.bind(sourceKey)}::integer AND o.datastream_key = ${params.bind(position.datastreamKey)}::integer
                AND o.phenomenon_time = ${instantFromMicros(params, position.phenomenonTime)} AND o.phenomenon_end = ${instantFromMicros(params, position.phenomenonEnd)}
                AND o.result_time = ${instantFromMicros(params, position.resultTime)}`,

@@ -1,4 +1,4 @@
-import type { DatastreamRecord, LocationEntry } from '../../domain/datastream.js';
+import type { DatastreamRecord, FeatureOfInterestRecord, LocationEntry } from '../../domain/datastream.js';
 import type { SqlQuery } from './sql-query.js';
 
 export interface SourceRow {
@@ -160,6 +160,35 @@ export const sensorSql = {
            FROM current c WHERE d.datastream_key = c.datastream_key
              AND (d.geom IS NULL OR ST_AsEWKB(d.geom) <> ST_AsEWKB(c.geom) OR d.location_time IS DISTINCT FROM c.valid_from)`,
     values: [JSON.stringify(entries.map((e) => ({ datastream_key: e.key, valid_from: e.location.time, geometry: e.location.geometry })))],
+  }),
+
+  /**
+   * Stores a source's FeaturesOfInterest (changed ones are updated) and returns the key of each,
+   * new, changed or as it was.
+   */
+  upsertFeaturesOfInterest: (sourceKey: number, records: readonly FeatureOfInterestRecord[]): SqlQuery => ({
+    text: `WITH input AS (
+             SELECT DISTINCT ON (i.upstream_id) i.upstream_id, i.name, i.description, i.encoding_type, coalesce(i.properties, '{}') AS properties,
+                    ${geometryFromJson('i.geometry')} AS geom
+             FROM jsonb_to_recordset($2::jsonb) AS i(upstream_id text, name text, description text, encoding_type text, properties jsonb, geometry jsonb)
+           ), written AS (
+             INSERT INTO feature_of_interest AS f (source_key, upstream_id, name, description, encoding_type, properties, geom)
+             SELECT $1::integer, upstream_id, name, description, encoding_type, properties, geom FROM input
+             ON CONFLICT (source_key, upstream_id) DO UPDATE SET
+               name = EXCLUDED.name, description = EXCLUDED.description, encoding_type = EXCLUDED.encoding_type,
+               properties = EXCLUDED.properties, geom = EXCLUDED.geom, updated_at = now()
+             WHERE (f.name, f.description, f.encoding_type, f.properties) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.encoding_type, EXCLUDED.properties)
+                OR ST_AsEWKB(f.geom) IS DISTINCT FROM ST_AsEWKB(EXCLUDED.geom)
+             RETURNING f.foi_key, f.upstream_id
+           )
+           SELECT foi_key, upstream_id FROM written
+           UNION ALL
+           SELECT f.foi_key, f.upstream_id FROM feature_of_interest f JOIN input i USING (upstream_id)
+           WHERE f.source_key = $1::integer AND NOT EXISTS (SELECT 1 FROM written w WHERE w.upstream_id = f.upstream_id)`,
+    values: [
+      sourceKey,
+      JSON.stringify(records.map((r) => ({ upstream_id: r.upstreamId, name: r.name, description: r.description, encoding_type: r.encodingType, properties: r.properties, geometry: r.geometry }))),
+    ],
   }),
 
   setHarvestedUntil: (entries: readonly { key: number; until: string }[]): SqlQuery => ({

@@ -8,6 +8,7 @@ import type { Store } from '../../services/ports.js';
 import { recordObservations } from '../../services/record-observations.js';
 import { isSensorMapping, registerSensorMapping } from '../../services/sensor-registry.js';
 import type { HarvestRunOptions } from '../harvest-runner.js';
+import { swappedPlaces, type NamedPlace } from '../../geo/swapped-places.js';
 import { createHttpClient } from '../http/http-client.js';
 import { sensorThingsReader } from './sensorthings-reader.js';
 
@@ -17,7 +18,7 @@ const PULL_FUTURE_MS = 24 * 3_600_000;
 /**
  * One pull of a SensorThings mapping, recorded like a feature harvest: Datastreams (with Thing,
  * Sensor, ObservedProperty and the Thing's location history), then each datastream's Observations
- * after the newest phenomenon time already harvested. Observations are stored page by page
+ * (with their FeaturesOfInterest) after the newest phenomenon time already harvested. Observations are stored page by page
  * (idempotently), so a failed pull keeps what it stored and the next one continues from there.
  */
 export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
@@ -54,24 +55,37 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
       entries.push(...page.filter((e) => !refused.has(e.record.id)));
     }
     const known = new Map((await store.sensors.datastreamsOfSource(stored.key)).map((d) => [d.upstreamId, d]));
+    const places: NamedPlace[] = [];
     for (const entry of entries) {
       const info = known.get(entry.record.upstreamId);
       if (!info) continue;
       const history = await reader.locations(entry, (message) => warn(entry.url, message));
       if (history.length) await store.sensors.replaceLocationHistory(history.map((location) => ({ key: info.key, location })));
+      const current = history.at(-1)?.geometry;
+      if (current?.type === 'Point') places.push({ id: info.id, lon: current.coordinates[0]!, lat: current.coordinates[1]! });
+    }
+    for (const place of swappedPlaces(places)) {
+      warn(`Datastream ${place.id}`, `its place (${place.lon}, ${place.lat}) looks like latitude and longitude swapped: (${place.lat}, ${place.lon}) lies with the source's other places; stored as given (correct it upstream)`);
     }
 
+    /** Keys of the FeaturesOfInterest stored in this pull, by upstream id. */
+    const foiKeys = new Map<string, number>();
     for (const entry of entries) {
       const info = known.get(entry.record.upstreamId);
       if (!info) continue;
-      for await (const page of reader.observations(entry, info.harvestedUntil)) {
+      for await (const page of reader.observations(entry, info.harvestedUntil, (message) => warn(entry.url, message))) {
         if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
         counts.pages++;
         counts.read += page.observations.length;
+        const fresh = [...new Map(page.featuresOfInterest.flatMap((foi) => (foi && !foiKeys.has(foi.upstreamId) ? [[foi.upstreamId, foi] as const] : []))).values()];
+        for (const [id, key] of await store.sensors.upsertFeaturesOfInterest(stored.key, fresh)) foiKeys.set(id, key);
         const now = Date.now();
         const outcome = await recordObservations(
           store,
-          page.observations.map((input, index) => ({ index, datastream: info, datastreamRef: info.id, input })),
+          page.observations.map((input, index) => {
+            const foi = page.featuresOfInterest[index];
+            return { index, datastream: info, datastreamRef: info.id, input, featureOfInterestKey: foi ? (foiKeys.get(foi.upstreamId) ?? null) : null };
+          }),
           { rules: () => mapping.observations, maxFutureMs: PULL_FUTURE_MS, now },
         );
         counts.inserted += outcome.inserted;
