@@ -1,5 +1,5 @@
 import type { Geometry } from 'geojson';
-import type { DatastreamInfo, SensorSourceInfo } from '../domain/datastream.js';
+import type { DatastreamInfo, DatastreamSummary, SensorSourceInfo } from '../domain/datastream.js';
 import type { ObservationRecord } from '../domain/observation.js';
 import type { PageChunk } from '../services/ports.js';
 import type { DatastreamDetail, LinkRepository, SensorStore, SeriesRow, StoredLink } from '../services/sensor-ports.js';
@@ -45,6 +45,35 @@ const toLink = (row: LinkRow): StoredLink => ({
   distanceM: row.distance_m,
   validFrom: row.valid_from,
   validTo: row.valid_to,
+});
+
+interface SummaryRow {
+  datastream_key: number;
+  id: string;
+  upstream_id: string;
+  name: string;
+  description: string | null;
+  observed_property: string | null;
+  unit: string | null;
+  observation_count: string;
+  spatial_extent: [number, number, number, number] | null;
+  geometry_types: string[];
+  first_time: string | null;
+  last_time: string | null;
+}
+
+const toSummary = (row: SummaryRow): DatastreamSummary => ({
+  key: row.datastream_key,
+  id: row.id,
+  upstreamId: row.upstream_id,
+  name: row.name,
+  description: row.description,
+  observedProperty: row.observed_property,
+  unit: row.unit,
+  observationCount: Number(row.observation_count),
+  spatialExtent: row.spatial_extent,
+  temporalExtent: row.first_time === null && row.last_time === null ? null : [row.first_time, row.last_time],
+  geometryTypes: row.geometry_types,
 });
 
 interface PartitionRange {
@@ -213,6 +242,18 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
         await tx.query(sensorSql.writeHistory(entries));
       });
     },
+    async datastreamSummary(sourceKey, upstreamId) {
+      const [row] = await db.query<SummaryRow>(sensorSql.datastreamSummaries(sourceKey, { upstreamId }));
+      return row ? toSummary(row) : null;
+    },
+    async datastreamSummaries(sourceKey, limit, offset) {
+      const rows = await db.query<SummaryRow>(sensorSql.datastreamSummaries(sourceKey, { limit, offset }));
+      const [count] = await db.query<{ n: number }>(sensorSql.datastreamCount(sourceKey));
+      return { datastreams: rows.map(toSummary), total: count!.n };
+    },
+    async observedFeatures(datastreamKey, foiKeys) {
+      if (foiKeys.length) await db.query(sensorSql.observedFeatures(datastreamKey, foiKeys));
+    },
     async upsertFeaturesOfInterest(sourceKey, records) {
       if (records.length === 0) return new Map();
       const rows = await db.query<{ foi_key: number; upstream_id: string }>(sensorSql.upsertFeaturesOfInterest(sourceKey, records));
@@ -243,6 +284,10 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       const [row] = await db.query<{ n: number }>(observationSql.cappedCount(query, cap));
       const n = row?.n ?? 0;
       return n > cap ? null : n;
+    },
+    async datastreamSnapshot(datastreamKey) {
+      const [row] = await db.query<{ total: string; version: string }>(observationSql.datastreamSnapshot(datastreamKey));
+      return row ? { total: Number(row.total), version: Number(row.version) } : null;
     },
     async observationById(sourceKey, id, output) {
       const [row] = await db.query<{ json: string }>(observationSql.byPosition(sourceKey, id, output));

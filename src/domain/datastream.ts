@@ -82,3 +82,34 @@ export function statedUnitProblem(stated: unknown, declared: Readonly<Record<str
   if (unitNames(stated).some((name) => known.includes(name))) return null;
   return `unit ${JSON.stringify(stated)} is not the datastream's unit (${known.map((name) => `'${name}'`).join(' / ')})`;
 }
+
+/**
+ * The collection a datastream's observations are served in of their own: the source's observation
+ * collection id (which has no ':') and the datastream's upstream id, joined by ':'.
+ */
+export function datastreamCollectionId(sourceCollectionId: string, upstreamId: string): string {
+  return `${sourceCollectionId}:${upstreamId}`;
+}
+
+/** The parts of a datastream collection id; null for any other collection id. */
+export function parseDatastreamCollectionId(id: string): { readonly collectionId: string; readonly upstreamId: string } | null {
+  const colon = id.indexOf(':');
+  if (colon <= 0 || colon === id.length - 1) return null;
+  return { collectionId: id.slice(0, colon), upstreamId: id.slice(colon + 1) };
+}
+
+/** What a datastream's own collection document says about it. */
+export interface DatastreamSummary {
+  readonly key: number;
+  readonly id: string;
+  readonly upstreamId: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly observedProperty: string | null;
+  readonly unit: string | null;
+  readonly observationCount: number;
+  /** [minLon, minLat, maxLon, maxLat] around its places and FeaturesOfInterest. */
+  readonly spatialExtent: readonly [number, number, number, number] | null;
+  readonly temporalExtent: readonly [string | null, string | null] | null;
+  readonly geometryTypes: readonly string[];
+}

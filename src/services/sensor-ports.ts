@@ -1,14 +1,16 @@
 import type { Geometry } from 'geojson';
 import type { CollectionDefinition } from '../domain/collection.js';
-import type { DatastreamInfo, DatastreamRecord, DatastreamRejection, FeatureOfInterestRecord, LocationEntry, SensorSourceInfo } from '../domain/datastream.js';
+import type { DatastreamInfo, DatastreamRecord, DatastreamRejection, DatastreamSummary, FeatureOfInterestRecord, LocationEntry, SensorSourceInfo } from '../domain/datastream.js';
 import type { LinkRule } from '../domain/mapping.js';
 import type { ObservationRecord } from '../domain/observation.js';
 import type { Envelope, GeometryOutput, PagePosition, TimeInterval } from '../domain/query.js';
-import type { PageChunk, RowStream } from './ports.js';
+import type { CollectionSnapshot, PageChunk, RowStream } from './ports.js';
 
 export interface ObservationPageQuery {
   /** The observation collection (its count and data version describe the page). */
   readonly collectionKey: number;
+  /** A collection of one datastream: its observation count describes the page instead. */
+  readonly countedDatastream: number | null;
   readonly sourceKey: number;
   /** null: every datastream of the source. */
   readonly datastreamKeys: readonly number[] | null;
@@ -152,13 +154,21 @@ export interface SensorStore {
   /** Whole location histories (SensorThings HistoricalLocations); the last entry becomes the current place. */
   replaceLocationHistory(entries: readonly { key: number; location: LocationEntry }[]): Promise<void>;
   setHarvestedUntil(entries: readonly { key: number; until: string }[]): Promise<void>;
+  /** A datastream of the source as a collection of its own; null when the source has none with that upstream id. */
+  datastreamSummary(sourceKey: number, upstreamId: string): Promise<DatastreamSummary | null>;
+  /** A page of the source's datastreams (in id order) as collections, and how many it has. */
+  datastreamSummaries(sourceKey: number, limit: number, offset: number): Promise<{ datastreams: DatastreamSummary[]; total: number }>;
+  /** Notes which FeaturesOfInterest a datastream's observations refer to. */
+  observedFeatures(datastreamKey: number, foiKeys: readonly number[]): Promise<void>;
   /** Stores a source's FeaturesOfInterest; returns the key of each by upstream id. */
   upsertFeaturesOfInterest(sourceKey: number, records: readonly FeatureOfInterestRecord[]): Promise<Map<string, number>>;
   refreshSourceExtent(sourceKey: number): Promise<void>;
   /** Stores observations idempotently; partitions are created first when missing. */
   insertObservations(records: readonly ObservationRecord[]): Promise<{ inserted: number }>;
   streamObservationPage(query: ObservationPageQuery): Promise<RowStream<PageChunk>>;
-  countObservations(query: Omit<ObservationPageQuery, 'position' | 'limit' | 'output' | 'collectionKey'>, cap: number): Promise<number | null>;
+  countObservations(query: Omit<ObservationPageQuery, 'position' | 'limit' | 'output' | 'collectionKey' | 'countedDatastream'>, cap: number): Promise<number | null>;
+  /** A datastream's observation count and its observation collection's data version. */
+  datastreamSnapshot(datastreamKey: number): Promise<CollectionSnapshot | null>;
   observationById(sourceKey: number, id: string, output: GeometryOutput): Promise<string | null>;
   series(query: SeriesQuery): Promise<SeriesRow[]>;
   /** Deletes the source's observations older than `cutoff`; returns how many. */

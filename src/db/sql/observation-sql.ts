@@ -103,7 +103,7 @@ export const observationSql = {
    * Stores a batch in one statement: rows already stored (same datastream, phenomenon time and
    * result time) are skipped, the latest-value table follows the newest row of each datastream in
    * the batch (a duplicate is never newer than what is stored), and the observation collections'
-   * counts and time extents follow the inserts. Columns that are null in the whole batch are not
+   * and datastreams' counts and time extents follow the inserts. Columns that are null in the whole batch are not
    * sent; each shape of batch is one prepared statement.
    */
   insertBatch(records: readonly ObservationRecord[]): SqlQuery {
@@ -154,10 +154,13 @@ export const observationSql = {
                  phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
                  result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
                WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
-             ), spans AS (
-               UPDATE datastream d SET phenomenon_span = s.span
-               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input WHERE phenomenon_end > phenomenon_time GROUP BY 1) s
-               WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
+             ), streams AS (
+               -- One update per datastream row (a row updated twice in one statement keeps one of them):
+               -- its observation count and its longest phenomenon interval.
+               UPDATE datastream d SET observation_count = d.observation_count + coalesce(p.n, 0), phenomenon_span = greatest(d.phenomenon_span, s.span)
+               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input GROUP BY 1) s
+               LEFT JOIN per_stream p USING (datastream_key)
+               WHERE d.datastream_key = s.datastream_key AND (p.n > 0 OR d.phenomenon_span < s.span)
              ), counted AS (
                UPDATE collection c SET feature_count = c.feature_count + s.n,
                       temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
@@ -187,6 +190,10 @@ export const observationSql = {
     const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
     const limit = params.bind(query.limit);
     const collection = params.bind(query.collectionKey);
+    const total =
+      query.countedDatastream === null
+        ? `(SELECT c.feature_count FROM collection c WHERE c.collection_key = ${collection}::integer)`
+        : `(SELECT x.observation_count FROM datastream x WHERE x.datastream_key = ${params.bind(query.countedDatastream)}::integer)`;
     const chunk = params.bind(PAGE_CHUNK_ROWS);
     return {
       text: `WITH page AS (
@@ -202,7 +209,7 @@ export const observationSql = {
              )
              SELECT (array_agg(seq ORDER BY rn))[1] AS first_seq, (array_agg(seq ORDER BY rn DESC))[1] AS last_seq, count(*)::integer AS n,
                     string_agg(json, ',' ORDER BY rn) AS json, (SELECT count(*) FROM page) > ${limit}::integer AS more,
-                    (SELECT c.feature_count FROM collection c WHERE c.collection_key = ${collection}::integer)::text AS total,
+                    ${total}::text AS total,
                     (SELECT c.data_version FROM collection c WHERE c.collection_key = ${collection}::integer)::text AS version
              FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
       values: params.values,
@@ -210,6 +217,12 @@ export const observationSql = {
   },
 
   pageChunkCount: (limit: number) => Math.ceil(limit / PAGE_CHUNK_ROWS),
+
+  datastreamSnapshot: (datastreamKey: number): SqlQuery => ({
+    text: `SELECT d.observation_count::text AS total, c.data_version::text AS version
+           FROM datastream d JOIN sensor_source s USING (source_key) JOIN collection c ON c.collection_key = s.collection_key WHERE d.datastream_key = $1::integer`,
+    values: [datastreamKey],
+  }),
 
   cappedCount(query: Pick<ObservationPageQuery, 'sourceKey' | 'datastreamKeys' | 'time' | 'envelopes'>, cap: number): SqlQuery {
     const params = new SqlParams();
@@ -272,6 +285,10 @@ export const observationSql = {
              DELETE FROM observation o USING doomed x
              WHERE o.datastream_key = x.datastream_key AND o.phenomenon_time = x.phenomenon_time AND o.phenomenon_end = x.phenomenon_end
                AND o.result_time = x.result_time AND o.phenomenon_time < $2::timestamptz
+             RETURNING o.datastream_key
+           ), streams AS (
+             UPDATE datastream d SET observation_count = greatest(d.observation_count - c.n, 0)
+             FROM (SELECT datastream_key, count(*) AS n FROM deleted GROUP BY 1) c WHERE d.datastream_key = c.datastream_key
              RETURNING 1
            ), counted AS (
              UPDATE collection c SET feature_count = greatest(c.feature_count - (SELECT count(*) FROM deleted), 0), data_version = c.data_version + 1

@@ -191,19 +191,52 @@ export const sensorSql = {
     ],
   }),
 
+  /** Datastreams of a source as collections of their own (one by upstream id, or a page in id order). */
+  datastreamSummaries(sourceKey: number, which: { upstreamId: string } | { limit: number; offset: number }): SqlQuery {
+    const one = 'upstreamId' in which;
+    return {
+      text: `SELECT d.datastream_key, d.id, d.upstream_id, d.name, d.description, d.observed_property->>'name' AS observed_property,
+                    coalesce(d.unit->>'symbol', d.unit->>'name') AS unit, d.observation_count::text AS observation_count,
+                    CASE WHEN e.box IS NULL THEN NULL ELSE ARRAY[ST_XMin(e.box), ST_YMin(e.box), ST_XMax(e.box), ST_YMax(e.box)] END AS spatial_extent,
+                    coalesce(e.types, '{}') AS geometry_types,
+                    placelink_rfc3339((SELECT o.phenomenon_time FROM observation o WHERE o.datastream_key = d.datastream_key ORDER BY o.phenomenon_time LIMIT 1)) AS first_time,
+                    placelink_rfc3339(ol.phenomenon_end) AS last_time
+             FROM datastream d
+             LEFT JOIN observation_latest ol USING (datastream_key)
+             LEFT JOIN LATERAL (
+               SELECT ST_Extent(g.geom) AS box, array_agg(DISTINCT ST_GeometryType(g.geom) ORDER BY ST_GeometryType(g.geom)) AS types
+               FROM (SELECT l.geom FROM datastream_location l WHERE l.datastream_key = d.datastream_key
+                     UNION ALL SELECT f.geom FROM datastream_feature_of_interest x JOIN feature_of_interest f USING (foi_key) WHERE x.datastream_key = d.datastream_key AND f.geom IS NOT NULL) g
+             ) e ON true
+             WHERE d.source_key = $1::integer AND ${one ? 'd.upstream_id = $2' : 'true'}
+             ORDER BY d.id ${one ? '' : 'LIMIT $2::integer OFFSET $3::bigint'}`,
+      values: one ? [sourceKey, which.upstreamId] : [sourceKey, which.limit, which.offset],
+    };
+  },
+
+  datastreamCount: (sourceKey: number): SqlQuery => ({ text: 'SELECT count(*)::integer AS n FROM datastream WHERE source_key = $1::integer', values: [sourceKey] }),
+
+  /** Notes which FeaturesOfInterest a datastream's observations refer to. */
+  observedFeatures: (datastreamKey: number, foiKeys: readonly number[]): SqlQuery => ({
+    text: `INSERT INTO datastream_feature_of_interest (datastream_key, foi_key) SELECT $1::integer, unnest($2::integer[]) ON CONFLICT DO NOTHING`,
+    values: [datastreamKey, foiKeys],
+  }),
+
   setHarvestedUntil: (entries: readonly { key: number; until: string }[]): SqlQuery => ({
     text: `UPDATE datastream d SET harvested_until = greatest(d.harvested_until, i.until)
            FROM jsonb_to_recordset($1::jsonb) AS i(datastream_key integer, until timestamptz) WHERE d.datastream_key = i.datastream_key`,
     values: [JSON.stringify(entries.map((e) => ({ datastream_key: e.key, until: e.until })))],
   }),
 
-  /** The observation collection's spatial extent: the box around its datastreams' places. */
+  /** The observation collection's spatial extent: the box around its datastreams' places and its FeaturesOfInterest. */
   refreshSourceExtent: (sourceKey: number): SqlQuery => ({
     text: `UPDATE collection c SET
              spatial_extent = CASE WHEN e.box IS NULL THEN NULL ELSE ARRAY[ST_XMin(e.box), ST_YMin(e.box), ST_XMax(e.box), ST_YMax(e.box)] END,
-             geometry_types = CASE WHEN e.box IS NULL THEN '{}' ELSE ARRAY['ST_Point'] END,
+             geometry_types = coalesce(e.types, '{}'),
              updated_at = now()
-           FROM (SELECT ST_Extent(l.geom) AS box FROM datastream d JOIN datastream_location l USING (datastream_key) WHERE d.source_key = $1::integer) e,
+           FROM (SELECT ST_Extent(g.geom) AS box, array_agg(DISTINCT ST_GeometryType(g.geom) ORDER BY ST_GeometryType(g.geom)) FILTER (WHERE g.geom IS NOT NULL) AS types
+                 FROM (SELECT l.geom FROM datastream d JOIN datastream_location l USING (datastream_key) WHERE d.source_key = $1::integer
+                       UNION ALL SELECT f.geom FROM feature_of_interest f WHERE f.source_key = $1::integer) g) e,
                 sensor_source s
            WHERE s.source_key = $1::integer AND c.collection_key = s.collection_key`,
     values: [sourceKey],

@@ -73,6 +73,7 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
     for (const entry of entries) {
       const info = known.get(entry.record.upstreamId);
       if (!info) continue;
+      const observed = new Set<number>();
       for await (const page of reader.observations(entry, info.harvestedUntil, (message) => warn(entry.url, message))) {
         if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
         counts.pages++;
@@ -88,6 +89,9 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
           }),
           { rules: () => mapping.observations, maxFutureMs: PULL_FUTURE_MS, now },
         );
+        const features = page.featuresOfInterest.flatMap((foi) => (foi && foiKeys.has(foi.upstreamId) && !observed.has(foiKeys.get(foi.upstreamId)!) ? [foiKeys.get(foi.upstreamId)!] : []));
+        await store.sensors.observedFeatures(info.key, [...new Set(features)]);
+        for (const key of features) observed.add(key);
         counts.inserted += outcome.inserted;
         counts.unchanged += outcome.duplicates;
         counts.rejected += outcome.rejected.length;
