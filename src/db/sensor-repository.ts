@@ -108,6 +108,9 @@ function linkRepository(db: Database): LinkRepository {
     async affectedByAssets(sourceKey, collectionKey, rules, since) {
       return (await db.query<{ datastream_key: number }>(linkSql.affectedByAssets(sourceKey, collectionKey, rules, since))).map((r) => r.datastream_key);
     },
+    async unlinkedPlaceless(sourceKey, keys) {
+      return new Set((await db.query<{ datastream_key: number }>(linkSql.unlinkedPlaceless(sourceKey, keys))).map((r) => r.datastream_key));
+    },
     async placesLinked(places) {
       if (places.length) await db.query(linkSql.placesLinked(places));
     },

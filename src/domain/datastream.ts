@@ -30,6 +30,12 @@ export interface FeatureOfInterestRecord {
   readonly geometry: Geometry | null;
 }
 
+/**
+ * The time a standing fact holds from when its start is unknown: a place declared in a mapping, a
+ * Thing's Location without HistoricalLocations, the first link of a datastream that has no place.
+ */
+export const SINCE_EVER = '1970-01-01T00:00:00Z';
+
 /** One place a datastream (its Thing) was from `time` on, in EPSG:4326 lon/lat. */
 export interface LocationEntry {
   readonly time: string;

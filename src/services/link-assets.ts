@@ -1,5 +1,5 @@
 import type { Collection } from '../domain/collection.js';
-import type { SensorSourceInfo } from '../domain/datastream.js';
+import { SINCE_EVER, type SensorSourceInfo } from '../domain/datastream.js';
 import { InvalidParameterError, ResourceNotFoundError } from '../domain/errors.js';
 import type { LinkRule } from '../domain/mapping.js';
 import type { Store } from './ports.js';
@@ -125,8 +125,17 @@ export async function followMoves(store: Store, mapping: SensorMapping, source: 
 }
 
 /**
+ * When links change because the assets did: now, except for the first links of a datastream that
+ * has no place (a property rule's standing relation, which holds as far back as its observations go).
+ */
+async function assetChangeTimes(store: Store, source: SensorSourceInfo, keys: readonly number[] | null): Promise<(datastreamKey: number) => string | null> {
+  const placeless = await store.sensors.links.unlinkedPlaceless(source.key, keys);
+  return (key) => (placeless.has(key) ? SINCE_EVER : null);
+}
+
+/**
  * Brings all of a source's links in line with its rules: first the datastreams' moves (see
- * followMoves), then the assets as they are now (changes dated now); records the asset
+ * followMoves), then the assets as they are now (changes dated now, see assetChangeTimes); records the asset
  * collections' data versions, so a later change of the assets is noticed.
  */
 export async function refreshLinks(store: Store, mapping: SensorMapping, source: SensorSourceInfo): Promise<LinkRefreshSummary> {
@@ -134,7 +143,7 @@ export async function refreshLinks(store: Store, mapping: SensorMapping, source:
   const collections = await targetCollections(store, mapping.links);
   const desired = await desiredLinks(store, source, mapping.links, collections, null);
   const current = await store.sensors.links.current(source.key, null);
-  const assets = await reconcile(store, current, desired, () => null);
+  const assets = await reconcile(store, current, desired, await assetChangeTimes(store, source, null));
   for (const collection of collections.values()) if (collection) await store.sensors.links.saveState(source.key, collection.key, collection.dataVersion);
   return added(moves, { ...assets, missingCollections: missing(collections) });
 }
@@ -156,7 +165,7 @@ export async function refreshAssetLinks(store: Store, mapping: SensorMapping, so
   if (keys.length) {
     const collections = await targetCollections(store, mapping.links);
     const desired = await desiredLinks(store, source, mapping.links, collections, keys);
-    assets = await reconcile(store, await store.sensors.links.current(source.key, keys), desired, () => null);
+    assets = await reconcile(store, await store.sensors.links.current(source.key, keys), desired, await assetChangeTimes(store, source, keys));
   }
   await store.sensors.links.saveState(source.key, collection.key, collection.dataVersion);
   return added(moves, assets);

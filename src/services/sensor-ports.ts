@@ -115,6 +115,8 @@ export interface LinkRepository {
   pendingPlaces(sourceKey: number, datastreamKeys: readonly number[] | null): Promise<PlaceRef[]>;
   /** Datastreams of the source whose links to the collection may change because of assets changed since `since` (see linkSql.affectedByAssets). */
   affectedByAssets(sourceKey: number, collectionKey: number, rules: readonly LinkRule[], since: string): Promise<number[]>;
+  /** Datastreams of the source (all, or those given) that have no place and never had a link. */
+  unlinkedPlaceless(sourceKey: number, datastreamKeys: readonly number[] | null): Promise<Set<number>>;
   /** Notes the places the datastreams' links now follow. */
   placesLinked(places: readonly PlaceRef[]): Promise<void>;
   /** Current links of the source's datastreams (all, or those given). */

@@ -182,6 +182,16 @@ export const linkSql = {
     };
   },
 
+  /** Datastreams of the source (all, or those given) that have no place and never had a link. */
+  unlinkedPlaceless(sourceKey: number, keys: readonly number[] | null): SqlQuery {
+    const params = new SqlParams();
+    return {
+      text: `SELECT d.datastream_key FROM datastream d
+             WHERE ${datastreamScope(params, sourceKey, keys)} AND d.geom IS NULL AND NOT EXISTS (SELECT 1 FROM asset_link l WHERE l.datastream_key = d.datastream_key)`,
+      values: params.values,
+    };
+  },
+
   placesLinked: (places: readonly PlaceRef[]): SqlQuery => ({
     text: `UPDATE datastream d SET linked_place_time = i.valid_from
            FROM unnest($1::integer[], $2::timestamptz[]) AS i(datastream_key, valid_from) WHERE d.datastream_key = i.datastream_key`,

@@ -1,6 +1,6 @@
 import type { Geometry } from 'geojson';
 import { valid } from 'geojson-validation';
-import type { DatastreamRecord, FeatureOfInterestRecord, LocationEntry } from '../../domain/datastream.js';
+import { SINCE_EVER, type DatastreamRecord, type FeatureOfInterestRecord, type LocationEntry } from '../../domain/datastream.js';
 import { SourceFormatError, UpstreamError } from '../../domain/errors.js';
 import type { SensorThingsSource } from '../../domain/mapping.js';
 import { resultTypeOf, type ObservationInput } from '../../domain/observation.js';
@@ -315,7 +315,7 @@ export function sensorThingsReader(mappingId: string, source: SensorThingsSource
           problems(`HistoricalLocations of ${found.record.id} could not be read: ${error.message}`);
         }
       }
-      if (history.length === 0 && found.thingLocations.length) add('1970-01-01T00:00:00Z', found.thingLocations);
+      if (history.length === 0 && found.thingLocations.length) add(SINCE_EVER, found.thingLocations);
       return history;
     },
 
