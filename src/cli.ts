@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import path from 'node:path';
 import { loadConfig, type Config } from './config/env.js';
-import { formatIssue, loadMappings, validateMappings } from './config/mappings-loader.js';
+import { formatIssue, loadMappings, validateMappings, type LoadedMapping } from './config/mappings-loader.js';
 import type { HarvestRun } from './domain/harvest-run.js';
 import { progressReporter } from './ingest/harvest-progress.js';
 import { runHarvest } from './ingest/harvest-runner.js';
@@ -20,6 +20,7 @@ import { explainLink, parseAssetReference } from './services/link-assets.js';
 import { sensorMappings } from './services/sensor-registry.js';
 import { sensorService } from './services/sensor-service.js';
 import { importFeatures, inferQueryables } from './services/import-features.js';
+import type { Store } from './services/ports.js';
 
 const USAGE = `placelink — OGC API Features and NGSI-LD over PostGIS
 
@@ -27,7 +28,8 @@ Usage:
   placelink serve                 apply pending migrations and start the HTTP service
   placelink migrate               apply pending migrations and exit
   placelink import <file> --collection <id> [options]
-                                  load a GeoJSON file into a collection (created if missing)
+                                  load a GeoJSON file into a collection (created if missing); with
+                                  $PLACELINK_MAPPINGS set, links of sensor mappings follow it
       --crs <EPSG code or URI>    CRS of the file's coordinates (default CRS84, or the file's legacy crs member)
       --title <text>              collection title (default: the id)
       --description <text>
@@ -131,6 +133,8 @@ async function runImport(args: string[], config: Config, logger: Logger): Promis
     throw new InvalidInputError(`${read.rejected.length} of ${read.records.length + read.rejected.length} features are invalid; nothing was imported (use --skip-invalid to load the others)`, read.rejected);
   }
 
+  // Sensor mappings whose links follow the import (checked before anything is written).
+  const loaded = config.mappingsPath ? await loadMappings(config.mappingsPath) : [];
   const opened = await openDatabase(config, logger, 'placelink-import');
   try {
     await migrate(opened.db, logger);
@@ -158,6 +162,7 @@ async function runImport(args: string[], config: Config, logger: Logger): Promis
         `${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
         `${summary.repaired.length} geometries repaired, ${read.rejected.length + summary.rejected.length} rejected\n`,
     );
+    if (summary.inserted + summary.updated > 0) await assetLinkFollower(store, loaded, config, logger)(summary.collectionId, summary.changedSince);
   } finally {
     await opened.close();
   }
@@ -188,6 +193,19 @@ async function runMappings(args: string[], config: Config): Promise<void> {
     process.stderr.write(`placelink: ${problems} problem${problems === 1 ? '' : 's'} in ${results.filter((r) => r.issues.length).length} of ${results.length} mapping files\n`);
     process.exit(3);
   }
+}
+
+/**
+ * What a one-shot command calls after it changed an asset collection: the links of the loaded
+ * sensor mappings whose rules target it follow the changed assets (and are reported).
+ */
+function assetLinkFollower(store: Store, loaded: readonly LoadedMapping[], config: Config, logger: Logger): (collectionId: string, since: string) => Promise<void> {
+  const sensors = sensorService(store, sensorMappings(loaded.map((m) => m.mapping)), logger, { maxFutureMs: config.observationsFutureSkewMs });
+  return async (collectionId, since) => {
+    for (const { mapping, summary } of await sensors.assetsChanged(collectionId, since)) {
+      process.stdout.write(`links of ${mapping}: ${summary.opened} opened, ${summary.closed} closed, ${summary.updated} updated, ${summary.unchanged} unchanged\n`);
+    }
+  };
 }
 
 async function withStore<T>(config: Config, logger: Logger, name: string, work: (store: Awaited<ReturnType<typeof createStore>>) => Promise<T>): Promise<T> {
@@ -232,7 +250,7 @@ async function runIngest(args: string[], config: Config, logger: Logger): Promis
   const run = await withStore(config, logger, 'placelink-ingest', async (store) => {
     const progress = progressReporter(process.stderr);
     try {
-      return await runHarvest(store, chosen, logger, { trigger: 'cli', onProgress: (p) => progress.update(p) });
+      return await runHarvest(store, chosen, logger, { trigger: 'cli', onProgress: (p) => progress.update(p), onAssetsChanged: assetLinkFollower(store, loaded, config, logger) });
     } finally {
       progress.done();
     }
@@ -280,7 +298,8 @@ async function runLinks(args: string[], config: Config, logger: Logger): Promise
     }
     process.stdout.write(`${explanation.asset.collection}/${explanation.asset.id} ↔ ${explanation.datastream.id}: ${explanation.summary}\n`);
     for (const rule of explanation.rules) {
-      process.stdout.write(`  ${rule.rule} (${rule.kind}, priority ${rule.priority}${rule.applies ? '' : ', other collection'}): ${rule.reason}\n`);
+      const declared = rule.declaredIn === explanation.datastream.source ? '' : `, declared in ${rule.declaredIn}`;
+      process.stdout.write(`  ${rule.rule} (${rule.kind}, priority ${rule.priority}${declared}${rule.applies ? '' : ', does not apply'}): ${rule.reason}\n`);
       if (rule.candidates.length) process.stdout.write(`    considered: ${rule.candidates.map((c) => `${c.assetId} ${c.distanceM} m`).join(', ')}\n`);
     }
     for (const link of explanation.history) process.stdout.write(`  link ${link.linkId}: ${link.rule}, ${link.validFrom} → ${link.validTo ?? 'now'}\n`);

@@ -16,6 +16,8 @@ import { sensorService, type SensorService } from './services/sensor-service.js'
 import { observationsBlock } from './http/observations-block.js';
 import { sensorsAdminBlock } from './http/sensors-admin-block.js';
 import { timeseriesBlock } from './ogcapi/sensors/timeseries-block.js';
+import { datastreamCollectionLinks, datastreamsBlock } from './ogcapi/sensors/datastreams-block.js';
+import { datastreamCatalog } from './services/datastream-collections.js';
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
   Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs'>> & { readonly html?: HtmlOptions };
@@ -32,12 +34,18 @@ function defaultSensors(store: Store, config: ApiConfig, logger: Logger): Sensor
 /** The building blocks the API is made of, wired to their services on a store. */
 export function buildingBlocks(store: Store, config: ApiConfig, sensors: SensorService = defaultSensors(store, config, createLogger('silent'))): BuildingBlock[] {
   const queries = sensorAwareQueries(store, sensors, { countLimit: config.countLimit, countBudgetMs: config.countBudgetMs ?? DEFAULT_COUNT_BUDGET_MS, linkedTtlMs: Math.max(config.catalogTtlMs, 1000) });
-  const deps = { collections: cachedCatalog(store.collections, config.catalogTtlMs), queries, html: config.html ?? {} };
+  const deps = {
+    collections: datastreamCatalog(cachedCatalog(store.collections, config.catalogTtlMs), store, sensors, config.catalogTtlMs),
+    queries,
+    html: config.html ?? {},
+    collectionLinks: datastreamCollectionLinks(sensors),
+  };
   const blocks: BuildingBlock[] = [];
   blocks.push(
     featuresBlock(SERVICE_INFO, deps, () => blocks),
     filterBlock(deps),
-    timeseriesBlock(store, sensors, deps),
+    timeseriesBlock(store, deps),
+    datastreamsBlock(store, sensors, deps),
     observationsBlock(sensors, { apiKey: config.observationsApiKey, maxBytes: config.observationsMaxBytes ?? DEFAULT_MAX_BYTES }),
     sensorsAdminBlock(store, sensors),
     healthBlock(store),

@@ -82,7 +82,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }
     }
     maintain();
-    if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
+    if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger, { onAssetsChanged: (collection, since) => sensors.assetsChanged(collection, since) });
   });
 
   const server = createHttpServer(app, logger);

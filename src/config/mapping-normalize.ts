@@ -218,6 +218,7 @@ function sensorThingsSource(raw: Raw, ctx: NormalizeContext): SensorThingsSource
     expand: raw['expand'] !== false,
     resultFormat: raw['resultFormat'] as SensorThingsSource['resultFormat'],
     historicalLocations: raw['historicalLocations'] !== false,
+    featuresOfInterest: raw['featuresOfInterest'] !== false,
     http: http(raw['http'] as Raw, ['source', 'http'], ctx),
   };
 }
@@ -242,7 +243,7 @@ function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
     issue(ctx, [...at, 'pattern'], `a sensorthings topic filter must end with +/Observations, Datastreams(<id>)/Observations or #, got '${pattern}'`);
   }
   if (format === 'sensorthings') {
-    for (const field of ['datastream', 'time', 'resultTime', 'value', 'location']) if (field in raw) issue(ctx, [...at, field], 'only applies to json topics (sensorthings payloads are Observations)');
+    for (const field of ['datastream', 'time', 'resultTime', 'value', 'unit', 'location']) if (field in raw) issue(ctx, [...at, field], 'only applies to json topics (sensorthings payloads are Observations)');
   }
   const wildcards = pattern.split('/').filter((level) => level === '+' || level === '#').length;
   const datastream = typeof raw['datastream'] === 'string' ? raw['datastream'] : '{1}';
@@ -261,6 +262,7 @@ function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
     time: toPath(raw['time'] ?? 'phenomenonTime'),
     resultTime: raw['resultTime'] === undefined ? null : toPath(raw['resultTime']),
     value: toPath(raw['value'] ?? 'result'),
+    unit: raw['unit'] === undefined ? null : toPath(raw['unit']),
     location:
       location === undefined
         ? null
@@ -336,17 +338,35 @@ function observationRules(raw: Raw): ObservationRules {
   };
 }
 
-function linkRules(raw: unknown, ctx: NormalizeContext): LinkRule[] {
+/** The mapping whose link rules are read: a sensor mapping links its datastreams, an asset mapping its own collection. */
+interface LinkOwner {
+  readonly id: string;
+  readonly collection: string;
+  readonly sensor: boolean;
+}
+
+function linkRules(raw: unknown, owner: LinkOwner, ctx: NormalizeContext): LinkRule[] {
   if (raw === undefined) return [];
   const names = new Map<string, number>();
   return (raw as Raw[]).map((item, index) => {
+    const at = ['links', index];
     const kind = item['rule'] as LinkRule['kind'];
-    const collection = String(item['collection']);
+    const sensors = item['sensors'] === undefined ? null : typeof item['sensors'] === 'string' ? [item['sensors']] : (item['sensors'] as string[]);
+    if (owner.sensor) {
+      if (item['collection'] === undefined) issue(ctx, [...at, 'collection'], 'is required: the asset collection the rule links datastreams to');
+      if (sensors) issue(ctx, [...at, 'sensors'], "only applies to rules of asset mappings (a sensor mapping's rules link its own datastreams)");
+    } else {
+      if (item['collection'] !== undefined && item['collection'] !== owner.collection) {
+        issue(ctx, [...at, 'collection'], `a rule of an asset mapping links the mapping's own collection ('${owner.collection}'); leave collection out`);
+      }
+      if (!sensors) issue(ctx, [...at, 'sensors'], 'is required: the sensor mapping(s) whose datastreams the rule links to these assets');
+    }
+    const collection = owner.sensor ? String(item['collection']) : owner.collection;
     const name = typeof item['name'] === 'string' ? item['name'] : `${kind}-${collection}`;
     const first = names.get(name);
-    if (first !== undefined) issue(ctx, ['links', index, 'name'], `'${name}' is already the name of links[${first}]; give each rule its own name`);
+    if (first !== undefined) issue(ctx, [...at, 'name'], `'${name}' is already the name of links[${first}]; give each rule its own name`);
     else names.set(name, index);
-    const base = { name, collection, priority: Number(item['priority']) };
+    const base = { name, collection, priority: Number(item['priority']), datastreams: (item['datastreams'] as string[] | undefined) ?? null, declaredIn: owner.id, sensors };
     switch (kind) {
       case 'nearest':
         return { ...base, kind, maxDistance: Number(item['maxDistance']), ties: item['ties'] as 'first' | 'all' };
@@ -437,9 +457,7 @@ export function normalizeMapping(raw: Raw, ctx: NormalizeContext): Mapping {
   if (schedule && intervalMs < 10_000) issue(ctx, ['schedule', 'interval'], 'must be at least 10s');
   const theme = typeof target['inspireTheme'] === 'string' ? target['inspireTheme'].replace(/^.*\//, '') : null;
   const sensor = isSensorSource(source);
-  for (const section of ['datastreams', 'links'] as const) {
-    if (!sensor && raw[section] !== undefined) issue(ctx, [section], `only applies to sensor sources (sensorthings, mqtt, http-push), not ${source.type}`);
-  }
+  if (!sensor && raw['datastreams'] !== undefined) issue(ctx, ['datastreams'], `only applies to sensor sources (sensorthings, mqtt, http-push), not ${source.type}`);
   if ((source.type === 'mqtt' || source.type === 'http-push') && schedule) issue(ctx, ['schedule'], `a ${source.type} source pushes its observations; there is nothing to schedule`);
   if (source.type === 'sensorthings' && raw['datastreams'] !== undefined) issue(ctx, ['datastreams'], 'a SensorThings source reads its datastreams from the service; declare none');
   if (source.type === 'http-push' && raw['datastreams'] === undefined) issue(ctx, ['datastreams'], 'is required for an http-push source: POST /observations accepts observations only for declared datastreams');
@@ -491,6 +509,6 @@ export function normalizeMapping(raw: Raw, ctx: NormalizeContext): Mapping {
     schedule: schedule ? { intervalMs, enabled: schedule['enabled'] !== false } : null,
     datastreams: datastreams(raw['datastreams'], ctx),
     observations: observationRules(raw['observations'] as Raw),
-    links: linkRules(raw['links'], ctx),
+    links: linkRules(raw['links'], { id, collection: String(target['collection']), sensor }, ctx),
   };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { ConfigurationError, type InputIssue } from '../domain/errors.js';
-import type { Mapping } from '../domain/mapping.js';
+import { isSensorSource, type LinkRule, type Mapping } from '../domain/mapping.js';
 import { normalizeMapping, type FieldIssue } from './mapping-normalize.js';
 import { mappingSchema } from './mapping-schema.js';
 
@@ -221,9 +221,65 @@ export async function mappingFiles(location: string): Promise<string[]> {
     .sort();
 }
 
+/** Whether a sensor mapping declares its datastreams itself (so rules can be checked against them). */
+function declaresDatastreams(mapping: Mapping): boolean {
+  return mapping.source.type === 'http-push' || (mapping.source.type === 'mqtt' && mapping.source.datastreamSource === null);
+}
+
+/**
+ * Link rules asset mappings declare for sensor mappings join those mappings' own rules (after them,
+ * in file order). Naming a sensor mapping that is not loaded, a datastream it does not declare, or
+ * a rule name it already uses is a problem of the asset mapping's file.
+ */
+function joinLinkRules(results: readonly FileValidation[]): FileValidation[] {
+  const out = [...results];
+  const sensorIndex = new Map<string, number>();
+  results.forEach((result, index) => {
+    const mapping = result.loaded?.mapping;
+    if (mapping && isSensorSource(mapping.source)) sensorIndex.set(mapping.id, index);
+  });
+  const joined = new Map<number, LinkRule[]>();
+  results.forEach((result, index) => {
+    const mapping = result.loaded?.mapping;
+    if (!mapping || isSensorSource(mapping.source)) return;
+    const issues: MappingIssue[] = [];
+    const issue = (field: readonly Segment[], message: string) => issues.push({ file: result.file, ...result.position(field), field: fieldName(field), message });
+    mapping.links.forEach((rule, ruleIndex) => {
+      for (const sensorId of rule.sensors ?? []) {
+        const target = sensorIndex.get(sensorId);
+        if (target === undefined) {
+          issue(['links', ruleIndex, 'sensors'], `no sensor mapping '${sensorId}' is loaded`);
+          continue;
+        }
+        const sensor = results[target]!.loaded!.mapping;
+        const rules = joined.get(target) ?? [];
+        const taken = [...sensor.links, ...rules].find((other) => other.name === rule.name);
+        if (taken) {
+          issue(['links', ruleIndex, 'name'], `'${rule.name}' is already the name of a link rule of '${sensorId}' (declared in '${taken.declaredIn}'); give this rule its own name`);
+          continue;
+        }
+        const unknown = declaresDatastreams(sensor) ? (rule.datastreams ?? []).filter((id) => !sensor.datastreams.some((d) => d.id === id)) : [];
+        if (unknown.length) {
+          issue(['links', ruleIndex, 'datastreams'], `'${sensorId}' declares no datastream ${unknown.map((id) => `'${id}'`).join(', ')}`);
+          continue;
+        }
+        joined.set(target, [...rules, rule]);
+      }
+    });
+    if (issues.length) out[index] = { ...result, loaded: null, issues: [...result.issues, ...issues] };
+  });
+  for (const [index, rules] of joined) {
+    const result = out[index]!;
+    const loaded = result.loaded!;
+    out[index] = { ...result, loaded: { ...loaded, mapping: { ...loaded.mapping, links: [...loaded.mapping.links, ...rules] } } };
+  }
+  return out;
+}
+
 /**
  * Validates every mapping at `location` and the rules that span files: mapping ids and target
- * collections are unique (two sources writing one collection would retire each other's features).
+ * collections are unique (two sources writing one collection would retire each other's features),
+ * and link rules of asset mappings name loaded sensor mappings (they join those mappings' rules).
  */
 export async function validateMappings(location: string, env: NodeJS.ProcessEnv = process.env): Promise<FileValidation[]> {
   const results: FileValidation[] = [];
@@ -253,7 +309,7 @@ export async function validateMappings(location: string, env: NodeJS.ProcessEnv 
     }
     results.push(result);
   }
-  return results;
+  return joinLinkRules(results);
 }
 
 /** Loads every mapping at `location`, or fails with all problems of all files named. */

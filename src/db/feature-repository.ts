@@ -40,5 +40,10 @@ export function featureRepository(db: SqlExecutor): FeatureRepository {
       const [row] = await db.query<FeatureRow>(featureSql.byId(collectionKey, id, output, linked));
       return row ?? null;
     },
+
+    async writeTime() {
+      const [row] = await db.query<{ t: string }>(featureSql.writeTime());
+      return row!.t;
+    },
   };
 }

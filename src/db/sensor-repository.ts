@@ -1,5 +1,5 @@
 import type { Geometry } from 'geojson';
-import type { DatastreamInfo, SensorSourceInfo } from '../domain/datastream.js';
+import type { DatastreamInfo, DatastreamSummary, SensorSourceInfo } from '../domain/datastream.js';
 import type { ObservationRecord } from '../domain/observation.js';
 import type { PageChunk } from '../services/ports.js';
 import type { DatastreamDetail, LinkRepository, SensorStore, SeriesRow, StoredLink } from '../services/sensor-ports.js';
@@ -31,6 +31,7 @@ const toInfo = (row: DatastreamInfoRow): DatastreamInfo => ({
   sourceKey: row.source_key,
   sourceId: row.source_id,
   resultType: row.result_type,
+  unit: row.unit,
 });
 
 const toLink = (row: LinkRow): StoredLink => ({
@@ -46,6 +47,35 @@ const toLink = (row: LinkRow): StoredLink => ({
   validTo: row.valid_to,
 });
 
+interface SummaryRow {
+  datastream_key: number;
+  id: string;
+  upstream_id: string;
+  name: string;
+  description: string | null;
+  observed_property: string | null;
+  unit: string | null;
+  observation_count: string;
+  spatial_extent: [number, number, number, number] | null;
+  geometry_types: string[];
+  first_time: string | null;
+  last_time: string | null;
+}
+
+const toSummary = (row: SummaryRow): DatastreamSummary => ({
+  key: row.datastream_key,
+  id: row.id,
+  upstreamId: row.upstream_id,
+  name: row.name,
+  description: row.description,
+  observedProperty: row.observed_property,
+  unit: row.unit,
+  observationCount: Number(row.observation_count),
+  spatialExtent: row.spatial_extent,
+  temporalExtent: row.first_time === null && row.last_time === null ? null : [row.first_time, row.last_time],
+  geometryTypes: row.geometry_types,
+});
+
 interface PartitionRange {
   readonly lower: number;
   readonly upper: number;
@@ -57,8 +87,8 @@ const NO_PARTITION = '23514';
 function linkRepository(db: Database): LinkRepository {
   const prepared = new Set<number>();
   return {
-    async candidates(sourceKey, collectionKey, rule, keys) {
-      const query = linkSql.candidates(sourceKey, collectionKey, rule, keys);
+    async candidates(sourceKey, collectionKey, rule, keys, places) {
+      const query = linkSql.candidates(sourceKey, collectionKey, rule, keys, places ?? null);
       if (!query) return [];
       const rows = await db.query<CandidateRow>(query);
       return rows.map((row) => ({
@@ -70,6 +100,19 @@ function linkRepository(db: Database): LinkRepository {
         priority: rule.priority,
         distanceM: row.distance_m,
       }));
+    },
+    async pendingPlaces(sourceKey, keys) {
+      const rows = await db.query<{ datastream_key: number; time: string }>(linkSql.pendingPlaces(sourceKey, keys));
+      return rows.map((r) => ({ datastreamKey: r.datastream_key, time: r.time }));
+    },
+    async affectedByAssets(sourceKey, collectionKey, rules, since) {
+      return (await db.query<{ datastream_key: number }>(linkSql.affectedByAssets(sourceKey, collectionKey, rules, since))).map((r) => r.datastream_key);
+    },
+    async unlinkedPlaceless(sourceKey, keys) {
+      return new Set((await db.query<{ datastream_key: number }>(linkSql.unlinkedPlaceless(sourceKey, keys))).map((r) => r.datastream_key));
+    },
+    async placesLinked(places) {
+      if (places.length) await db.query(linkSql.placesLinked(places));
     },
     async current(sourceKey, keys) {
       return (await db.query<LinkRow>(linkSql.current(sourceKey, keys))).map(toLink);
@@ -115,6 +158,10 @@ function linkRepository(db: Database): LinkRepository {
         linkSql.latestForAssets(collectionKey, assetIds),
       );
       return rows.map((r) => ({ assetId: r.asset_id, datastreamId: r.datastream_id, name: r.name, value: r.value, unit: r.unit, observedAt: r.observed_at }));
+    },
+    async periods(collectionKey, assetId) {
+      const rows = await db.query<{ datastream_key: number; datastream_id: string; name: string; unit: string | null; valid_from: string; valid_to: string | null }>(linkSql.periods(collectionKey, assetId));
+      return rows.map((r) => ({ datastreamKey: r.datastream_key, datastreamId: r.datastream_id, name: r.name, unit: r.unit, validFrom: r.valid_from, validTo: r.valid_to }));
     },
     async linkedCollections() {
       return (await db.query<{ collection_key: number }>(linkSql.linkedCollections())).map((r) => r.collection_key);
@@ -171,14 +218,13 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       return upstreamIds.length ? (await db.query<DatastreamInfoRow>(sensorSql.infoByUpstreamIds(sourceKey, upstreamIds))).map(toInfo) : [];
     },
     async datastreamDetail(id) {
-      const [row] = await db.query<DatastreamInfoRow & { name: string; unit: Record<string, unknown> | null; properties: Record<string, unknown>; thing: Record<string, unknown> | null; geometry: Geometry | null; location_time: string | null; harvested_until: string | null }>(
+      const [row] = await db.query<DatastreamInfoRow & { name: string; properties: Record<string, unknown>; thing: Record<string, unknown> | null; geometry: Geometry | null; location_time: string | null; harvested_until: string | null }>(
         sensorSql.detail(id),
       );
       if (!row) return null;
       const detail: DatastreamDetail = {
         ...toInfo(row),
         name: row.name,
-        unit: row.unit,
         properties: row.properties,
         thing: row.thing,
         geometry: row.geometry,
@@ -192,12 +238,29 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       return (await db.query<{ datastream_key: number }>(sensorSql.move(entries))).map((r) => r.datastream_key);
     },
     async replaceLocationHistory(entries) {
-      if (entries.length === 0) return [];
+      if (entries.length === 0) return;
       const keys = [...new Set(entries.map((e) => e.key))];
-      return db.transaction(async (tx) => {
+      await db.transaction(async (tx) => {
         await tx.query(sensorSql.clearHistory(keys));
-        return (await tx.query<{ datastream_key: number }>(sensorSql.writeHistory(entries))).map((r) => r.datastream_key);
+        await tx.query(sensorSql.writeHistory(entries));
       });
+    },
+    async datastreamSummary(sourceKey, upstreamId) {
+      const [row] = await db.query<SummaryRow>(sensorSql.datastreamSummaries(sourceKey, { upstreamId }));
+      return row ? toSummary(row) : null;
+    },
+    async datastreamSummaries(sourceKey, limit, offset) {
+      const rows = await db.query<SummaryRow>(sensorSql.datastreamSummaries(sourceKey, { limit, offset }));
+      const [count] = await db.query<{ n: number }>(sensorSql.datastreamCount(sourceKey));
+      return { datastreams: rows.map(toSummary), total: count!.n };
+    },
+    async observedFeatures(datastreamKey, foiKeys) {
+      if (foiKeys.length) await db.query(sensorSql.observedFeatures(datastreamKey, foiKeys));
+    },
+    async upsertFeaturesOfInterest(sourceKey, records) {
+      if (records.length === 0) return new Map();
+      const rows = await db.query<{ foi_key: number; upstream_id: string }>(sensorSql.upsertFeaturesOfInterest(sourceKey, records));
+      return new Map(rows.map((r) => [r.upstream_id, r.foi_key]));
     },
     async setHarvestedUntil(entries) {
       if (entries.length) await db.query(sensorSql.setHarvestedUntil(entries));
@@ -224,6 +287,10 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       const rows = await db.queryWithin<{ n: number }>(observationSql.cappedCount(query, cap), budgetMs);
       const n = rows?.[0]?.n ?? 0;
       return rows === null || n > cap ? null : n;
+    },
+    async datastreamSnapshot(datastreamKey) {
+      const [row] = await db.query<{ total: string; version: string }>(observationSql.datastreamSnapshot(datastreamKey));
+      return row ? { total: Number(row.total), version: Number(row.version) } : null;
     },
     async observationById(sourceKey, id, output) {
       const [row] = await db.query<{ json: string }>(observationSql.byPosition(sourceKey, id, output));

@@ -85,6 +85,8 @@ export interface SensorThingsSource {
   readonly expand: boolean;
   readonly resultFormat: 'auto' | 'dataArray' | 'json';
   readonly historicalLocations: boolean;
+  /** Read and store each observation's FeatureOfInterest (its geometry becomes the observation item's). */
+  readonly featuresOfInterest: boolean;
   readonly http: HttpOptions;
 }
 
@@ -98,6 +100,8 @@ export interface MqttTopic {
   readonly time: PropertyPath;
   readonly resultTime: PropertyPath | null;
   readonly value: PropertyPath;
+  /** Where the payload states its unit; checked against the datastream's unit. */
+  readonly unit: PropertyPath | null;
   readonly location: { readonly geometry: PropertyPath } | { readonly lon: PropertyPath; readonly lat: PropertyPath } | null;
 }
 
@@ -220,11 +224,18 @@ export interface ObservationRules {
 }
 
 interface LinkRuleBase {
-  /** Unique within the mapping; default `<rule>-<collection>`. */
+  /** Unique among the rules of a sensor source; default `<rule>-<collection>`. */
   readonly name: string;
+  /** The asset collection (for a rule an asset mapping declares: that mapping's own collection). */
   readonly collection: string;
   /** Lower numbers are tried first within a collection. */
   readonly priority: number;
+  /** Only these datastream ids; null: every datastream of the source. */
+  readonly datastreams: readonly string[] | null;
+  /** The mapping that declares the rule: the sensor mapping itself, or an asset mapping. */
+  readonly declaredIn: string;
+  /** Rules of asset mappings: the sensor mappings whose datastreams they link; null in sensor mappings. */
+  readonly sensors: readonly string[] | null;
 }
 
 export type LinkRule =
@@ -256,5 +267,10 @@ export interface Mapping {
   /** Sensor sources: declared datastreams (empty for feature sources). */
   readonly datastreams: readonly DatastreamDefinition[];
   readonly observations: ObservationRules;
+  /**
+   * Sensor sources: the rules that link their datastreams, their own and those asset mappings
+   * declare for them (joined when the mappings are loaded). Feature sources: the rules they declare
+   * for the sensor sources named in each rule's `sensors`.
+   */
   readonly links: readonly LinkRule[];
 }

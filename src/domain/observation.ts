@@ -14,6 +14,8 @@ export interface ObservationRecord {
   readonly validEnd: string | null;
   readonly parameters: unknown;
   readonly upstreamId: string | null;
+  /** The stored FeatureOfInterest it observed, if the source said. */
+  readonly featureOfInterestKey: number | null;
 }
 
 /** An observation as a source delivered it, before it is checked. */
@@ -140,7 +142,19 @@ export interface ObservationCheck {
   readonly now: number;
 }
 
-/** Checks an observation of a known datastream; the record, or why it is rejected. */
+/**
+ * Where an incremental pull may continue after this observation: its phenomenon start, normalised,
+ * when the time is readable under the rules and not beyond the allowed future. Such an observation
+ * is settled (stored, or rejected for good); a future one may become acceptable later and an
+ * unreadable time cannot be compared, so those give null and do not move the watermark.
+ */
+export function settledStart(input: Pick<ObservationInput, 'phenomenonTime'>, check: Omit<ObservationCheck, 'resultType'>): { text: string; ms: number } | null {
+  const time = normaliseTimeOrInterval(input.phenomenonTime, check.rules);
+  if ('problem' in time || time.value.end.ms > check.now + check.maxFutureMs) return null;
+  return time.value.start;
+}
+
+/** Checks an observation of a known datastream; the record (without a FeatureOfInterest), or why it is rejected. */
 export function checkObservation(datastreamKey: number, input: ObservationInput, check: ObservationCheck): Checked<ObservationRecord> {
   const time = normaliseTimeOrInterval(input.phenomenonTime, check.rules);
   if ('problem' in time) return { problem: `phenomenonTime: ${time.problem}` };
@@ -176,6 +190,7 @@ export function checkObservation(datastreamKey: number, input: ObservationInput,
       validEnd,
       parameters: input.parameters ?? null,
       upstreamId,
+      featureOfInterestKey: null,
     },
   };
 }

@@ -28,6 +28,8 @@ export interface HarvestRunOptions {
   readonly progressIntervalMs?: number;
   /** Aborting stops the harvest between pages; it is rolled back and recorded as failed. */
   readonly signal?: AbortSignal;
+  /** Called once a harvest that changed features committed (the links of sensor sources follow). */
+  readonly onAssetsChanged?: (collectionId: string, since: string) => Promise<unknown>;
 }
 
 /** The mapping's feature source; sensor sources are harvested by runSensorThingsPull. */
@@ -159,6 +161,10 @@ export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Lo
     }
     await store.runs.finish(runId, { status: 'succeeded', counts: summary.counts, expected: summary.expected, error: null, rejections: summary.rejections, warnings });
     logger.info({ mapping: mapping.id, runId, ...summary.counts, ms: Date.now() - started }, 'harvest succeeded');
+    const { inserted, updated, retired, purged } = summary.counts;
+    if (options.onAssetsChanged && inserted + updated + retired + purged > 0) {
+      await options.onAssetsChanged(collection, summary.changedSince).catch((error: unknown) => logger.warn({ err: error, mapping: mapping.id }, 'asset links could not follow the harvest; the sensor maintenance job catches up'));
+    }
   } catch (error) {
     const aborted = error instanceof HarvestAborted ? error : null;
     const cause = aborted ? aborted.reason : error;

@@ -1,7 +1,7 @@
 import type { LoadedMapping } from '../config/mappings-loader.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../services/ports.js';
-import { runHarvest } from './harvest-runner.js';
+import { runHarvest, type HarvestRunOptions } from './harvest-runner.js';
 
 /** After a failed run the next try comes sooner than a full interval. */
 const RETRY_AFTER_FAILURE_MS = 10 * 60_000;
@@ -13,11 +13,16 @@ export interface HarvestScheduler {
   nextRuns(): Map<string, Date>;
 }
 
+export interface SchedulerOptions extends Pick<HarvestRunOptions, 'onAssetsChanged'> {
+  readonly now?: () => number;
+}
+
 /**
  * Runs each mapping with a schedule every `schedule.interval`, counted from its last run's start
  * (a mapping never harvested runs right away), one harvest at a time.
  */
-export async function startHarvestScheduler(store: Store, mappings: readonly LoadedMapping[], logger: Logger, now = () => Date.now()): Promise<HarvestScheduler> {
+export async function startHarvestScheduler(store: Store, mappings: readonly LoadedMapping[], logger: Logger, options: SchedulerOptions = {}): Promise<HarvestScheduler> {
+  const now = options.now ?? (() => Date.now());
   const scheduled = mappings.filter((m) => m.mapping.schedule?.enabled);
   const next = new Map<string, number>();
   const last = await store.runs.lastFinished();
@@ -39,7 +44,7 @@ export async function startHarvestScheduler(store: Store, mappings: readonly Loa
     const chosen = due[0];
     if (!chosen) return arm();
     const started = now();
-    running = runHarvest(store, chosen, logger, { trigger: 'schedule', signal: controller.signal })
+    running = runHarvest(store, chosen, logger, { trigger: 'schedule', signal: controller.signal, ...(options.onAssetsChanged ? { onAssetsChanged: options.onAssetsChanged } : {}) })
       .then((run) => {
         const interval = chosen.mapping.schedule!.intervalMs;
         next.set(chosen.mapping.id, started + (run.status === 'failed' ? Math.min(interval, RETRY_AFTER_FAILURE_MS) : interval));

@@ -42,6 +42,8 @@ export interface SourceEnd {
 export interface HarvestSummary {
   readonly collectionKey: number;
   readonly collectionCreated: boolean;
+  /** Features inserted, updated or retired by the harvest have been updated since this time. */
+  readonly changedSince: string;
   readonly counts: RunCounts;
   readonly rejections: RunRejection[];
   readonly expected: number | null;
@@ -86,6 +88,7 @@ export async function harvestFeatures(
   try {
     summary = await store.harvest(plan.collection.id, async (session) => {
       const { key, created } = await session.collections.save(plan.collection);
+      const changedSince = await session.features.writeTime();
       const inference = new QueryableInference();
       let idlessRejections = 0;
 
@@ -143,7 +146,7 @@ export async function harvestFeatures(
       await session.collections.setQueryables(key, queryables);
       await session.collections.refreshStats(key);
       onProgress?.(counts, expected);
-      return { collectionKey: key, collectionCreated: created, counts, rejections, expected, deletionsSkipped };
+      return { collectionKey: key, collectionCreated: created, changedSince, counts, rejections, expected, deletionsSkipped };
     });
   } catch (error) {
     throw new HarvestAborted(error, counts, rejections, expected);

@@ -8,6 +8,8 @@ export { inferQueryables, mergeQueryables } from './queryable-inference.js';
 export interface ImportSummary extends WriteSummary {
   readonly collectionId: string;
   readonly collectionCreated: boolean;
+  /** Features the import wrote have been updated since this time. */
+  readonly changedSince: string;
   readonly featureCount: number;
 }
 
@@ -25,6 +27,7 @@ export async function importFeatures(
 ): Promise<ImportSummary> {
   const summary = await store.transaction(async ({ collections, features }) => {
     const { key, created } = await collections.save(definition);
+    const changedSince = await features.writeTime();
     const total: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [], rejected: [] };
     for (let start = 0; start < records.length; start += BATCH_SIZE) {
       const summary = await features.upsertBatch(key, records.slice(start, start + BATCH_SIZE));
@@ -37,7 +40,7 @@ export async function importFeatures(
     const existing = created ? {} : ((await collections.get(definition.id))?.queryables ?? {});
     await collections.setQueryables(key, mergeQueryables(existing, queryables));
     await collections.refreshStats(key);
-    return { ...total, key, collectionId: definition.id, collectionCreated: created, featureCount: records.length };
+    return { ...total, key, collectionId: definition.id, collectionCreated: created, changedSince, featureCount: records.length };
   });
   const { key, ...result } = summary;
   if (result.inserted + result.updated > 0) await store.collections.analyze(key);

@@ -1,10 +1,10 @@
 import type { Collection } from '../domain/collection.js';
-import type { SensorSourceInfo } from '../domain/datastream.js';
+import { SINCE_EVER, type SensorSourceInfo } from '../domain/datastream.js';
 import { InvalidParameterError, ResourceNotFoundError } from '../domain/errors.js';
 import type { LinkRule } from '../domain/mapping.js';
 import type { Store } from './ports.js';
 import type { SensorMapping } from './sensor-registry.js';
-import type { AssetCandidate, LinkCandidate, StoredLink } from './sensor-ports.js';
+import type { AssetCandidate, LinkCandidate, PlaceRef, StoredLink } from './sensor-ports.js';
 
 export interface LinkRefreshSummary {
   readonly opened: number;
@@ -29,17 +29,25 @@ async function targetCollections(store: Store, rules: readonly LinkRule[]): Prom
 }
 
 /**
- * What the rules link for the given datastreams: per datastream and asset collection, the first rule
- * (by priority) that finds any asset decides; later rules of that collection are fallbacks.
+ * What the rules link for the given datastreams (at their current places, or at the given places of
+ * their history): per datastream and asset collection, the first rule (by priority) that finds any
+ * asset decides; later rules of that collection are fallbacks.
  */
-async function desiredLinks(store: Store, source: SensorSourceInfo, rules: readonly LinkRule[], collections: Map<string, Collection | null>, keys: readonly number[] | null): Promise<Map<string, LinkCandidate>> {
+async function desiredLinks(
+  store: Store,
+  source: SensorSourceInfo,
+  rules: readonly LinkRule[],
+  collections: Map<string, Collection | null>,
+  keys: readonly number[] | null,
+  places?: readonly PlaceRef[],
+): Promise<Map<string, LinkCandidate>> {
   const decided = new Set<string>();
   const desired = new Map<string, LinkCandidate>();
   for (const rule of ordered(rules)) {
     const collection = collections.get(rule.collection);
     if (!collection) continue;
     if (rule.kind === 'nearest' || rule.kind === 'buffer') await store.sensors.links.prepareTarget(collection.key);
-    const found = await store.sensors.links.candidates(source.key, collection.key, rule, keys);
+    const found = await store.sensors.links.candidates(source.key, collection.key, rule, keys, places);
     const winners = new Set<string>();
     for (const candidate of found) {
       const group = `${candidate.datastreamKey}\u0000${candidate.collectionKey}`;
@@ -55,16 +63,12 @@ async function desiredLinks(store: Store, source: SensorSourceInfo, rules: reado
 const sameLink = (a: LinkCandidate, b: LinkCandidate) => a.rule === b.rule && a.priority === b.priority && a.ruleKind === b.ruleKind && (a.distanceM ?? -1) === (b.distanceM ?? -1);
 
 /**
- * Brings a source's links in line with its rules: links that no longer hold are closed (kept as
- * history), new ones opened, changed distances or rules updated. `datastreamKeys` limits the work to
- * datastreams that moved; without it every datastream of the source is looked at and the asset
- * collections' data versions are recorded, so a later change of the assets is noticed.
+ * Brings current links in line with the desired ones: links that no longer hold are closed (kept as
+ * history), new ones opened, changed distances or rules updated. `at` gives the time a datastream's
+ * links change (null: now).
  */
-export async function refreshLinks(store: Store, mapping: SensorMapping, source: SensorSourceInfo, datastreamKeys: readonly number[] | null = null): Promise<LinkRefreshSummary> {
-  const collections = await targetCollections(store, mapping.links);
-  const desired = await desiredLinks(store, source, mapping.links, collections, datastreamKeys);
-  const current = await store.sensors.links.current(source.key, datastreamKeys);
-  const close: string[] = [];
+async function reconcile(store: Store, current: readonly StoredLink[], desired: Map<string, LinkCandidate>, at: (datastreamKey: number) => string | null): Promise<LinkRefreshSummary> {
+  const close: { linkId: string; at: string | null }[] = [];
   const update: (LinkCandidate & { linkId: string })[] = [];
   let unchanged = 0;
   const existing = new Set<string>();
@@ -72,22 +76,99 @@ export async function refreshLinks(store: Store, mapping: SensorMapping, source:
     const key = pairKey(link);
     existing.add(key);
     const wanted = desired.get(key);
-    if (!wanted) close.push(link.linkId);
+    if (!wanted) close.push({ linkId: link.linkId, at: at(link.datastreamKey) });
     else if (!sameLink(wanted, link)) update.push({ ...wanted, linkId: link.linkId });
     else unchanged++;
   }
-  const open = [...desired].filter(([key]) => !existing.has(key)).map(([, candidate]) => candidate);
+  const open = [...desired].filter(([key]) => !existing.has(key)).map(([, candidate]) => ({ ...candidate, at: at(candidate.datastreamKey) }));
   await store.sensors.links.apply({ close, open, update });
-  if (datastreamKeys === null) {
-    for (const collection of collections.values()) if (collection) await store.sensors.links.saveState(source.key, collection.key, collection.dataVersion);
-  }
+  return { opened: open.length, closed: close.length, updated: update.length, unchanged, missingCollections: [] };
+}
+
+function added(a: LinkRefreshSummary, b: LinkRefreshSummary): LinkRefreshSummary {
   return {
-    opened: open.length,
-    closed: close.length,
-    updated: update.length,
-    unchanged,
-    missingCollections: [...collections].filter(([, c]) => !c).map(([id]) => id),
+    opened: a.opened + b.opened,
+    closed: a.closed + b.closed,
+    updated: a.updated + b.updated,
+    unchanged: b.unchanged,
+    missingCollections: [...new Set([...a.missingCollections, ...b.missingCollections])],
   };
+}
+
+const missing = (collections: Map<string, Collection | null>) => [...collections].filter(([, c]) => !c).map(([id]) => id);
+
+/**
+ * Follows the moves of the source's datastreams (all, or those given): each place of a location
+ * history newer than the one the links were computed for is linked in turn, oldest first, and the
+ * links it closes and opens carry that place's time (a HistoricalLocation's time, the phenomenon
+ * time of the payload that moved the sensor), so the link history says where the sensor was when.
+ * The n-th pending places of all datastreams are linked together, one round per place.
+ */
+export async function followMoves(store: Store, mapping: SensorMapping, source: SensorSourceInfo, datastreamKeys: readonly number[] | null): Promise<LinkRefreshSummary> {
+  const collections = await targetCollections(store, mapping.links);
+  let summary: LinkRefreshSummary = { opened: 0, closed: 0, updated: 0, unchanged: 0, missingCollections: missing(collections) };
+  if (mapping.links.length === 0) return summary;
+  const queues = new Map<number, PlaceRef[]>();
+  for (const place of await store.sensors.links.pendingPlaces(source.key, datastreamKeys)) {
+    (queues.get(place.datastreamKey) ?? queues.set(place.datastreamKey, []).get(place.datastreamKey)!).push(place);
+  }
+  for (let round = 0; ; round++) {
+    const places = [...queues.values()].flatMap((queue) => queue.slice(round, round + 1));
+    if (places.length === 0) return summary;
+    const keys = places.map((p) => p.datastreamKey);
+    const times = new Map(places.map((p) => [p.datastreamKey, p.time]));
+    const desired = await desiredLinks(store, source, mapping.links, collections, keys, places);
+    const current = await store.sensors.links.current(source.key, keys);
+    summary = added(summary, await reconcile(store, current, desired, (key) => times.get(key) ?? null));
+    await store.sensors.links.placesLinked(places);
+  }
+}
+
+/**
+ * When links change because the assets did: now, except for the first links of a datastream that
+ * has no place (a property rule's standing relation, which holds as far back as its observations go).
+ */
+async function assetChangeTimes(store: Store, source: SensorSourceInfo, keys: readonly number[] | null): Promise<(datastreamKey: number) => string | null> {
+  const placeless = await store.sensors.links.unlinkedPlaceless(source.key, keys);
+  return (key) => (placeless.has(key) ? SINCE_EVER : null);
+}
+
+/**
+ * Brings all of a source's links in line with its rules: first the datastreams' moves (see
+ * followMoves), then the assets as they are now (changes dated now, see assetChangeTimes); records the asset
+ * collections' data versions, so a later change of the assets is noticed.
+ */
+export async function refreshLinks(store: Store, mapping: SensorMapping, source: SensorSourceInfo): Promise<LinkRefreshSummary> {
+  const moves = await followMoves(store, mapping, source, null);
+  const collections = await targetCollections(store, mapping.links);
+  const desired = await desiredLinks(store, source, mapping.links, collections, null);
+  const current = await store.sensors.links.current(source.key, null);
+  const assets = await reconcile(store, current, desired, await assetChangeTimes(store, source, null));
+  for (const collection of collections.values()) if (collection) await store.sensors.links.saveState(source.key, collection.key, collection.dataVersion);
+  return added(moves, { ...assets, missingCollections: missing(collections) });
+}
+
+/**
+ * After a harvest or an import changed features of an asset collection (those updated since
+ * `since`, retired ones included): the links of the source's datastreams that these assets may
+ * concern follow, dated now. A source whose links to the collection were never computed gets a
+ * full refresh instead.
+ */
+export async function refreshAssetLinks(store: Store, mapping: SensorMapping, source: SensorSourceInfo, collection: Collection, since: string): Promise<LinkRefreshSummary> {
+  const rules = mapping.links.filter((rule) => rule.collection === collection.id);
+  const none: LinkRefreshSummary = { opened: 0, closed: 0, updated: 0, unchanged: 0, missingCollections: [] };
+  if (rules.length === 0) return none;
+  if (!(await store.sensors.links.states(source.key)).has(collection.key)) return refreshLinks(store, mapping, source);
+  const moves = await followMoves(store, mapping, source, null);
+  const keys = await store.sensors.links.affectedByAssets(source.key, collection.key, rules, since);
+  let assets = none;
+  if (keys.length) {
+    const collections = await targetCollections(store, mapping.links);
+    const desired = await desiredLinks(store, source, mapping.links, collections, keys);
+    assets = await reconcile(store, await store.sensors.links.current(source.key, keys), desired, await assetChangeTimes(store, source, keys));
+  }
+  await store.sensors.links.saveState(source.key, collection.key, collection.dataVersion);
+  return added(moves, assets);
 }
 
 /** True when an asset collection the source links to changed since its links were computed. */
@@ -116,7 +197,9 @@ export interface RuleExplanation {
   readonly kind: LinkRule['kind'];
   readonly priority: number;
   readonly collection: string;
-  /** Whether this rule can link the asset at all (it targets the asset's collection). */
+  /** The mapping that declares the rule (the sensor mapping, or an asset mapping). */
+  readonly declaredIn: string;
+  /** Whether this rule can link the asset at all (it targets the asset's collection and applies to the datastream). */
   readonly applies: boolean;
   /** What the rule decides for this datastream: the assets it picks. */
   readonly picks: readonly { assetId: string; distanceM: number | null }[];
@@ -160,9 +243,15 @@ export async function explainLink(
 
   const explanations: RuleExplanation[] = [];
   for (const rule of ordered(mapping?.links ?? [])) {
-    const applies = rule.collection === collection.id;
-    if (!applies) {
-      explanations.push({ rule: rule.name, kind: rule.kind, priority: rule.priority, collection: rule.collection, applies, picks: [], matchesAsset: false, distanceM: null, threshold: null, candidates: [], reason: `links assets of '${rule.collection}', not of '${collection.id}'` });
+    const described = { rule: rule.name, kind: rule.kind, priority: rule.priority, collection: rule.collection, declaredIn: rule.declaredIn };
+    const outside =
+      rule.collection !== collection.id
+        ? `links assets of '${rule.collection}', not of '${collection.id}'`
+        : rule.datastreams && !rule.datastreams.includes(datastream.id)
+          ? `applies to the datastreams ${rule.datastreams.map((id) => `'${id}'`).join(', ')} only`
+          : null;
+    if (outside) {
+      explanations.push({ ...described, applies: false, picks: [], matchesAsset: false, distanceM: null, threshold: null, candidates: [], reason: outside });
       continue;
     }
     if (rule.kind === 'nearest' || rule.kind === 'buffer') await store.sensors.links.prepareTarget(collection.key);
@@ -203,7 +292,7 @@ export async function explainLink(
         }
       }
     }
-    explanations.push({ rule: rule.name, kind: rule.kind, priority: rule.priority, collection: rule.collection, applies, picks, matchesAsset, distanceM: distance, threshold, candidates, reason });
+    explanations.push({ ...described, applies: true, picks, matchesAsset, distanceM: distance, threshold, candidates, reason });
   }
 
   const deciding = explanations.find((e) => e.applies && e.picks.length > 0);

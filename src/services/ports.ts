@@ -58,6 +58,8 @@ export interface FeatureRepository {
   upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean }): Promise<WriteSummary>;
   /** `linked`: include the latest values of linked datastreams. */
   byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
+  /** The `updated_at` the writes of the current transaction give (its start): features changed by it are those updated since. */
+  writeTime(): Promise<string>;
 }
 
 export interface Repositories {

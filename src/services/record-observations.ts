@@ -16,6 +16,8 @@ export interface IncomingObservation {
   readonly input: ObservationInput;
   /** A place the payload gave for the sensor at the observation's time. */
   readonly location?: LocationEntry | null;
+  /** The stored FeatureOfInterest the observation observed. */
+  readonly featureOfInterestKey?: number | null;
 }
 
 export interface RecordContext {
@@ -55,7 +57,7 @@ export async function recordObservations(store: Store, batch: readonly IncomingO
       summary.rejected.push({ index: item.index, status: 'invalid', reason: checked.problem });
       continue;
     }
-    records.push(checked.value);
+    records.push(item.featureOfInterestKey ? { ...checked.value, featureOfInterestKey: item.featureOfInterestKey } : checked.value);
     if (item.location) locations.push({ key: item.datastream.key, location: { time: checked.value.phenomenonTime, geometry: item.location.geometry } });
   }
   for (let start = 0; start < records.length; start += STATEMENT_ROWS) {

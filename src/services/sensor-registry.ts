@@ -1,5 +1,5 @@
 import { NO_HARVEST_INFO, type CollectionDefinition } from '../domain/collection.js';
-import type { DatastreamInfo, DatastreamRecord, DatastreamRejection, SensorSourceInfo } from '../domain/datastream.js';
+import { SINCE_EVER, type DatastreamInfo, type DatastreamRecord, type DatastreamRejection, type SensorSourceInfo } from '../domain/datastream.js';
 import { ConfigurationError } from '../domain/errors.js';
 import { isSensorSource, type Mapping, type SensorSource } from '../domain/mapping.js';
 import type { Store } from './ports.js';
@@ -44,11 +44,6 @@ function declaredRecord(mapping: SensorMapping, index: number): DatastreamRecord
   };
 }
 
-/**
- * A declared place holds from the start of time: observations pushed with a place (moving sensors)
- * move the datastream on from there; a declaration never overrides a place a payload gave later.
- */
-const DECLARED_SINCE = '1970-01-01T00:00:00Z';
 
 /**
  * Stores a sensor mapping's source row, its observation collection and its declared datastreams
@@ -64,7 +59,9 @@ export async function registerSensorMapping(store: Store, mapping: SensorMapping
     const stored = new Map((await store.sensors.datastreamsOfSource(source.key)).map((d) => [d.upstreamId, d.key]));
     const entries = placed.flatMap((d) => {
       const key = stored.get(d.id);
-      return key === undefined ? [] : [{ key, location: { time: DECLARED_SINCE, geometry: d.location! } }];
+      // A declared place holds from the start of time: observations pushed with a place (moving
+      // sensors) move the datastream on from there; a declaration never overrides a later place.
+      return key === undefined ? [] : [{ key, location: { time: SINCE_EVER, geometry: d.location! } }];
     });
     await store.sensors.moveDatastreams(entries);
     await store.sensors.refreshSourceExtent(source.key);

@@ -1,6 +1,6 @@
 import type { SensorSourceInfo } from '../domain/datastream.js';
 import type { Logger } from '../logger.js';
-import { linksStale, refreshLinks, type LinkRefreshSummary } from './link-assets.js';
+import { followMoves, linksStale, refreshAssetLinks, refreshLinks, type LinkRefreshSummary } from './link-assets.js';
 import type { Store } from './ports.js';
 import { recordObservations, type IncomingObservation, type RecordOutcome } from './record-observations.js';
 import { datastreamDirectory, registerSensorMapping, type DatastreamDirectory, type SensorMapping } from './sensor-registry.js';
@@ -15,6 +15,8 @@ export interface FeedStatus {
   readonly duplicates: number;
   readonly rejected: number;
   readonly malformed: number;
+  /** Batch writes that failed (retried; their messages stay unacknowledged meanwhile). */
+  readonly failedWrites: number;
   /** Messages received and not yet stored (at most the window). */
   readonly pending: number;
   readonly reconnects: number;
@@ -46,6 +48,11 @@ export interface SensorService {
   readonly directory: DatastreamDirectory;
   record(batch: readonly IncomingObservation[]): Promise<RecordOutcome>;
   refreshLinks(mappingId: string): Promise<LinkRefreshSummary>;
+  /**
+   * After a harvest or an import committed changes to an asset collection (features updated since
+   * `since`): the links of the sensor sources whose rules target it follow those assets.
+   */
+  assetsChanged(collectionId: string, since: string): Promise<{ mapping: string; summary: LinkRefreshSummary }[]>;
   /** One round of maintenance: partitions ahead, retention, stale links. */
   maintain(): Promise<void>;
   registerFeed(status: () => FeedStatus): void;
@@ -71,7 +78,7 @@ export function sensorService(store: Store, mappings: readonly SensorMapping[], 
         const mapping = byId.get(mappingId);
         const source = sources.get(mappingId);
         if (!mapping || !source || mapping.links.length === 0) continue;
-        await refreshLinks(store, mapping, source, [...keys]);
+        await followMoves(store, mapping, source, [...keys]);
       }
     }
   }
@@ -121,7 +128,24 @@ export function sensorService(store: Store, mappings: readonly SensorMapping[], 
       const mapping = byId.get(mappingId);
       const source = sources.get(mappingId);
       if (!mapping || !source) throw new Error(`no sensor mapping '${mappingId}' is prepared`);
-      return refreshLinks(store, mapping, source, null);
+      return refreshLinks(store, mapping, source);
+    },
+
+    async assetsChanged(collectionId, since) {
+      const linking = mappings.filter((m) => m.links.some((rule) => rule.collection === collectionId));
+      const collection = linking.length ? await store.collections.get(collectionId) : null;
+      if (!collection) return [];
+      const stored = await store.sensors.sources();
+      const done: { mapping: string; summary: LinkRefreshSummary }[] = [];
+      for (const mapping of linking) {
+        // A source never registered has no links yet; its first refresh links everything.
+        const source = sources.get(mapping.id) ?? stored.find((s) => s.id === mapping.id);
+        if (!source) continue;
+        const summary = await refreshAssetLinks(store, mapping, source, collection, since);
+        if (summary.opened + summary.closed + summary.updated) logger.info({ mapping: mapping.id, collection: collectionId, ...summary }, 'asset links follow the changed assets');
+        done.push({ mapping: mapping.id, summary });
+      }
+      return done;
     },
 
     async maintain() {
@@ -138,10 +162,10 @@ export function sensorService(store: Store, mappings: readonly SensorMapping[], 
         }
         const cutoff = mapping.observations.retentionMs === null ? null : now - mapping.observations.retentionMs;
         oldestCutoff = cutoff === null ? oldestCutoff : Math.min(oldestCutoff ?? cutoff, cutoff);
-        if (mapping.links.length && (await linksStale(store, mapping, source))) {
-          const summary = await refreshLinks(store, mapping, source, null);
-          logger.info({ mapping: mapping.id, ...summary }, 'asset links refreshed');
-        }
+        if (mapping.links.length === 0) continue;
+        // Stale assets: everything; else only moves a refresh after a write may have missed.
+        const summary = (await linksStale(store, mapping, source)) ? await refreshLinks(store, mapping, source) : await followMoves(store, mapping, source, null);
+        if (summary.opened + summary.closed + summary.updated) logger.info({ mapping: mapping.id, ...summary }, 'asset links refreshed');
       }
       if (oldestCutoff !== null) {
         const dropped = await store.sensors.dropEmptyPartitions(new Date(oldestCutoff));

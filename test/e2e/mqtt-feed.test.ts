@@ -11,6 +11,7 @@ import type { Store } from '../../src/services/ports.js';
 import { sensorService } from '../../src/services/sensor-service.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { announceSkip } from '../helpers/environment.js';
+import { hexoskinMqttExample } from '../helpers/mqtt-examples.js';
 import { BROKER_URL, brokerReachable, ensureBroker, restartBroker } from '../helpers/mosquitto.js';
 import { mappingFolder, sensorMapping } from '../helpers/sensor-mappings.js';
 
@@ -101,7 +102,7 @@ datastreams:
       const messages: [string, string][] = [
         [st(`${run}-a`), JSON.stringify({ phenomenonTime: '2024-01-01T00:00:00Z', result: 1 })],
         [st(`'${run}-a'`), JSON.stringify([{ phenomenonTime: '2024-01-01T00:00:01Z', result: 2 }, { phenomenonTime: '2024-01-01T00:00:02Z', result: 3 }])],
-        [st(`${run}-a`), '{"result": 72, "phenonmenonTime": "2015-02-05T17:00:00Z"}'],
+        [st(`${run}-a`), hexoskinMqttExample().payload],
         [st(`${run}-a`), 'not json at all'],
         [st(`${run}-a`), JSON.stringify({ phenomenonTime: '2024-01-01T00:00:03Z', result: 'seventy' })],
         [st(`${run}-unknown`), JSON.stringify({ phenomenonTime: '2024-01-01T00:00:04Z', result: 4 })],

@@ -72,6 +72,7 @@ datastreams:
   - { id: "${ds('move')}", name: Moving, location: [9.73102, ${LAT}] }
   - { id: "${ds('inside')}", name: In B-1, location: [9.74, 52.37] }
   - { id: "${ds('street')}", name: By ST-1, location: [9.75007, 52.37] }
+  - { id: "${ds('placeless')}", name: On P6 without a place, properties: { poleId: P6 } }
 `);
   sensors = sensorService(store, [mapping], testLogger, { maxFutureMs: 300_000 });
   await sensors.prepare();
@@ -93,6 +94,7 @@ describe('link rules', () => {
       ['inside', 'B-1', 'in-building'],
       ['move', 'SL-6', 'nearest-pole'],
       ['near', 'SL-1', 'nearest-pole'],
+      ['placeless', 'SL-6', 'pole-id'],
       ['prop', 'SL-5', 'pole-id'],
       ['street', 'ST-1', 'by-street'],
       ['tie', 'SL-2', 'nearest-pole'],
@@ -105,6 +107,12 @@ describe('link rules', () => {
     expect(street.distance).toBeGreaterThan(4.5);
     expect(street.distance).toBeLessThan(5.2);
     expect(all.find((l) => l.datastream === ds('inside'))!.distance).toBe(0);
+    // A datastream with no place, linked by its declared pole: a standing relation, held from the start of time.
+    const [placeless] = await db.query<{ from: string }>({
+      text: `SELECT placelink_rfc3339(l.valid_from) AS from FROM asset_link l JOIN datastream d USING (datastream_key) WHERE d.id = $1`,
+      values: [ds('placeless')],
+    });
+    expect(placeless!.from).toBe('1970-01-01T00:00:00Z');
   });
 
   it('explains a link, a tie lost on the id, a higher-priority rule and a sensor too far away', async () => {
@@ -146,7 +154,7 @@ describe('link rules', () => {
     expect(rules.some((line) => /^ {2}nearest-pole \(nearest, priority 2\): 'SL-2' is nearer at the same distance/.test(line))).toBe(true);
     expect(rules.some((line) => /^ {4}considered: SL-2 6\.\d+ m, SL-3 6\.\d+ m/.test(line))).toBe(true);
     const refreshed = await runCli(['links', 'refresh', OBS], env);
-    expect(refreshed.stdout).toBe(`${OBS}: 0 links opened, 0 closed, 0 updated, 6 unchanged\n`);
+    expect(refreshed.stdout).toBe(`${OBS}: 0 links opened, 0 closed, 0 updated, 7 unchanged\n`);
   });
 
   it('ties: `all` links every asset at the same distance', async () => {
@@ -176,6 +184,17 @@ describe('link rules', () => {
       ['SL-6', false],
       ['SL-4', true],
     ]);
+    // The link changed when the sensor moved (the payload's time), not when the refresh ran; the
+    // first link holds from the declared place's time.
+    const times = await db.query<{ asset: string; from: string; to: string | null }>({
+      text: `SELECT l.asset_id AS asset, placelink_rfc3339(l.valid_from) AS from, placelink_rfc3339(l.valid_to) AS to
+             FROM asset_link l JOIN datastream d USING (datastream_key) WHERE d.id = $1 ORDER BY l.valid_from`,
+      values: [ds('move')],
+    });
+    expect(times).toEqual([
+      { asset: 'SL-6', from: '1970-01-01T00:00:00Z', to: '2024-07-01T12:00:00Z' },
+      { asset: 'SL-4', from: '2024-07-01T12:00:00Z', to: null },
+    ]);
     const history = await db.query<{ to: string | null }>({
       text: `SELECT placelink_rfc3339(valid_to) AS to FROM datastream_location l JOIN datastream d USING (datastream_key) WHERE d.id = $1 ORDER BY valid_from`,
       values: [ds('move')],
@@ -183,7 +202,7 @@ describe('link rules', () => {
     expect(history.map((h) => h.to)).toEqual(['2024-07-01T12:00:00Z', null]);
   });
 
-  it('closes the links of an asset retired upstream and falls back to the next nearest', async () => {
+  it('closes the links of an asset retired behind the service (the maintenance loop notices the data version) and falls back to the next nearest', async () => {
     const sl = (await store.collections.get(SL))!;
     await db.query({ text: `UPDATE feature SET retired_at = now() WHERE collection_key = $1 AND id = 'SL-1'`, values: [sl.key] });
     await store.collections.refreshStats(sl.key);

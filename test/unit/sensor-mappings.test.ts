@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue, validateMappingText, type FileValidation } from '../../src/config/mappings-loader.js';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatIssue, loadMappings, validateMappings, validateMappingText, type FileValidation } from '../../src/config/mappings-loader.js';
 import { matchTopic, readMessage, sensorThingsDatastream } from '../../src/ingest/mqtt/mqtt-payload.js';
+import { statedUnitProblem } from '../../src/domain/datastream.js';
 import { normaliseInstant, normaliseTimeOrInterval, resultProblem, resultTypeOf } from '../../src/domain/observation.js';
+import { hexoskinMqttExample } from '../helpers/mqtt-examples.js';
+import { mappingFolder } from '../helpers/sensor-mappings.js';
+import { haveFixtures } from '../helpers/shared-fixtures.js';
 
 const check = (text: string, env: NodeJS.ProcessEnv = {}) => validateMappingText(text, '/tmp/mappings/s.yaml', env);
 const lines = (result: FileValidation) => result.issues.map((issue) => formatIssue(issue, '/tmp/mappings'));
@@ -17,7 +23,7 @@ source:
   username: placelink
   topics:
     - pattern: v1.1/+/Observations
-    - { pattern: city/air/+/+, format: json, datastream: "{1}-{2}", time: ts, value: data.v, location: { lon: pos.lon, lat: pos.lat } }
+    - { pattern: city/air/+/+, format: json, datastream: "{1}-{2}", time: ts, value: data.v, unit: data.unit, location: { lon: pos.lon, lat: pos.lat } }
 target: { collection: city-air }
 observations: { withoutZone: "+01:00", retention: 90d }
 datastreams:
@@ -29,7 +35,7 @@ links:
     expect(lines(result)).toEqual([]);
     const mapping = result.loaded!.mapping;
     expect(mapping.source).toMatchObject({ type: 'mqtt', clientId: 'placelink-city', password: 'secret', window: 20000, batchSize: 2000, batchMaxWaitMs: 50, sessionExpiryMs: 7 * 86_400_000, reconnect: { initialDelayMs: 250, maxDelayMs: 30_000 } });
-    expect((mapping.source as unknown as { topics: unknown[] }).topics[1]).toEqual({ pattern: 'city/air/+/+', format: 'json', datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], location: { lon: ['pos', 'lon'], lat: ['pos', 'lat'] } });
+    expect((mapping.source as unknown as { topics: unknown[] }).topics[1]).toEqual({ pattern: 'city/air/+/+', format: 'json', datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], unit: ['data', 'unit'], location: { lon: ['pos', 'lon'], lat: ['pos', 'lat'] } });
     expect(mapping.observations).toEqual({ withoutZone: '+01:00', oddOffsets: 'normalise', retentionMs: 90 * 86_400_000 });
     expect(mapping.datastreams[0]).toMatchObject({ id: 's1-no2', resultType: 'number', location: { type: 'Point', coordinates: [9.73, 52.37] } });
     expect(mapping.links.map((l) => [l.name, l.kind, l.priority])).toEqual([
@@ -84,7 +90,48 @@ target: { collection: c1 }
       's.yaml:3:11: schedule: a http-push source pushes its observations; there is nothing to schedule',
     ]);
     const feature = await check('source: { type: file, path: /etc/hostname, format: geojson }\ntarget: { collection: f1 }\nlinks:\n  - { rule: contains, collection: b }\n');
-    expect(lines(feature)).toEqual([expect.stringMatching(/links: only applies to sensor sources \(sensorthings, mqtt, http-push\), not file$/)]);
+    expect(lines(feature)).toEqual([
+      's.yaml:4:5: links[0].sensors: is required: the sensor mapping(s) whose datastreams the rule links to these assets',
+      "s.yaml:4:35: links[0].collection: a rule of an asset mapping links the mapping's own collection ('f1'); leave collection out",
+    ]);
+    const sensorSide = await check('source: { type: http-push }\ntarget: { collection: p1 }\ndatastreams: [{ id: d1 }]\nlinks:\n  - { rule: contains, sensors: other }\n');
+    expect(lines(sensorSide)).toEqual([
+      's.yaml:5:5: links[0].collection: is required: the asset collection the rule links datastreams to',
+      "s.yaml:5:32: links[0].sensors: only applies to rules of asset mappings (a sensor mapping's rules link its own datastreams)",
+    ]);
+  });
+
+  it('joins the link rules asset mappings declare to the sensor mappings they name, and names what does not fit', async () => {
+    const directory = await mappingFolder({
+      'lights.yaml': `
+source: { type: file, path: /etc/hostname, format: geojson }
+target: { collection: lights }
+links:
+  - { rule: nearest, sensors: push, maxDistance: 20, datastreams: [d1] }
+  - { rule: contains, name: in-light, sensors: [push, elsewhere], datastreams: [d9] }
+  - { rule: buffer, name: declared-twice, sensors: push, distance: 5 }
+`,
+      'push.yaml': `
+source: { type: http-push }
+target: { collection: pushed }
+datastreams: [{ id: d1 }, { id: d2 }]
+links:
+  - { rule: property, name: declared-twice, collection: poles, sensorProperty: id }
+`,
+    });
+    const results = await validateMappings(directory);
+    expect(results.flatMap((r) => r.issues.map((issue) => formatIssue(issue, directory)))).toEqual([
+      "lights.yaml:6:80: links[1].datastreams: 'push' declares no datastream 'd9'",
+      "lights.yaml:6:48: links[1].sensors: no sensor mapping 'elsewhere' is loaded",
+      "lights.yaml:7:27: links[2].name: 'declared-twice' is already the name of a link rule of 'push' (declared in 'push'); give this rule its own name",
+    ]);
+    await writeFile(path.join(directory, 'lights.yaml'), 'source: { type: file, path: /etc/hostname, format: geojson }\ntarget: { collection: lights }\nlinks:\n  - { rule: nearest, sensors: push, maxDistance: 20, datastreams: [d1] }\n');
+    const loaded = await loadMappings(directory);
+    const push = loaded.find((m) => m.mapping.id === 'push')!.mapping;
+    expect(push.links.map((rule) => [rule.name, rule.collection, rule.declaredIn, rule.datastreams])).toEqual([
+      ['declared-twice', 'poles', 'push', null],
+      ['nearest-lights', 'lights', 'lights', ['d1']],
+    ]);
   });
 });
 
@@ -123,19 +170,49 @@ describe('MQTT topics and payloads', () => {
     expect(matchTopic('city/#', 'city/air/s1/no2')).toEqual(['air/s1/no2']);
     expect(matchTopic('city/+/no2', 'city/air/s1/no2')).toBeNull();
     expect(sensorThingsDatastream("v1.1/Datastreams('a''b')/Observations")).toBe("a'b");
-    expect(sensorThingsDatastream('v1.0/Datastreams({example_id}/Observations')).toBeNull();
+  });
+
+  it.skipIf(!haveFixtures)('says what is wrong with the OGC engineering report example (hexoskin): its topic and its misspelt phenomenonTime', () => {
+    const example = hexoskinMqttExample();
+    expect(example.topic).toBe('v1.0/Datastreams({example_id}/Observations');
+    expect(sensorThingsDatastream(example.topic)).toBeNull();
+    const rule = { pattern: 'v1.0/#', format: 'sensorthings' as const, datastream: '{1}', time: ['phenomenonTime'], resultTime: null, value: ['result'], unit: null, location: null };
+    expect(matchTopic(rule.pattern, example.topic)).toEqual(['Datastreams({example_id}/Observations']);
+    expect(readMessage(rule, example.topic, ['Datastreams({example_id}/Observations'], Buffer.from(example.payload))).toEqual({ problem: 'topic is not of the form …/Datastreams(<id>)/Observations' });
+    expect(readMessage(rule, 'v1.0/Datastreams(7)/Observations', ['Datastreams(7)/Observations'], Buffer.from(example.payload))).toEqual({
+      problem: "the Observation has no phenomenonTime (found 'phenonmenonTime': misspelt?)",
+    });
+    const fixed = example.payload.replace('phenonmenonTime', 'phenomenonTime');
+    expect(readMessage(rule, 'v1.0/Datastreams(7)/Observations', ['Datastreams(7)/Observations'], Buffer.from(fixed))).toEqual({
+      datastream: '7',
+      observations: [{ phenomenonTime: '2015-02-05T17:00:00Z', result: 72, resultTime: undefined, resultQuality: undefined, validTime: undefined, parameters: undefined, upstreamId: undefined }],
+      units: [],
+      location: null,
+    });
   });
 
   it('reads JSON payloads by paths, arrays of them, and says what is missing', () => {
-    const rule = { pattern: 'city/air/+/+', format: 'json' as const, datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], location: { lon: ['lon'], lat: ['lat'] } };
-    expect(readMessage(rule, 'city/air/s1/no2', ['s1', 'no2'], Buffer.from('[{"ts":"2024-01-01T00:00:00Z","data":{"v":1},"lon":9.7,"lat":52.3},{"ts":"2024-01-01T00:01:00Z","data":{"v":2}}]'))).toEqual({
+    const rule = { pattern: 'city/air/+/+', format: 'json' as const, datastream: '{1}-{2}', time: ['ts'], resultTime: null, value: ['data', 'v'], unit: ['data', 'u'], location: { lon: ['lon'], lat: ['lat'] } };
+    expect(readMessage(rule, 'city/air/s1/no2', ['s1', 'no2'], Buffer.from('[{"ts":"2024-01-01T00:00:00Z","data":{"v":1},"lon":9.7,"lat":52.3},{"ts":"2024-01-01T00:01:00Z","data":{"v":2,"u":"ppb"}}]'))).toEqual({
       datastream: 's1-no2',
       observations: [
         { phenomenonTime: '2024-01-01T00:00:00Z', resultTime: undefined, result: 1 },
         { phenomenonTime: '2024-01-01T00:01:00Z', resultTime: undefined, result: 2 },
       ],
+      units: [undefined, 'ppb'],
       location: { type: 'Point', coordinates: [9.7, 52.3] },
     });
     expect(readMessage(rule, 'city/air/s1/no2', ['s1', 'no2'], Buffer.from('{"ts":"2024-01-01T00:00:00Z","data":{"v":1},"lon":200,"lat":52}'))).toEqual({ problem: 'location (200, 52) is not a longitude and latitude' });
+  });
+
+  it("checks a stated unit against the datastream's symbol, name or definition", () => {
+    const declared = { name: 'microgram per cubic metre', symbol: 'µg/m³', definition: 'http://qudt.org/vocab/unit/MicroGM-PER-M3' };
+    expect(statedUnitProblem('µg/m³', declared)).toBeNull();
+    expect(statedUnitProblem('http://qudt.org/vocab/unit/MicroGM-PER-M3', declared)).toBeNull();
+    expect(statedUnitProblem({ symbol: 'µg/m³' }, declared)).toBeNull();
+    expect(statedUnitProblem(undefined, declared)).toBeNull();
+    expect(statedUnitProblem('ppb', null)).toBeNull();
+    expect(statedUnitProblem('ppb', declared)).toBe(`unit "ppb" is not the datastream's unit ('µg/m³' / 'microgram per cubic metre' / 'http://qudt.org/vocab/unit/MicroGM-PER-M3')`);
+    expect(statedUnitProblem({ symbol: 'ppb' }, { symbol: 'µg/m³' })).toBe(`unit {"symbol":"ppb"} is not the datastream's unit ('µg/m³')`);
   });
 });

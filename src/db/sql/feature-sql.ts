@@ -282,6 +282,8 @@ export const featureSql = {
     };
   },
 
+  writeTime: (): SqlQuery => ({ name: 'feature-write-time', text: 'SELECT placelink_rfc3339(now()) AS t', values: [] }),
+
   byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): SqlQuery {
     const params = new SqlParams();
     const json = featureJson(params, output, linked);

@@ -41,13 +41,15 @@ function timeCondition(params: SqlParams, sourceKey: number, time: TimeInterval 
   return conditions;
 }
 
+/** Boxes the observation's FeatureOfInterest meets, or (without one) the sensor's current place. */
 function envelopeCondition(params: SqlParams, envelopes: readonly Envelope[]): string | null {
   if (envelopes.length === 0) return null;
   const boxes = envelopes.map((e) => {
     const box = `ST_MakeEnvelope(${params.bind(e.minX)}::float8, ${params.bind(e.minY)}::float8, ${params.bind(e.maxX)}::float8, ${params.bind(e.maxY)}::float8, ${params.bind(e.srid)}::integer)`;
-    return `ST_Intersects(d.geom, ${e.srid === 4326 ? box : `ST_Transform(${box}, 4326)`})`;
+    return e.srid === 4326 ? box : `ST_Transform(${box}, 4326)`;
   });
-  return `(${boxes.join(' OR ')})`;
+  const meets = (geometry: string) => boxes.map((box) => `ST_Intersects(${geometry}, ${box})`).join(' OR ');
+  return `(CASE WHEN o.foi_key IS NULL THEN ${meets('d.geom')} ELSE EXISTS (SELECT 1 FROM feature_of_interest x WHERE x.foi_key = o.foi_key AND (${meets('x.geom')})) END)`;
 }
 
 function whereClause(params: SqlParams, query: Pick<ObservationPageQuery, 'sourceKey' | 'datastreamKeys' | 'time' | 'envelopes'>, extra: readonly string[] = []): string {
@@ -62,8 +64,9 @@ function whereClause(params: SqlParams, query: Pick<ObservationPageQuery, 'sourc
 }
 
 function geometryExpression(params: SqlParams, output: GeometryOutput): string {
-  // The place the sensor was at the phenomenon time (its history), else where it is now.
-  let expression = `coalesce((SELECT l.geom FROM datastream_location l WHERE l.datastream_key = o.datastream_key AND l.valid_from <= o.phenomenon_time ORDER BY l.valid_from DESC LIMIT 1), d.geom)`;
+  // What was observed (the FeatureOfInterest, as SensorThings has it), else the place the sensor
+  // was at the phenomenon time (its history), else where it is now.
+  let expression = `coalesce(fi.geom, (SELECT l.geom FROM datastream_location l WHERE l.datastream_key = o.datastream_key AND l.valid_from <= o.phenomenon_time ORDER BY l.valid_from DESC LIMIT 1), d.geom)`;
   if (output.srid !== 4326) expression = `ST_Transform(${expression}, ${params.bind(output.srid)}::integer)`;
   if (output.swapAxes) expression = `ST_FlipCoordinates(${expression})`;
   return expression;
@@ -79,8 +82,12 @@ function observationJson(params: SqlParams, output: GeometryOutput): string {
                                     ELSE ${rfc3339('o.phenomenon_time')} || '/' || ${rfc3339('o.phenomenon_end')} END,
              'resultTime', ${rfc3339('o.result_time')}, 'unit', coalesce(d.unit->>'symbol', d.unit->>'name'),
              'resultQuality', o.result_quality, 'validTime', ${rfc3339('o.valid_start')} || '/' || ${rfc3339('o.valid_end')},
-             'parameters', o.parameters)) || jsonb_build_object('result', coalesce(${RESULT_JSON}, 'null'::jsonb)))::text || '}'`;
+             'parameters', o.parameters, 'featureOfInterest', CASE WHEN fi.foi_key IS NOT NULL THEN jsonb_build_object('id', fi.upstream_id, 'name', fi.name) END))
+             || jsonb_build_object('result', coalesce(${RESULT_JSON}, 'null'::jsonb)))::text || '}'`;
 }
+
+/** The observations of a page or item with their datastream and FeatureOfInterest. */
+const OBSERVATIONS = `observation o JOIN datastream d USING (datastream_key) LEFT JOIN feature_of_interest fi ON fi.foi_key = o.foi_key`;
 
 export const observationSql = {
   /** The partition holding instant `t` (created when missing), with its bounds. */
@@ -96,7 +103,7 @@ export const observationSql = {
    * Stores a batch in one statement: rows already stored (same datastream, phenomenon time and
    * result time) are skipped, the latest-value table follows the newest row of each datastream in
    * the batch (a duplicate is never newer than what is stored), and the observation collections'
-   * counts and time extents follow the inserts. Columns that are null in the whole batch are not
+   * and datastreams' counts and time extents follow the inserts. Columns that are null in the whole batch are not
    * sent; each shape of batch is one prepared statement.
    */
   insertBatch(records: readonly ObservationRecord[]): SqlQuery {
@@ -114,6 +121,7 @@ export const observationSql = {
       { name: 'valid_end', type: 'timestamptz', values: records.map((r) => r.validEnd) },
       { name: 'parameters', type: 'jsonb', values: records.map((r) => (r.parameters === null || r.parameters === undefined ? null : JSON.stringify(r.parameters))) },
       { name: 'upstream_id', type: 'text', values: records.map((r) => r.upstreamId) },
+      { name: 'foi_key', type: 'integer', values: records.map((r) => r.featureOfInterestKey) },
     ];
     const sent = [...columns, ...optional.filter((c) => c.values.some((v) => v !== null))];
     const has = new Set(sent.map((c) => c.name));
@@ -128,11 +136,11 @@ export const observationSql = {
                       ${column('result_number', 'float8')} AS result_number, ${column('result', 'jsonb')} AS result,
                       ${column('result_quality', 'jsonb')} AS result_quality, ${column('valid_start', 'timestamptz')} AS valid_start,
                       ${column('valid_end', 'timestamptz')} AS valid_end, ${column('parameters', 'jsonb')} AS parameters,
-                      ${column('upstream_id', 'text')} AS upstream_id
+                      ${column('upstream_id', 'text')} AS upstream_id, ${column('foi_key', 'integer')} AS foi_key
                FROM unnest(${sent.map((c, n) => `$${n + 1}::${c.type}[]`).join(', ')}) AS i(${sent.map((c) => c.name).join(', ')})
              ), inserted AS (
                INSERT INTO observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result,
-                                        result_quality, valid_start, valid_end, parameters, upstream_id)
+                                        result_quality, valid_start, valid_end, parameters, upstream_id, foi_key)
                SELECT * FROM input
                ON CONFLICT DO NOTHING
                RETURNING datastream_key
@@ -146,10 +154,13 @@ export const observationSql = {
                  phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
                  result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
                WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
-             ), spans AS (
-               UPDATE datastream d SET phenomenon_span = s.span
-               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input WHERE phenomenon_end > phenomenon_time GROUP BY 1) s
-               WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
+             ), streams AS (
+               -- One update per datastream row (a row updated twice in one statement keeps one of them):
+               -- its observation count and its longest phenomenon interval.
+               UPDATE datastream d SET observation_count = d.observation_count + coalesce(p.n, 0), phenomenon_span = greatest(d.phenomenon_span, s.span)
+               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input GROUP BY 1) s
+               LEFT JOIN per_stream p USING (datastream_key)
+               WHERE d.datastream_key = s.datastream_key AND (p.n > 0 OR d.phenomenon_span < s.span)
              ), counted AS (
                UPDATE collection c SET feature_count = c.feature_count + s.n,
                       temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
@@ -179,11 +190,15 @@ export const observationSql = {
     const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
     const limit = params.bind(query.limit);
     const collection = params.bind(query.collectionKey);
+    const total =
+      query.countedDatastream === null
+        ? `(SELECT c.feature_count FROM collection c WHERE c.collection_key = ${collection}::integer)`
+        : `(SELECT x.observation_count FROM datastream x WHERE x.datastream_key = ${params.bind(query.countedDatastream)}::integer)`;
     const chunk = params.bind(PAGE_CHUNK_ROWS);
     return {
       text: `WITH page AS (
                SELECT o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time, ${json} AS json
-               FROM observation o JOIN datastream d USING (datastream_key) WHERE ${where}
+               FROM ${OBSERVATIONS} WHERE ${where}
                ORDER BY ${order} LIMIT ${limit}::integer + 1${offset}
              ), kept AS (
                SELECT * FROM page ORDER BY datastream_key ${direction}, phenomenon_time ${direction}, phenomenon_end ${direction}, result_time ${direction} LIMIT ${limit}::integer
@@ -194,7 +209,7 @@ export const observationSql = {
              )
              SELECT (array_agg(seq ORDER BY rn))[1] AS first_seq, (array_agg(seq ORDER BY rn DESC))[1] AS last_seq, count(*)::integer AS n,
                     string_agg(json, ',' ORDER BY rn) AS json, (SELECT count(*) FROM page) > ${limit}::integer AS more,
-                    (SELECT c.feature_count FROM collection c WHERE c.collection_key = ${collection}::integer)::text AS total,
+                    ${total}::text AS total,
                     (SELECT c.data_version FROM collection c WHERE c.collection_key = ${collection}::integer)::text AS version
              FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
       values: params.values,
@@ -202,6 +217,12 @@ export const observationSql = {
   },
 
   pageChunkCount: (limit: number) => Math.ceil(limit / PAGE_CHUNK_ROWS),
+
+  datastreamSnapshot: (datastreamKey: number): SqlQuery => ({
+    text: `SELECT d.observation_count::text AS total, c.data_version::text AS version
+           FROM datastream d JOIN sensor_source s USING (source_key) JOIN collection c ON c.collection_key = s.collection_key WHERE d.datastream_key = $1::integer`,
+    values: [datastreamKey],
+  }),
 
   cappedCount(query: Pick<ObservationPageQuery, 'sourceKey' | 'datastreamKeys' | 'time' | 'envelopes'>, cap: number): SqlQuery {
     const params = new SqlParams();
@@ -218,7 +239,7 @@ export const observationSql = {
     if (!position) throw new Error(`not an observation position: ${seq}`);
     const json = observationJson(params, output);
     return {
-      text: `SELECT ${json} AS json FROM observation o JOIN datastream d USING (datastream_key)
+      text: `SELECT ${json} AS json FROM ${OBSERVATIONS}
              WHERE d.source_key = ${params.bind(sourceKey)}::integer AND o.datastream_key = ${params.bind(position.datastreamKey)}::integer
                AND o.phenomenon_time = ${instantFromMicros(params, position.phenomenonTime)} AND o.phenomenon_end = ${instantFromMicros(params, position.phenomenonEnd)}
                AND o.result_time = ${instantFromMicros(params, position.resultTime)}`,
@@ -226,17 +247,19 @@ export const observationSql = {
     };
   },
 
-  /** Raw observations or per-bucket aggregates of numeric results, for one or more datastreams. */
+  /** Raw observations or per-bucket aggregates of numeric results, of datastreams within their periods. */
   series(query: SeriesQuery): SqlQuery {
     const params = new SqlParams();
-    const conditions = [`o.datastream_key = ANY(${params.bind(query.datastreamKeys)}::integer[])`];
+    const periods = `unnest(${params.bind(query.periods.map((p) => p.datastreamKey))}::integer[], ${params.bind(query.periods.map((p) => p.from))}::timestamptz[], ${params.bind(query.periods.map((p) => p.to))}::timestamptz[]) AS p(datastream_key, valid_from, valid_to)`;
+    const within = `o.datastream_key = p.datastream_key AND o.phenomenon_time >= p.valid_from AND (p.valid_to IS NULL OR o.phenomenon_time < p.valid_to)`;
+    const conditions: string[] = [];
     if (query.time?.end) conditions.push(`o.phenomenon_time <= ${params.bind(query.time.end.toISOString())}::timestamptz`);
     if (query.time?.start) conditions.push(`o.phenomenon_time >= ${params.bind(query.time.start.toISOString())}::timestamptz`);
     const limit = params.bind(query.limit);
     if (query.bucket === null) {
       return {
         text: `SELECT o.datastream_key, ${rfc3339('o.phenomenon_time')} AS time, ${RESULT_JSON} AS value
-               FROM observation o WHERE ${conditions.join(' AND ')}
+               FROM ${periods} JOIN observation o ON ${within} WHERE ${['true', ...conditions].join(' AND ')}
                ORDER BY o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time LIMIT ${limit}::integer`,
         values: params.values,
       };
@@ -245,7 +268,7 @@ export const observationSql = {
     return {
       text: `SELECT o.datastream_key, ${rfc3339(`date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')`)} AS time,
                     avg(o.result_number) AS avg, min(o.result_number) AS min, max(o.result_number) AS max, count(o.result_number)::integer AS count
-             FROM observation o WHERE ${conditions.join(' AND ')}
+             FROM ${periods} JOIN observation o ON ${within} WHERE ${['true', ...conditions].join(' AND ')}
              GROUP BY o.datastream_key, date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')
              ORDER BY o.datastream_key, 2 LIMIT ${limit}::integer`,
       values: params.values,
@@ -262,6 +285,10 @@ export const observationSql = {
              DELETE FROM observation o USING doomed x
              WHERE o.datastream_key = x.datastream_key AND o.phenomenon_time = x.phenomenon_time AND o.phenomenon_end = x.phenomenon_end
                AND o.result_time = x.result_time AND o.phenomenon_time < $2::timestamptz
+             RETURNING o.datastream_key
+           ), streams AS (
+             UPDATE datastream d SET observation_count = greatest(d.observation_count - c.n, 0)
+             FROM (SELECT datastream_key, count(*) AS n FROM deleted GROUP BY 1) c WHERE d.datastream_key = c.datastream_key
              RETURNING 1
            ), counted AS (
              UPDATE collection c SET feature_count = greatest(c.feature_count - (SELECT count(*) FROM deleted), 0), data_version = c.data_version + 1

@@ -1,4 +1,4 @@
-import type { DatastreamRecord, LocationEntry } from '../../domain/datastream.js';
+import type { DatastreamRecord, FeatureOfInterestRecord, LocationEntry } from '../../domain/datastream.js';
 import type { SqlQuery } from './sql-query.js';
 
 export interface SourceRow {
@@ -16,9 +16,10 @@ export interface DatastreamInfoRow {
   source_key: number;
   source_id: string;
   result_type: DatastreamRecord['resultType'];
+  unit: Record<string, unknown> | null;
 }
 
-const INFO_COLUMNS = `d.datastream_key, d.id, d.upstream_id, d.source_key, s.id AS source_id, d.result_type`;
+const INFO_COLUMNS = `d.datastream_key, d.id, d.upstream_id, d.source_key, s.id AS source_id, d.result_type, d.unit`;
 
 const geometryFromJson = (expression: string) => `CASE WHEN ${expression} IS NULL THEN NULL ELSE ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(${expression}::text), 4326)) END`;
 
@@ -100,7 +101,7 @@ export const sensorSql = {
   }),
 
   detail: (id: string): SqlQuery => ({
-    text: `SELECT ${INFO_COLUMNS}, d.name, d.unit, d.properties, d.thing, ST_AsGeoJSON(d.geom)::jsonb AS geometry,
+    text: `SELECT ${INFO_COLUMNS}, d.name, d.properties, d.thing, ST_AsGeoJSON(d.geom)::jsonb AS geometry,
                   placelink_rfc3339(d.location_time) AS location_time, placelink_rfc3339(d.harvested_until) AS harvested_until
            FROM datastream d JOIN sensor_source s USING (source_key) WHERE d.id = $1`,
     values: [id],
@@ -140,8 +141,7 @@ export const sensorSql = {
 
   /**
    * Writes whole location histories: each entry holds from its time until the next entry of the
-   * same datastream. The datastream's current place becomes its last entry; returns the datastreams
-   * whose current place changed.
+   * same datastream. The datastream's current place becomes its last entry.
    */
   writeHistory: (entries: readonly { key: number; location: LocationEntry }[]): SqlQuery => ({
     text: `WITH input AS (
@@ -158,9 +158,68 @@ export const sensorSql = {
            )
            UPDATE datastream d SET geom = c.geom, location_time = c.valid_from, updated_at = now()
            FROM current c WHERE d.datastream_key = c.datastream_key
-             AND (d.geom IS NULL OR ST_AsEWKB(d.geom) <> ST_AsEWKB(c.geom) OR d.location_time IS DISTINCT FROM c.valid_from)
-           RETURNING d.datastream_key`,
+             AND (d.geom IS NULL OR ST_AsEWKB(d.geom) <> ST_AsEWKB(c.geom) OR d.location_time IS DISTINCT FROM c.valid_from)`,
     values: [JSON.stringify(entries.map((e) => ({ datastream_key: e.key, valid_from: e.location.time, geometry: e.location.geometry })))],
+  }),
+
+  /**
+   * Stores a source's FeaturesOfInterest (changed ones are updated) and returns the key of each,
+   * new, changed or as it was.
+   */
+  upsertFeaturesOfInterest: (sourceKey: number, records: readonly FeatureOfInterestRecord[]): SqlQuery => ({
+    text: `WITH input AS (
+             SELECT DISTINCT ON (i.upstream_id) i.upstream_id, i.name, i.description, i.encoding_type, coalesce(i.properties, '{}') AS properties,
+                    ${geometryFromJson('i.geometry')} AS geom
+             FROM jsonb_to_recordset($2::jsonb) AS i(upstream_id text, name text, description text, encoding_type text, properties jsonb, geometry jsonb)
+           ), written AS (
+             INSERT INTO feature_of_interest AS f (source_key, upstream_id, name, description, encoding_type, properties, geom)
+             SELECT $1::integer, upstream_id, name, description, encoding_type, properties, geom FROM input
+             ON CONFLICT (source_key, upstream_id) DO UPDATE SET
+               name = EXCLUDED.name, description = EXCLUDED.description, encoding_type = EXCLUDED.encoding_type,
+               properties = EXCLUDED.properties, geom = EXCLUDED.geom, updated_at = now()
+             WHERE (f.name, f.description, f.encoding_type, f.properties) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.encoding_type, EXCLUDED.properties)
+                OR ST_AsEWKB(f.geom) IS DISTINCT FROM ST_AsEWKB(EXCLUDED.geom)
+             RETURNING f.foi_key, f.upstream_id
+           )
+           SELECT foi_key, upstream_id FROM written
+           UNION ALL
+           SELECT f.foi_key, f.upstream_id FROM feature_of_interest f JOIN input i USING (upstream_id)
+           WHERE f.source_key = $1::integer AND NOT EXISTS (SELECT 1 FROM written w WHERE w.upstream_id = f.upstream_id)`,
+    values: [
+      sourceKey,
+      JSON.stringify(records.map((r) => ({ upstream_id: r.upstreamId, name: r.name, description: r.description, encoding_type: r.encodingType, properties: r.properties, geometry: r.geometry }))),
+    ],
+  }),
+
+  /** Datastreams of a source as collections of their own (one by upstream id, or a page in id order). */
+  datastreamSummaries(sourceKey: number, which: { upstreamId: string } | { limit: number; offset: number }): SqlQuery {
+    const one = 'upstreamId' in which;
+    return {
+      text: `SELECT d.datastream_key, d.id, d.upstream_id, d.name, d.description, d.observed_property->>'name' AS observed_property,
+                    coalesce(d.unit->>'symbol', d.unit->>'name') AS unit, d.observation_count::text AS observation_count,
+                    CASE WHEN e.box IS NULL THEN NULL ELSE ARRAY[ST_XMin(e.box), ST_YMin(e.box), ST_XMax(e.box), ST_YMax(e.box)] END AS spatial_extent,
+                    coalesce(e.types, '{}') AS geometry_types,
+                    placelink_rfc3339((SELECT o.phenomenon_time FROM observation o WHERE o.datastream_key = d.datastream_key ORDER BY o.phenomenon_time LIMIT 1)) AS first_time,
+                    placelink_rfc3339(ol.phenomenon_end) AS last_time
+             FROM datastream d
+             LEFT JOIN observation_latest ol USING (datastream_key)
+             LEFT JOIN LATERAL (
+               SELECT ST_Extent(g.geom) AS box, array_agg(DISTINCT ST_GeometryType(g.geom) ORDER BY ST_GeometryType(g.geom)) AS types
+               FROM (SELECT l.geom FROM datastream_location l WHERE l.datastream_key = d.datastream_key
+                     UNION ALL SELECT f.geom FROM datastream_feature_of_interest x JOIN feature_of_interest f USING (foi_key) WHERE x.datastream_key = d.datastream_key AND f.geom IS NOT NULL) g
+             ) e ON true
+             WHERE d.source_key = $1::integer AND ${one ? 'd.upstream_id = $2' : 'true'}
+             ORDER BY d.id ${one ? '' : 'LIMIT $2::integer OFFSET $3::bigint'}`,
+      values: one ? [sourceKey, which.upstreamId] : [sourceKey, which.limit, which.offset],
+    };
+  },
+
+  datastreamCount: (sourceKey: number): SqlQuery => ({ text: 'SELECT count(*)::integer AS n FROM datastream WHERE source_key = $1::integer', values: [sourceKey] }),
+
+  /** Notes which FeaturesOfInterest a datastream's observations refer to. */
+  observedFeatures: (datastreamKey: number, foiKeys: readonly number[]): SqlQuery => ({
+    text: `INSERT INTO datastream_feature_of_interest (datastream_key, foi_key) SELECT $1::integer, unnest($2::integer[]) ON CONFLICT DO NOTHING`,
+    values: [datastreamKey, foiKeys],
   }),
 
   setHarvestedUntil: (entries: readonly { key: number; until: string }[]): SqlQuery => ({
@@ -169,13 +228,15 @@ export const sensorSql = {
     values: [JSON.stringify(entries.map((e) => ({ datastream_key: e.key, until: e.until })))],
   }),
 
-  /** The observation collection's spatial extent: the box around its datastreams' places. */
+  /** The observation collection's spatial extent: the box around its datastreams' places and its FeaturesOfInterest. */
   refreshSourceExtent: (sourceKey: number): SqlQuery => ({
     text: `UPDATE collection c SET
              spatial_extent = CASE WHEN e.box IS NULL THEN NULL ELSE ARRAY[ST_XMin(e.box), ST_YMin(e.box), ST_XMax(e.box), ST_YMax(e.box)] END,
-             geometry_types = CASE WHEN e.box IS NULL THEN '{}' ELSE ARRAY['ST_Point'] END,
+             geometry_types = coalesce(e.types, '{}'),
              updated_at = now()
-           FROM (SELECT ST_Extent(l.geom) AS box FROM datastream d JOIN datastream_location l USING (datastream_key) WHERE d.source_key = $1::integer) e,
+           FROM (SELECT ST_Extent(g.geom) AS box, array_agg(DISTINCT ST_GeometryType(g.geom) ORDER BY ST_GeometryType(g.geom)) FILTER (WHERE g.geom IS NOT NULL) AS types
+                 FROM (SELECT l.geom FROM datastream d JOIN datastream_location l USING (datastream_key) WHERE d.source_key = $1::integer
+                       UNION ALL SELECT f.geom FROM feature_of_interest f WHERE f.source_key = $1::integer) g) e,
                 sensor_source s
            WHERE s.source_key = $1::integer AND c.collection_key = s.collection_key`,
     values: [sourceKey],

@@ -23,7 +23,13 @@ export function matchTopic(filter: string, topic: string): string[] | null {
 
 /** A message read into observations of one named datastream, or why it cannot be read. */
 export type ReadMessage =
-  | { readonly datastream: string; readonly observations: readonly ObservationInput[]; readonly location: Geometry | null }
+  | {
+      readonly datastream: string;
+      readonly observations: readonly ObservationInput[];
+      /** The unit each observation states (json topics with a `unit` path), undefined where none. */
+      readonly units: readonly unknown[];
+      readonly location: Geometry | null;
+    }
   | { readonly problem: string };
 
 type Raw = Record<string, unknown>;
@@ -108,7 +114,7 @@ export function readMessage(topicRule: MqttTopic, topic: string, levels: readonl
       if (typeof read === 'string') return { problem: Array.isArray(payload) ? `observation ${index} ${read}` : `the Observation ${read}` };
       observations.push(read);
     }
-    return { datastream, observations, location: null };
+    return { datastream, observations, units: [], location: null };
   }
   const items = Array.isArray(payload) ? payload : [payload];
   const first = items[0];
@@ -116,6 +122,7 @@ export function readMessage(topicRule: MqttTopic, topic: string, levels: readonl
   const datastream = template(topicRule.datastream, levels, first);
   if (datastream === null) return { problem: `the datastream id '${topicRule.datastream}' cannot be filled from this topic and payload` };
   const observations: ObservationInput[] = [];
+  const units: unknown[] = [];
   let location: Geometry | null = null;
   for (const [index, item] of items.entries()) {
     if (!isObject(item)) return { problem: `item ${index} is not a JSON object` };
@@ -127,6 +134,7 @@ export function readMessage(topicRule: MqttTopic, topic: string, levels: readonl
     if (typeof place === 'string') return { problem: place };
     location = place ?? location;
     observations.push({ phenomenonTime: time, resultTime: topicRule.resultTime ? at(item, topicRule.resultTime) : undefined, result: value });
+    units.push(topicRule.unit ? at(item, topicRule.unit) : undefined);
   }
-  return { datastream, observations, location };
+  return { datastream, observations, units, location };
 }

@@ -1,5 +1,5 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import type { DatastreamInfo } from '../../domain/datastream.js';
+import { statedUnitProblem, type DatastreamInfo } from '../../domain/datastream.js';
 import type { MqttSource } from '../../domain/mapping.js';
 import type { Logger } from '../../logger.js';
 import type { IncomingObservation } from '../../services/record-observations.js';
@@ -25,7 +25,7 @@ interface Pending {
 }
 
 export interface MqttFeed {
-  /** Stores and acknowledges what was received, then disconnects keeping the session. */
+  /** Stores and acknowledges what was received (one more attempt), then disconnects keeping the session: the broker redelivers what was not stored. */
   stop(): Promise<void>;
   status(): FeedStatus;
 }
@@ -42,7 +42,7 @@ type MqttMapping = SensorMapping & { readonly source: MqttSource };
 export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logger: Logger): MqttFeed {
   const source = mapping.source;
   const log = logger.child({ mapping: mapping.id, feed: 'mqtt' });
-  const counters = { received: 0, stored: 0, duplicates: 0, rejected: 0, malformed: 0, reconnects: 0 };
+  const counters = { received: 0, stored: 0, duplicates: 0, rejected: 0, malformed: 0, reconnects: 0, failedWrites: 0 };
   const problems: { at: string; topic: string; reason: string }[] = [];
   let queue: Pending[] = [];
   let connection = 0;
@@ -53,6 +53,7 @@ export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logg
   let reconnectTimer: NodeJS.Timeout | null = null;
   let reconnectDelay = source.reconnect.initialDelayMs;
   let writeFailures = 0;
+  let wakeRetry: (() => void) | null = null;
 
   const client: MqttClient = mqtt.connect(source.url, {
     clientId: source.clientId,
@@ -153,6 +154,12 @@ export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logg
         return;
       }
       const datastream = datastreams.get(read.datastream) ?? null;
+      const wrongUnit = datastream ? read.units.map((unit) => statedUnitProblem(unit, datastream.unit)).find((p) => p !== null) : undefined;
+      if (wrongUnit) {
+        counters.malformed++;
+        problem(packet.topic, wrongUnit);
+        return;
+      }
       for (const input of read.observations) {
         messageOf.push(message);
         items.push({ index: items.length, datastream, datastreamRef: read.datastream, input, location: read.location ? { time: '', geometry: read.location } : null });
@@ -178,10 +185,18 @@ export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logg
           await write(batch);
         } catch (error) {
           writeFailures++;
+          counters.failedWrites++;
           const delay = Math.min(MAX_WRITE_RETRY_MS, 100 * 2 ** Math.min(writeFailures, 7));
           log.warn({ err: error, retryInMs: delay, pending: queue.length }, 'storing MQTT observations failed; the messages stay unacknowledged and are retried');
           if (stopping) return;
-          await new Promise((resolve) => setTimeout(resolve, delay));
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delay);
+            wakeRetry = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wakeRetry = null;
           continue;
         }
         writeFailures = 0;
@@ -198,8 +213,11 @@ export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logg
     async stop() {
       if (flushTimer) clearTimeout(flushTimer);
       flushTimer = null;
-      await flush();
+      // One more attempt to store what was received; while writes fail the stop does not wait for
+      // the database: the messages stay unacknowledged and the broker delivers them to the next start.
       stopping = true;
+      wakeRetry?.();
+      await flush();
       if (reconnectTimer) clearTimeout(reconnectTimer);
       // A plain DISCONNECT keeps the session: the broker holds the subscriptions and queues for the next start.
       await client.endAsync(false);

@@ -1,6 +1,6 @@
 import type { Geometry } from 'geojson';
 import { valid } from 'geojson-validation';
-import type { DatastreamRecord, LocationEntry } from '../../domain/datastream.js';
+import { SINCE_EVER, type DatastreamRecord, type FeatureOfInterestRecord, type LocationEntry } from '../../domain/datastream.js';
 import { SourceFormatError, UpstreamError } from '../../domain/errors.js';
 import type { SensorThingsSource } from '../../domain/mapping.js';
 import { resultTypeOf, type ObservationInput } from '../../domain/observation.js';
@@ -30,7 +30,7 @@ function withQuery(url: string, query: Record<string, string | undefined>): stri
   return target.toString().replaceAll('%24', '$').replaceAll('+', '%20');
 }
 
-/** A Location's geometry: `location` as a GeoJSON geometry or a GeoJSON Feature; null with a reason otherwise. */
+/** A Location's `location` or a FeatureOfInterest's `feature`: a GeoJSON geometry or a GeoJSON Feature; null with a reason otherwise. */
 export function locationGeometry(location: Entity): { geometry: Geometry } | { problem: string } {
   const encoding = typeof location['encodingType'] === 'string' ? location['encodingType'] : '';
   if (encoding && !/geo\+json|geojson|application\/json/i.test(encoding)) return { problem: `encodingType '${encoding}' is not GeoJSON` };
@@ -54,6 +54,8 @@ export interface DatastreamEntry {
 export interface ObservationPage {
   readonly url: string;
   readonly observations: readonly ObservationInput[];
+  /** The FeatureOfInterest of each observation (same order), when the source said which. */
+  readonly featuresOfInterest: readonly (FeatureOfInterestRecord | null)[];
 }
 
 /** Reads a SensorThings service: Datastreams (with Thing, Locations, Sensor, ObservedProperty), locations and Observations. */
@@ -61,8 +63,8 @@ export interface SensorThingsReader {
   datastreams(): AsyncGenerator<DatastreamEntry[]>;
   /** Location history from the Thing's HistoricalLocations (or its current Locations). */
   locations(entry: DatastreamEntry, problems: (message: string) => void): Promise<LocationEntry[]>;
-  /** Observations in phenomenonTime order, after `after` when given. */
-  observations(entry: DatastreamEntry, after: string | null): AsyncGenerator<ObservationPage>;
+  /** Observations in phenomenonTime order, after `after` when given, with their FeaturesOfInterest. */
+  observations(entry: DatastreamEntry, after: string | null, problems: (message: string) => void): AsyncGenerator<ObservationPage>;
   /** Requests made so far. */
   readonly requests: number;
 }
@@ -78,40 +80,56 @@ function pick(entity: Entity | undefined, names: readonly string[]): Record<stri
   return Object.keys(out).length ? out : null;
 }
 
+/** How an observation names its FeatureOfInterest: expanded, by id (a dataArray component), or by navigation link. */
+type FeatureOfInterestReference = { readonly entity: Entity } | { readonly id: unknown } | { readonly link: string } | null;
+
+interface PulledObservation {
+  readonly input: ObservationInput;
+  readonly featureOfInterest: FeatureOfInterestReference;
+}
+
 /** One observation from a dataArray row, by its components. */
-function fromComponents(components: readonly string[], row: readonly unknown[]): ObservationInput {
+function fromComponents(components: readonly string[], row: readonly unknown[]): PulledObservation {
   const value = (name: string) => {
     const index = components.indexOf(name);
     return index === -1 ? undefined : row[index];
   };
+  const foi = value('FeatureOfInterest/id') ?? value('FeatureOfInterest/@iot.id');
   return {
-    phenomenonTime: value('phenomenonTime'),
-    resultTime: value('resultTime'),
-    result: value('result'),
-    resultQuality: value('resultQuality'),
-    validTime: value('validTime'),
-    parameters: value('parameters'),
-    upstreamId: value('id') ?? value('@iot.id'),
+    input: {
+      phenomenonTime: value('phenomenonTime'),
+      resultTime: value('resultTime'),
+      result: value('result'),
+      resultQuality: value('resultQuality'),
+      validTime: value('validTime'),
+      parameters: value('parameters'),
+      upstreamId: value('id') ?? value('@iot.id'),
+    },
+    featureOfInterest: foi === undefined || foi === null ? null : { id: foi },
   };
 }
 
-function fromEntity(entity: Entity): ObservationInput {
+function fromEntity(entity: Entity): PulledObservation {
+  const foi = entity['FeatureOfInterest'];
+  const link = text(entity['FeatureOfInterest@iot.navigationLink']);
   return {
-    phenomenonTime: entity['phenomenonTime'],
-    resultTime: entity['resultTime'],
-    result: entity['result'],
-    resultQuality: entity['resultQuality'],
-    validTime: entity['validTime'],
-    parameters: entity['parameters'],
-    upstreamId: entity['@iot.id'],
+    input: {
+      phenomenonTime: entity['phenomenonTime'],
+      resultTime: entity['resultTime'],
+      result: entity['result'],
+      resultQuality: entity['resultQuality'],
+      validTime: entity['validTime'],
+      parameters: entity['parameters'],
+      upstreamId: entity['@iot.id'],
+    },
+    featureOfInterest: isObject(foi) ? (foi['@iot.id'] !== undefined && Object.keys(foi).length === 1 ? { id: foi['@iot.id'] } : { entity: foi }) : link?.trim() ? { link: link.trim() } : null,
   };
 }
 
-/** Observations in a page body, whether plain entities or the dataArray form. */
-export function observationsOf(body: Entity): ObservationInput[] {
+function pulledObservations(body: Entity): PulledObservation[] {
   const value = body['value'];
   if (!Array.isArray(value)) throw new SourceFormatError('the response has no "value" array', null, null);
-  const out: ObservationInput[] = [];
+  const out: PulledObservation[] = [];
   for (const item of value) {
     if (isObject(item) && Array.isArray(item['components']) && Array.isArray(item['dataArray'])) {
       const components = (item['components'] as unknown[]).map(String);
@@ -121,9 +139,82 @@ export function observationsOf(body: Entity): ObservationInput[] {
   return out;
 }
 
+/** Observations in a page body, whether plain entities or the dataArray form. */
+export function observationsOf(body: Entity): ObservationInput[] {
+  return pulledObservations(body).map((o) => o.input);
+}
+
+const idText = (id: unknown) => (typeof id === 'string' ? id : JSON.stringify(id));
+
+/**
+ * A FeatureOfInterest entity as a record: its geometry from `feature` (a GeoJSON geometry or
+ * Feature); a feature that cannot be read leaves the record without geometry, with the reason.
+ */
+export function featureOfInterestOf(entity: Entity): { record: FeatureOfInterestRecord; problem: string | null } | { problem: string } {
+  if (entity['@iot.id'] === undefined || entity['@iot.id'] === null) return { problem: 'has no @iot.id' };
+  const geometry = locationGeometry(entity);
+  return {
+    record: {
+      upstreamId: idText(entity['@iot.id']),
+      name: text(entity['name']),
+      description: text(entity['description']),
+      encodingType: text(entity['encodingType']),
+      properties: isObject(entity['properties']) ? entity['properties'] : {},
+      geometry: 'geometry' in geometry ? geometry.geometry : null,
+    },
+    problem: 'problem' in geometry ? geometry.problem : null,
+  };
+}
+
+/** A Datastream entity (with its Thing, Sensor and ObservedProperty when expanded) as the pull reads it. */
+export function datastreamEntryOf(mappingId: string, serviceRoot: string, entity: Entity): DatastreamEntry {
+  const thing = isObject(entity['Thing']) ? entity['Thing'] : undefined;
+  const sensor = isObject(entity['Sensor']) ? entity['Sensor'] : undefined;
+  const property = isObject(entity['ObservedProperty']) ? entity['ObservedProperty'] : undefined;
+  const upstreamId = typeof entity['@iot.id'] === 'string' ? entity['@iot.id'] : JSON.stringify(entity['@iot.id']);
+  const observationType = text(entity['observationType']);
+  const thingNavigation = text(entity['Thing@iot.navigationLink']);
+  return {
+    record: {
+      id: `${mappingId}:${upstreamId}`,
+      upstreamId,
+      name: text(entity['name']) ?? upstreamId,
+      description: text(entity['description']),
+      unit: isObject(entity['unitOfMeasurement']) ? entity['unitOfMeasurement'] : null,
+      observationType,
+      resultType: resultTypeOf(observationType),
+      observedProperty: pick(property, ['@iot.id', 'name', 'definition', 'description', 'properties']),
+      sensor: pick(sensor, ['@iot.id', 'name', 'description', 'encodingType', 'metadata', 'properties']),
+      thing: pick(thing, ['@iot.id', 'name', 'description', 'properties']),
+      properties: isObject(entity['properties']) ? entity['properties'] : {},
+    },
+    url: entityUrl(serviceRoot, 'Datastreams', entity),
+    thingUrl: thing ? entityUrl(serviceRoot, 'Things', thing) : thingNavigation ? new URL(thingNavigation.trim(), serviceRoot + '/').toString() : null,
+    thingLocations: thing && Array.isArray(thing['Locations']) ? (thing['Locations'] as unknown[]).filter(isObject) : [],
+  };
+}
+
 export function sensorThingsReader(mappingId: string, source: SensorThingsSource, http: HttpClient): SensorThingsReader {
   let requests = 0;
   let dataArray = source.resultFormat !== 'json';
+  /** FeaturesOfInterest read in this pull, by id and by the link they were read from. */
+  const featuresOfInterest = new Map<string, FeatureOfInterestRecord | null>();
+  let conformance: Promise<string[] | null> | null = null;
+
+  /** The conformance classes a SensorThings 1.1 service lists in its root (serverSettings); null when it lists none. */
+  function serverConformance(): Promise<string[] | null> {
+    conformance ??= (async () => {
+      try {
+        const settings = (await fetchPage(source.url))['serverSettings'];
+        const listed = isObject(settings) ? settings['conformance'] : undefined;
+        return Array.isArray(listed) ? listed.map(String) : null;
+      } catch (error) {
+        if (!(error instanceof UpstreamError) || error.retryable) throw error;
+        return null;
+      }
+    })();
+    return conformance;
+  }
 
   async function fetchPage(url: string): Promise<Entity> {
     requests++;
@@ -146,31 +237,30 @@ export function sensorThingsReader(mappingId: string, source: SensorThingsSource
     }
   }
 
-  function entry(entity: Entity): DatastreamEntry {
-    const thing = isObject(entity['Thing']) ? entity['Thing'] : undefined;
-    const sensor = isObject(entity['Sensor']) ? entity['Sensor'] : undefined;
-    const property = isObject(entity['ObservedProperty']) ? entity['ObservedProperty'] : undefined;
-    const upstreamId = typeof entity['@iot.id'] === 'string' ? entity['@iot.id'] : JSON.stringify(entity['@iot.id']);
-    const observationType = text(entity['observationType']);
-    const thingNavigation = text(entity['Thing@iot.navigationLink']);
-    return {
-      record: {
-        id: `${mappingId}:${upstreamId}`,
-        upstreamId,
-        name: text(entity['name']) ?? upstreamId,
-        description: text(entity['description']),
-        unit: isObject(entity['unitOfMeasurement']) ? entity['unitOfMeasurement'] : null,
-        observationType,
-        resultType: resultTypeOf(observationType),
-        observedProperty: pick(property, ['@iot.id', 'name', 'definition', 'description', 'properties']),
-        sensor: pick(sensor, ['@iot.id', 'name', 'description', 'encodingType', 'metadata', 'properties']),
-        thing: pick(thing, ['@iot.id', 'name', 'description', 'properties']),
-        properties: isObject(entity['properties']) ? entity['properties'] : {},
-      },
-      url: entityUrl(source.url, 'Datastreams', entity),
-      thingUrl: thing ? entityUrl(source.url, 'Things', thing) : thingNavigation ? new URL(thingNavigation.trim(), source.url + '/').toString() : null,
-      thingLocations: thing && Array.isArray(thing['Locations']) ? (thing['Locations'] as unknown[]).filter(isObject) : [],
-    };
+  /** The FeatureOfInterest an observation names, read once per pull; null (with the reason told) when it cannot be. */
+  async function featureOfInterest(reference: FeatureOfInterestReference, problems: (message: string) => void): Promise<FeatureOfInterestRecord | null> {
+    if (reference === null) return null;
+    const key = 'entity' in reference ? null : 'id' in reference ? `id:${idText(reference.id)}` : `link:${reference.link}`;
+    if (key !== null && featuresOfInterest.has(key)) return featuresOfInterest.get(key)!;
+    let entity: Entity;
+    if ('entity' in reference) entity = reference.entity;
+    else {
+      const url = 'id' in reference ? entityUrl(source.url, 'FeaturesOfInterest', { '@iot.id': reference.id }) : new URL(reference.link, `${source.url}/`).toString();
+      try {
+        entity = await fetchPage(url);
+      } catch (error) {
+        if (!(error instanceof UpstreamError) || error.retryable) throw error;
+        problems(`FeatureOfInterest at ${http.redact(url)} could not be read: ${error.message}`);
+        featuresOfInterest.set(key!, null);
+        return null;
+      }
+    }
+    const read = featureOfInterestOf(entity);
+    if (read.problem) problems(`FeatureOfInterest ${JSON.stringify(entity['@iot.id'] ?? null)}: ${read.problem}`);
+    const record = 'record' in read ? read.record : null;
+    if (key !== null) featuresOfInterest.set(key, record);
+    if (record) featuresOfInterest.set(`id:${record.upstreamId}`, record);
+    return record;
   }
 
   return {
@@ -190,10 +280,10 @@ export function sensorThingsReader(mappingId: string, source: SensorThingsSource
         const entries: DatastreamEntry[] = [];
         for (const item of value) {
           if (!isObject(item) || item['@iot.id'] === undefined) continue;
-          let found = entry(item);
+          let found = datastreamEntryOf(mappingId, source.url, item);
           if (!source.expand && found.thingUrl) {
             const thing = await fetchPage(withQuery(found.thingUrl, { $expand: 'Locations' }));
-            found = entry({ ...item, Thing: thing });
+            found = datastreamEntryOf(mappingId, source.url, { ...item, Thing: thing });
           }
           entries.push(found);
         }
@@ -225,18 +315,23 @@ export function sensorThingsReader(mappingId: string, source: SensorThingsSource
           problems(`HistoricalLocations of ${found.record.id} could not be read: ${error.message}`);
         }
       }
-      if (history.length === 0 && found.thingLocations.length) add('1970-01-01T00:00:00Z', found.thingLocations);
+      if (history.length === 0 && found.thingLocations.length) add(SINCE_EVER, found.thingLocations);
       return history;
     },
 
-    async *observations(found, after) {
+    async *observations(found, after, problems) {
+      // Plain JSON pages bring each observation's FeatureOfInterest expanded (one request per page);
+      // dataArray rows name it by id, when the server includes the FeatureOfInterest/id component.
       const query = (format: boolean) =>
         withQuery(`${found.url}/Observations`, {
           $orderby: 'phenomenonTime asc',
           $top: String(source.pageSize),
           $filter: after ? `phenomenonTime gt ${after}` : undefined,
           $resultFormat: format ? 'dataArray' : undefined,
+          $expand: !format && source.featuresOfInterest && source.expand ? 'FeatureOfInterest' : undefined,
         });
+      // A service that lists its conformance classes and not the data array extension is asked for JSON at once.
+      if (dataArray && source.resultFormat === 'auto' && (await serverConformance())?.some((uri) => /\/req\/data-array\b/.test(uri)) === false) dataArray = false;
       let first = query(dataArray);
       let prefetched: Entity | undefined;
       if (dataArray && source.resultFormat === 'auto') {
@@ -249,7 +344,12 @@ export function sensorThingsReader(mappingId: string, source: SensorThingsSource
           first = query(false);
         }
       }
-      for await (const { url, body } of pages(first, prefetched)) yield { url, observations: observationsOf(body) };
+      for await (const { url, body } of pages(first, prefetched)) {
+        const pulled = pulledObservations(body);
+        const fois: (FeatureOfInterestRecord | null)[] = [];
+        for (const observation of pulled) fois.push(source.featuresOfInterest ? await featureOfInterest(observation.featureOfInterest, problems) : null);
+        yield { url, observations: pulled.map((o) => o.input), featuresOfInterest: fois };
+      }
     },
   };
 }

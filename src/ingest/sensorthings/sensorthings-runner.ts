@@ -1,19 +1,24 @@
 import type { LoadedMapping } from '../../config/mappings-loader.js';
 import { HarvestError, PlacelinkError } from '../../domain/errors.js';
+import { settledStart } from '../../domain/observation.js';
 import { RUN_DETAIL_LIMIT, ZERO_COUNTS, type HarvestRun, type RunCounts, type RunRejection, type RunWarning } from '../../domain/harvest-run.js';
 import type { Logger } from '../../logger.js';
-import { linksStale, refreshLinks } from '../../services/link-assets.js';
+import { followMoves, linksStale, refreshLinks } from '../../services/link-assets.js';
 import type { Store } from '../../services/ports.js';
 import { recordObservations } from '../../services/record-observations.js';
 import { isSensorMapping, registerSensorMapping } from '../../services/sensor-registry.js';
 import type { HarvestRunOptions } from '../harvest-runner.js';
+import { swappedPlaces, type NamedPlace } from '../../geo/swapped-places.js';
 import { createHttpClient } from '../http/http-client.js';
 import { sensorThingsReader } from './sensorthings-reader.js';
+
+/** Pulled observations may lie this far in the future (clock skew between servers). */
+const PULL_FUTURE_MS = 24 * 3_600_000;
 
 /**
  * One pull of a SensorThings mapping, recorded like a feature harvest: Datastreams (with Thing,
  * Sensor, ObservedProperty and the Thing's location history), then each datastream's Observations
- * after the newest phenomenon time already harvested. Observations are stored page by page
+ * (with their FeaturesOfInterest) after the newest phenomenon time already harvested. Observations are stored page by page
  * (idempotently), so a failed pull keeps what it stored and the next one continues from there.
  */
 export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
@@ -41,7 +46,6 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
   try {
     const { source: stored } = await registerSensorMapping(store, mapping);
     const reader = sensorThingsReader(mapping.id, source, http);
-    const moved: number[] = [];
     const entries = [];
     for await (const page of reader.datastreams()) {
       if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
@@ -51,45 +55,62 @@ export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, l
       entries.push(...page.filter((e) => !refused.has(e.record.id)));
     }
     const known = new Map((await store.sensors.datastreamsOfSource(stored.key)).map((d) => [d.upstreamId, d]));
+    const places: NamedPlace[] = [];
     for (const entry of entries) {
       const info = known.get(entry.record.upstreamId);
       if (!info) continue;
       const history = await reader.locations(entry, (message) => warn(entry.url, message));
-      if (history.length) moved.push(...(await store.sensors.replaceLocationHistory(history.map((location) => ({ key: info.key, location })))));
+      if (history.length) await store.sensors.replaceLocationHistory(history.map((location) => ({ key: info.key, location })));
+      const current = history.at(-1)?.geometry;
+      if (current?.type === 'Point') places.push({ id: info.id, lon: current.coordinates[0]!, lat: current.coordinates[1]! });
+    }
+    for (const place of swappedPlaces(places)) {
+      warn(`Datastream ${place.id}`, `its place (${place.lon}, ${place.lat}) looks like latitude and longitude swapped: (${place.lat}, ${place.lon}) lies with the source's other places; stored as given (correct it upstream)`);
     }
 
+    /** Keys of the FeaturesOfInterest stored in this pull, by upstream id. */
+    const foiKeys = new Map<string, number>();
     for (const entry of entries) {
       const info = known.get(entry.record.upstreamId);
       if (!info) continue;
-      let newest: string | null = null;
-      for await (const page of reader.observations(entry, info.harvestedUntil)) {
+      const observed = new Set<number>();
+      for await (const page of reader.observations(entry, info.harvestedUntil, (message) => warn(entry.url, message))) {
         if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
         counts.pages++;
         counts.read += page.observations.length;
+        const fresh = [...new Map(page.featuresOfInterest.flatMap((foi) => (foi && !foiKeys.has(foi.upstreamId) ? [[foi.upstreamId, foi] as const] : []))).values()];
+        for (const [id, key] of await store.sensors.upsertFeaturesOfInterest(stored.key, fresh)) foiKeys.set(id, key);
+        const now = Date.now();
         const outcome = await recordObservations(
           store,
-          page.observations.map((input, index) => ({ index, datastream: info, datastreamRef: info.id, input })),
-          { rules: () => mapping.observations, maxFutureMs: 24 * 3_600_000 },
+          page.observations.map((input, index) => {
+            const foi = page.featuresOfInterest[index];
+            return { index, datastream: info, datastreamRef: info.id, input, featureOfInterestKey: foi ? (foiKeys.get(foi.upstreamId) ?? null) : null };
+          }),
+          { rules: () => mapping.observations, maxFutureMs: PULL_FUTURE_MS, now },
         );
+        const features = page.featuresOfInterest.flatMap((foi) => (foi && foiKeys.has(foi.upstreamId) && !observed.has(foiKeys.get(foi.upstreamId)!) ? [foiKeys.get(foi.upstreamId)!] : []));
+        await store.sensors.observedFeatures(info.key, [...new Set(features)]);
+        for (const key of features) observed.add(key);
         counts.inserted += outcome.inserted;
         counts.unchanged += outcome.duplicates;
         counts.rejected += outcome.rejected.length;
         for (const r of outcome.rejected) {
           if (rejections.length < RUN_DETAIL_LIMIT) rejections.push({ id: String(page.observations[r.index]?.upstreamId ?? ''), location: redact(`${page.url} value[${r.index}]`), reason: r.reason });
         }
-        const rejectedIndexes = new Set(outcome.rejected.map((r) => r.index));
-        for (const [index, observation] of page.observations.entries()) {
-          if (rejectedIndexes.has(index) || typeof observation.phenomenonTime !== 'string') continue;
-          const start = observation.phenomenonTime.split('/')[0]!;
-          if (newest === null || Date.parse(start) > Date.parse(newest)) newest = start;
+        // The normalised time (a zone-less time read at the mapping's offset, not the raw string),
+        // and past rejected observations too: they are recorded once, not fetched again every run.
+        let newest: { text: string; ms: number } | null = null;
+        for (const observation of page.observations) {
+          const start = settledStart(observation, { rules: mapping.observations, maxFutureMs: PULL_FUTURE_MS, now });
+          if (start && (newest === null || start.ms > newest.ms)) newest = start;
         }
+        if (newest) await store.sensors.setHarvestedUntil([{ key: info.key, until: newest.text }]);
       }
-      if (newest) await store.sensors.setHarvestedUntil([{ key: info.key, until: newest }]);
     }
     await store.sensors.refreshSourceExtent(stored.key);
     if (mapping.links.length) {
-      const full = moved.length > 0 || (await linksStale(store, mapping, stored));
-      const links = await refreshLinks(store, mapping, stored, full ? null : []);
+      const links = (await linksStale(store, mapping, stored)) ? await refreshLinks(store, mapping, stored) : await followMoves(store, mapping, stored, null);
       if (links.missingCollections.length) warn('links', `asset collections not found: ${links.missingCollections.join(', ')}`);
     }
     await store.runs.finish(runId, { status: 'succeeded', counts, expected: null, error: null, rejections, warnings });

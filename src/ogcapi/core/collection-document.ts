@@ -2,6 +2,7 @@ import type { Collection } from '../../domain/collection.js';
 import { INSPIRE_THEMES, inspireThemeUri } from '../../domain/inspire-themes.js';
 import { CRS84_URI } from '../../geo/crs-registry.js';
 import type { ApiContext } from '../building-block.js';
+import type { CollectionLink } from './deps.js';
 import { offeredCrs } from '../crs/collection-crs.js';
 import { apiUrl, selfAndAlternates, type Link } from '../links.js';
 import type { Format } from '../negotiation.js';
@@ -61,7 +62,7 @@ function licenseLinks(collection: Collection): Link[] {
 }
 
 /** The collection resource (/collections/{id}, and each entry of /collections). */
-export function collectionDocument(ctx: ApiContext, collection: Collection, ownLinks: Link[]): Record<string, unknown> {
+export function collectionDocument(ctx: ApiContext, collection: Collection, ownLinks: Link[], extra: readonly CollectionLink[] = []): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     id: collection.id,
     title: collection.title,
@@ -76,20 +77,26 @@ export function collectionDocument(ctx: ApiContext, collection: Collection, ownL
   doc['itemType'] = collection.itemType;
   doc['crs'] = offeredCrs(collection).map((c) => c.uri);
   doc['storageCrs'] = CRS84_URI;
-  doc['links'] = [...ownLinks, ...itemsLinks(ctx, collection), ...schemaLinks(ctx, collection), ...licenseLinks(collection), ...datasetLinks(collection)];
+  const added = extra.map((link) => ({ href: apiUrl(ctx, link.path), rel: link.rel, type: link.type, title: link.title }));
+  doc['links'] = [...ownLinks, ...itemsLinks(ctx, collection), ...schemaLinks(ctx, collection), ...licenseLinks(collection), ...datasetLinks(collection), ...added];
   return doc;
 }
 
 /** /collections/{id} with its own self and alternate links. */
-export function singleCollectionDocument(ctx: ApiContext, collection: Collection, served: Format): Record<string, unknown> {
-  return collectionDocument(ctx, collection, selfAndAlternates(ctx, served));
+export function singleCollectionDocument(ctx: ApiContext, collection: Collection, served: Format, extra: readonly CollectionLink[] = []): Record<string, unknown> {
+  return collectionDocument(ctx, collection, selfAndAlternates(ctx, served), extra);
 }
 
 /** An entry of /collections: links to the collection resource itself. */
-export function listedCollectionDocument(ctx: ApiContext, collection: Collection): Record<string, unknown> {
+export function listedCollectionDocument(ctx: ApiContext, collection: Collection, extra: readonly CollectionLink[] = []): Record<string, unknown> {
   const path = collectionPath(collection);
-  return collectionDocument(ctx, collection, [
-    { href: apiUrl(ctx, path, { [PARAM.format]: 'json' }), rel: REL.self, type: MEDIA.json, title: collection.title },
-    { href: apiUrl(ctx, path, { [PARAM.format]: 'html' }), rel: REL.alternate, type: MEDIA.html, title: `${collection.title} as HTML` },
-  ]);
+  return collectionDocument(
+    ctx,
+    collection,
+    [
+      { href: apiUrl(ctx, path, { [PARAM.format]: 'json' }), rel: REL.self, type: MEDIA.json, title: collection.title },
+      { href: apiUrl(ctx, path, { [PARAM.format]: 'html' }), rel: REL.alternate, type: MEDIA.html, title: `${collection.title} as HTML` },
+    ],
+    extra,
+  );
 }

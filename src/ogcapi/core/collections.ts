@@ -10,7 +10,7 @@ import { negotiate } from '../negotiation.js';
 import { rejectUnknown } from '../params/query-values.js';
 import { MEDIA, PARAM } from '../vocabulary.js';
 import { collectionPath, listedCollectionDocument, singleCollectionDocument } from './collection-document.js';
-import { requireCollection, type FeaturesApiDeps } from './deps.js';
+import { extraLinks, requireCollection, type FeaturesApiDeps } from './deps.js';
 
 const ONLY_FORMAT = new Set([PARAM.format]);
 
@@ -27,7 +27,8 @@ export function collectionsHandler(deps: FeaturesApiDeps) {
     const collections = await deps.collections.list();
     const links = selfAndAlternates(ctx, format);
     if (format === 'json') {
-      ctx.body = { links, collections: collections.map((c) => listedCollectionDocument(ctx, c)) };
+      const extra = await Promise.all(collections.map((c) => extraLinks(deps, c)));
+      ctx.body = { links, collections: collections.map((c, i) => listedCollectionDocument(ctx, c, extra[i])) };
       return;
     }
     const base = ctx.state.baseUrl;
@@ -47,12 +48,13 @@ export function collectionHandler(deps: FeaturesApiDeps) {
     const collection = await requireCollection(deps, String(ctx.params['collectionId']));
     rejectUnknown(ctx.query, ONLY_FORMAT);
     const format = negotiate(ctx);
+    const extra = await extraLinks(deps, collection);
     if (format === 'json') {
-      ctx.body = singleCollectionDocument(ctx, collection, format);
+      ctx.body = singleCollectionDocument(ctx, collection, format, extra);
       return;
     }
     const base = ctx.state.baseUrl;
-    const doc = singleCollectionDocument(ctx, collection, format);
+    const doc = singleCollectionDocument(ctx, collection, format, extra);
     const items = `${collectionPath(collection)}/items`;
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = page(

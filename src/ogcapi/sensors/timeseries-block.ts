@@ -1,7 +1,7 @@
 import { FeatureNotFoundError, InvalidParameterError } from '../../domain/errors.js';
 import type { Store } from '../../services/ports.js';
-import type { SeriesBucket } from '../../services/sensor-ports.js';
-import type { SensorService } from '../../services/sensor-service.js';
+import type { LinkPeriod, SeriesBucket } from '../../services/sensor-ports.js';
+import type { TimeInterval } from '../../domain/query.js';
 import type { ApiContext, BuildingBlock } from '../building-block.js';
 import { requireCollection, type FeaturesApiDeps } from '../core/deps.js';
 import { apiUrl, selfUrl } from '../links.js';
@@ -12,6 +12,11 @@ import { MEDIA, PARAM } from '../vocabulary.js';
 const AGGREGATES: Record<string, SeriesBucket | null> = { none: null, minute: 'minute', hour: 'hour', day: 'day', week: 'week', month: 'month' };
 const PARAMETERS = new Set(['datastream', PARAM.datetime, 'aggregate', PARAM.limit, PARAM.format]);
 const MAX_VALUES = 100_000;
+
+function overlaps(period: LinkPeriod, time: TimeInterval | null): boolean {
+  if (!time) return true;
+  return (time.end === null || Date.parse(period.validFrom) <= time.end.getTime()) && (time.start === null || period.validTo === null || Date.parse(period.validTo) > time.start.getTime());
+}
 
 function limitOf(raw: string | undefined): number {
   if (raw === undefined) return 10_000;
@@ -24,7 +29,7 @@ function limitOf(raw: string | undefined): number {
  * linked to one asset over an interval, raw or aggregated per bucket (avg, min, max, count of
  * numeric results).
  */
-export function timeseriesBlock(store: Store, sensors: SensorService, deps: FeaturesApiDeps): BuildingBlock {
+export function timeseriesBlock(store: Store, deps: FeaturesApiDeps): BuildingBlock {
   return {
     name: 'Sensor time series',
     conformance: [],
@@ -46,16 +51,16 @@ export function timeseriesBlock(store: Store, sensors: SensorService, deps: Feat
           const limit = limitOf(single(ctx.query, PARAM.limit));
           const wanted = single(ctx.query, 'datastream')?.split(',').filter(Boolean) ?? null;
 
-          const linked = await store.sensors.links.latestForAssets(collection.key, [featureId]);
-          if (linked.length === 0 && (await store.features.byId(collection.key, featureId, { srid: 4326, swapAxes: false, decimals: 0, properties: [] })) === null) {
+          // Every link the asset had: a datastream's observations count while it was linked.
+          const periods = await store.sensors.links.periods(collection.key, featureId);
+          if (periods.length === 0 && (await store.features.byId(collection.key, featureId, { srid: 4326, swapAxes: false, decimals: 0, properties: [] })) === null) {
             throw new FeatureNotFoundError(collection.id, featureId);
           }
-          const chosen = wanted ? linked.filter((l) => wanted.includes(l.datastreamId)) : linked;
-          const unknown = wanted?.filter((id) => !linked.some((l) => l.datastreamId === id)) ?? [];
+          const unknown = wanted?.filter((id) => !periods.some((p) => p.datastreamId === id)) ?? [];
           if (unknown.length) throw new InvalidParameterError('datastream', `not linked to ${collection.id}/${featureId}: ${unknown.join(', ')}`);
-          const infos = await sensors.directory.byIds(chosen.map((c) => c.datastreamId));
-          const keys = chosen.flatMap((c) => (infos.has(c.datastreamId) ? [infos.get(c.datastreamId)!.key] : []));
-          const rows = keys.length ? await store.sensors.series({ datastreamKeys: keys, time, bucket, limit }) : [];
+          const within = periods.filter((p) => (wanted ? wanted.includes(p.datastreamId) : overlaps(p, time)));
+          const chosen = [...new Map(within.map((p) => [p.datastreamId, p])).values()];
+          const rows = within.length ? await store.sensors.series({ periods: within.map((p) => ({ datastreamKey: p.datastreamKey, from: p.validFrom, to: p.validTo })), time, bucket, limit }) : [];
           const byKey = new Map<number, unknown[]>();
           for (const row of rows) {
             const { datastream_key: key, ...value } = row;
@@ -72,7 +77,7 @@ export function timeseriesBlock(store: Store, sensors: SensorService, deps: Feat
               id: c.datastreamId,
               name: c.name,
               unit: c.unit,
-              values: byKey.get(infos.get(c.datastreamId)?.key ?? -1) ?? [],
+              values: byKey.get(c.datastreamKey) ?? [],
             })),
             links: [
               { href: selfUrl(ctx), rel: 'self', type: MEDIA.json, title: 'This time series' },
@@ -89,7 +94,7 @@ export function timeseriesBlock(store: Store, sensors: SensorService, deps: Feat
             tags: ['Sensor time series'],
             summary: "Time series of an asset's linked datastreams",
             description:
-              'Observations of the datastreams linked to the asset, ordered by time; with `aggregate` the numeric results per bucket (UTC) as avg, min, max and count. At most `limit` values in total (`truncated` says when more exist).',
+              'Observations of the datastreams linked to the asset while they were linked (a moving sensor counts for the asset only during its links), ordered by time; with `aggregate` the numeric results per bucket (UTC) as avg, min, max and count. At most `limit` values in total (`truncated` says when more exist).',
             operationId: 'getAssetTimeseries',
             parameters: [
               { $ref: '#/components/parameters/collectionId' },
