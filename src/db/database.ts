@@ -69,9 +69,9 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     application_name: options.applicationName ?? 'placelink',
     statement_timeout: options.statementTimeoutMs,
     // API queries are short: parallel workers and JIT compilation cost more to start than they save.
-    // Named statements skip parsing but are still planned for their own values: a generic plan
-    // made for a small bbox can be a thousand times slower for a large one.
-    options: '-c max_parallel_workers_per_gather=0 -c jit=off -c plan_cache_mode=force_custom_plan',
+    // Statements are named (prepared, and after a few runs given a generic plan) only where the
+    // best plan does not depend on the values; see feature-sql.ts planIsValueFree.
+    options: '-c max_parallel_workers_per_gather=0 -c jit=off',
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });

@@ -86,4 +86,6 @@ export interface FeaturePageQuery extends FeatureSelection {
   /** Page size. */
   readonly limit: number;
   readonly output: FeatureOutput;
+  /** The selection's exact number of matches when it was already counted (at this data version). */
+  readonly knownMatches?: number;
 }

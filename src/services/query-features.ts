@@ -109,7 +109,17 @@ export function featureQueryService(store: Store, options: CountOptions): Featur
   return {
     async page(collection, request) {
       const { position, limit } = request;
-      const query: FeaturePageQuery = { ...request.selection, order: request.order, position, limit, output: request.output, ...(request.linkedValues ? { linkedValues: request.linkedValues } : {}) };
+      // A count made earlier at this data version (the pages of one query share it) tells the store how big the selection is.
+      const known = isUnfiltered(request.selection) ? undefined : counts.get(selectionKey(request.selection, collection.dataVersion));
+      const query: FeaturePageQuery = {
+        ...request.selection,
+        order: request.order,
+        position,
+        limit,
+        output: request.output,
+        ...(request.linkedValues ? { linkedValues: request.linkedValues } : {}),
+        ...(typeof known === 'number' ? { knownMatches: known } : {}),
+      };
       const chunks = await store.streamPage(query);
       let returned = 0;
       let firstSeq: string | null = null;

@@ -213,6 +213,68 @@ function sortedPage(params: SqlParams, query: FeaturePageQuery, json: string): S
   };
 }
 
+/** Above this many matches, sorting them all for a page costs more than planning the statement. */
+const GENERIC_PLAN_MAX_MATCHES = 10_000;
+
+/**
+ * Whether a page statement's best plan is the same whatever its values, so that it can be
+ * prepared once per connection and run with PostgreSQL's generic plan (planning costs as much as
+ * running a short page). That holds without conditions (the `seq` index), and for a bbox whose
+ * matches are known to be few: the generic plan reads them through the GiST index and sorts them,
+ * which is then cheap. Every other page is planned for its values: a plan made for a small box can
+ * be a thousand times slower for one that holds most of the collection.
+ */
+function planIsValueFree(query: FeaturePageQuery): boolean {
+  if (query.filter !== null || query.output.properties !== null || query.equalities.length > 0) return false;
+  if (query.envelopes.length === 0) return query.time === null;
+  return query.knownMatches !== undefined && query.knownMatches <= GENERIC_PLAN_MAX_MATCHES;
+}
+
+/** The parts of a page statement in `seq` order. */
+interface SeqPageShape {
+  readonly json: string;
+  readonly where: string;
+  readonly direction: 'ASC' | 'DESC';
+  readonly offset: string;
+  /** Placeholder of the page size. */
+  readonly limit: string;
+  readonly snapshot: string;
+}
+
+/**
+ * A page of at most one chunk: the rows one past the page are read (to tell whether more lie
+ * beyond) and left out of the aggregate by their row number. One query level: cheaper to plan and
+ * run than the chunked form, which short pages (the common case) do not need.
+ */
+function singleChunkPage(shape: SeqPageShape): string {
+  const { json, where, direction, offset, limit, snapshot } = shape;
+  const inPage = `FILTER (WHERE rn <= ${limit}::integer)`;
+  return `SELECT (min(seq) ${inPage})::text AS first_seq, (max(seq) ${inPage})::text AS last_seq, (count(*) ${inPage})::integer AS n,
+                 string_agg(json, ',' ORDER BY seq) ${inPage} AS json, count(*) > ${limit}::integer AS more, ${snapshot}
+          FROM (SELECT seq, json, row_number() OVER (ORDER BY seq ${direction}) AS rn
+                FROM (SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
+                      ORDER BY f.seq ${direction} LIMIT ${limit}::integer + 1${offset}) page) numbered
+          HAVING count(*) ${inPage} > 0`;
+}
+
+/** A page in chunks of PAGE_CHUNK_ROWS features, each a row with its features joined. */
+function chunkedPage(params: SqlParams, shape: SeqPageShape): string {
+  const { json, where, direction, offset, limit, snapshot } = shape;
+  const chunk = params.bind(PAGE_CHUNK_ROWS);
+  return `WITH page AS (
+               SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
+               ORDER BY f.seq ${direction} LIMIT ${limit}::integer + 1${offset}
+             ), kept AS (
+               SELECT seq, json FROM page ORDER BY seq ${direction} LIMIT ${limit}::integer
+             ), numbered AS (
+               SELECT seq, json, row_number() OVER (ORDER BY seq) - 1 AS rn FROM kept
+             )
+             SELECT min(seq)::text AS first_seq, max(seq)::text AS last_seq, count(*)::integer AS n,
+                    string_agg(json, ',' ORDER BY seq) AS json,
+                    (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
+             FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`;
+}
+
 // ---------------------------------------------------------------- statements
 
 /** Features per chunk of a page: large enough that Node handles a few strings, not one per feature. */
@@ -234,27 +296,16 @@ export const featureSql = {
     const position = query.position;
     const backwards = position.kind === 'before';
     const keyset = position.kind === 'after' ? [`f.seq > ${params.bind(position.seq)}::bigint`] : backwards ? [`f.seq < ${params.bind(position.seq)}::bigint`] : [];
-    const where = whereClause(params, query, keyset);
-    const direction = backwards ? 'DESC' : 'ASC';
-    const offset = position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '';
-    const limit = params.bind(query.limit);
-    const snapshot = snapshotColumns(params, query.collectionKey);
-    const chunk = params.bind(PAGE_CHUNK_ROWS);
-    const text = `WITH page AS (
-               SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
-               ORDER BY f.seq ${direction} LIMIT ${limit}::integer + 1${offset}
-             ), kept AS (
-               SELECT seq, json FROM page ORDER BY seq ${direction} LIMIT ${limit}::integer
-             ), numbered AS (
-               SELECT seq, json, row_number() OVER (ORDER BY seq) - 1 AS rn FROM kept
-             )
-             SELECT min(seq)::text AS first_seq, max(seq)::text AS last_seq, count(*)::integer AS n,
-                    string_agg(json, ',' ORDER BY seq) AS json,
-                    (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
-             FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`;
-    // Without a CQL2 filter or a property selection the statement comes in a small set of shapes
-    // (bbox, datetime, paging, output CRS): those are prepared once per connection.
-    const name = query.filter === null && query.output.properties === null ? `page-${createHash('sha1').update(text).digest('base64url').slice(0, 20)}` : undefined;
+    const shape: SeqPageShape = {
+      json,
+      where: whereClause(params, query, keyset),
+      direction: backwards ? 'DESC' : 'ASC',
+      offset: position.kind === 'offset' && position.offset > 0 ? ` OFFSET ${params.bind(position.offset)}::bigint` : '',
+      limit: params.bind(query.limit),
+      snapshot: snapshotColumns(params, query.collectionKey),
+    };
+    const text = query.limit <= PAGE_CHUNK_ROWS ? singleChunkPage(shape) : chunkedPage(params, shape);
+    const name = planIsValueFree(query) ? `page-${createHash('sha1').update(text).digest('base64url').slice(0, 20)}` : undefined;
     return { text, values: params.values, ...(name ? { name } : {}) };
   },
 
