@@ -22,7 +22,7 @@ export interface CollectionSnapshot {
 export interface PageChunk {
   readonly first_seq: string;
   readonly last_seq: string;
-  /** Features in this chunk. */
+  /** Features in this chunk; 0 for the marker that ends a page with features beyond it (`more`). */
   readonly n: number;
   readonly json: string;
   /** With sort keys: the sort key values (a JSON array) of the chunk's first and last feature. */

@@ -136,6 +136,7 @@ export function featureQueryService(store: Store, options: CountOptions): Featur
             for (const chunk of batch) {
               seen ??= { total: Number(chunk.total), version: Number(chunk.version) };
               more = chunk.more;
+              if (chunk.n === 0) continue;
               if (firstSeq === null) {
                 firstSeq = chunk.first_seq;
                 firstKeys = chunk.first_keys;

@@ -51,6 +51,29 @@ describe('streamed pages', () => {
     expect(body.links.some((l) => l.rel === 'next')).toBe(false);
   });
 
+  it('pages forward and back in pages of several chunks (and with a bbox), losing and repeating nothing', async () => {
+    const ids = Array.from({ length: COUNT }, (_, n) => `P-${String(n).padStart(4, '0')}`);
+    type Page = { features: Array<{ id: string }>; links: Array<{ rel: string; href: string }> };
+    const read = async (url: string) => (await (await fetch(url)).json()) as Page;
+    const link = (page: Page, rel: string) => page.links.find((l) => l.rel === rel)?.href;
+    for (const query of ['limit=700', 'limit=260&bbox=4.9,44.9,6,46']) {
+      const pages: string[][] = [];
+      let page = await read(`${server.url}/collections/${big}/items?${query}`);
+      pages.push(page.features.map((f) => f.id));
+      for (let next = link(page, 'next'); next; next = link(page, 'next')) {
+        page = await read(next);
+        pages.push(page.features.map((f) => f.id));
+      }
+      expect(pages.flat()).toEqual(ids);
+      const back: string[][] = [];
+      for (let prev = link(page, 'prev'); prev; prev = link(page, 'prev')) {
+        page = await read(prev);
+        back.unshift(page.features.map((f) => f.id));
+      }
+      expect(back).toEqual(pages.slice(0, -1));
+    }
+  });
+
   it('sends short pages in one piece with a Content-Length', async () => {
     const response = await fetch(`${server.url}/collections/${big}/items?limit=5`);
     expect(response.headers.get('content-length')).not.toBeNull();

@@ -257,22 +257,23 @@ function singleChunkPage(shape: SeqPageShape): string {
           HAVING count(*) ${inPage} > 0`;
 }
 
-/** A page in chunks of PAGE_CHUNK_ROWS features, each a row with its features joined. */
+/**
+ * A page in chunks of PAGE_CHUNK_ROWS features, each a row with its features joined, in ascending
+ * order. The row one past the page (read to tell whether more lie beyond) comes last as a chunk of
+ * its own with n = 0 and more = true, so nothing has to count the page's rows before the chunks.
+ */
 function chunkedPage(params: SqlParams, shape: SeqPageShape): string {
   const { json, where, direction, offset, limit, snapshot } = shape;
   const chunk = params.bind(PAGE_CHUNK_ROWS);
-  return `WITH page AS (
-               SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
-               ORDER BY f.seq ${direction} LIMIT ${limit}::integer + 1${offset}
-             ), kept AS (
-               SELECT seq, json FROM page ORDER BY seq ${direction} LIMIT ${limit}::integer
-             ), numbered AS (
-               SELECT seq, json, row_number() OVER (ORDER BY seq) - 1 AS rn FROM kept
-             )
-             SELECT min(seq)::text AS first_seq, max(seq)::text AS last_seq, count(*)::integer AS n,
-                    string_agg(json, ',' ORDER BY seq) AS json,
-                    (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
-             FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`;
+  return `SELECT min(seq)::text AS first_seq, max(seq)::text AS last_seq,
+                 CASE WHEN chunk IS NULL THEN 0 ELSE count(*)::integer END AS n,
+                 CASE WHEN chunk IS NULL THEN '' ELSE string_agg(json, ',' ORDER BY seq) END AS json,
+                 chunk IS NULL AS more, ${snapshot}
+          FROM (SELECT seq, json, CASE WHEN rn > ${limit}::integer THEN NULL ELSE (rn - 1) / ${chunk}::integer END AS chunk
+                FROM (SELECT seq, json, row_number() OVER (ORDER BY seq ${direction}) AS rn
+                      FROM (SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
+                            ORDER BY f.seq ${direction} LIMIT ${limit}::integer + 1${offset}) page) numbered) chunked
+          GROUP BY chunk ORDER BY chunk ${direction === 'ASC' ? 'ASC' : 'DESC'} NULLS LAST`;
 }
 
 // ---------------------------------------------------------------- statements
