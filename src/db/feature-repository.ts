@@ -3,15 +3,41 @@ import type { FeatureOutput, LinkedValuesOutput } from '../domain/query.js';
 import type { FeatureRepository, FeatureRow } from '../services/ports.js';
 import type { SqlExecutor } from './database.js';
 import { featureSql } from './sql/feature-sql.js';
+import { sessionSql } from './sql/session-sql.js';
+
+type OutcomeRow = { id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 'invalid' | 'clash' | 'ngsi-clash'; detail: string | null };
+
+const UNIQUE_VIOLATION = '23505';
+const FRESH_BATCH = 'fresh_batch';
 
 export function featureRepository(db: SqlExecutor): FeatureRepository {
+  /**
+   * The cheap insert for a fresh collection, undone to its savepoint when an inspireId or NGSI-LD id
+   * clashes (null then); its rows are the records that were not simply inserted.
+   */
+  async function insertFresh(collectionKey: number, records: readonly FeatureRecord[], repairInvalid: boolean): Promise<OutcomeRow[] | null> {
+    const statement = featureSql.insertFreshBatch(collectionKey, records, repairInvalid);
+    await db.query(sessionSql.savepoint(FRESH_BATCH));
+    try {
+      const rows = await db.query<OutcomeRow>(statement);
+      await db.query(sessionSql.releaseSavepoint(FRESH_BATCH));
+      return rows;
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      await db.query(sessionSql.rollbackToSavepoint(FRESH_BATCH));
+      return null;
+    }
+  }
+
   return {
-    async upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options: { repairInvalid?: boolean } = {}): Promise<WriteSummary> {
+    async upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options: { repairInvalid?: boolean; fresh?: boolean } = {}): Promise<WriteSummary> {
       const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [], rejected: [] };
       if (records.length === 0) return summary;
-      const rows = await db.query<{ id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 'invalid' | 'clash' | 'ngsi-clash'; detail: string | null }>(
-        featureSql.upsertBatch(collectionKey, records, options.repairInvalid ?? true),
-      );
+      const repairInvalid = options.repairInvalid ?? true;
+      const exceptions = options.fresh ? await insertFresh(collectionKey, records, repairInvalid) : null;
+      const rows = exceptions ?? (await db.query<OutcomeRow>(featureSql.upsertBatch(collectionKey, records, repairInvalid)));
+      // The fresh insert lists only the rows that need a word: the others were inserted.
+      if (exceptions) summary.inserted = records.length - exceptions.length;
       for (const row of rows) {
         switch (row.outcome) {
           case 'inserted':

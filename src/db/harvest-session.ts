@@ -23,5 +23,9 @@ export async function openHarvestSession(tx: SqlExecutor, collectionId: string, 
     },
     retireVanished: (collectionKey, at) => count(harvestSql.retireVanished(collectionKey, at)),
     purgeVanished: (collectionKey) => count(harvestSql.purgeVanished(collectionKey)),
+    async isEmpty(collectionKey) {
+      const [row] = await tx.query<{ empty: boolean }>(harvestSql.isEmpty(collectionKey));
+      return row?.empty ?? true;
+    },
   };
 }

@@ -84,6 +84,9 @@ export function collectionDefinition(mapping: Mapping, sourceSrid: number): Coll
   };
 }
 
+/** Records mapped between two turns of the event loop. */
+const MAP_SLICE = 100;
+
 /**
  * Runs one harvest of a mapping and records it: source → mapping rules → the collection, in one
  * transaction. Whatever happens, the run record ends 'succeeded' or 'failed' with the reason; a
@@ -142,7 +145,9 @@ export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Lo
         for await (const page of reader.pages(feedback)) {
           if (options.signal?.aborted) throw new HarvestError('stopped because the service is shutting down');
           const mapped: { records: MappedPage['records'][number][]; rejections: RunRejection[] } = { records: [], rejections: [] };
-          for (const record of page.records) {
+          for (const [index, record] of page.records.entries()) {
+            // Mapping runs while the database writes the previous page: yield now and then so its answers are taken at once.
+            if (index % MAP_SLICE === MAP_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
             const outcome = map(record);
             if ('record' in outcome) mapped.records.push(outcome.record);
             else mapped.rejections.push({ ...outcome.rejection, reason: redact(outcome.rejection.reason) });

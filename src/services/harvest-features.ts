@@ -8,6 +8,9 @@ import type { HarvestSession, Store } from './ports.js';
 
 export const BATCH_SIZE = 1000;
 
+/** Planner statistics are refreshed in the run each time the features it inserted grow fourfold, from this many. */
+const ANALYZE_FROM = 1000;
+
 export interface HarvestPlan {
   readonly collection: CollectionDefinition;
   /** The CRS the data came in, known once the source has been read (discovery happens while reading). */
@@ -89,12 +92,43 @@ export async function harvestFeatures(
     summary = await store.harvest(plan.collection.id, async (session) => {
       const { key, created } = await session.collections.save(plan.collection);
       const changedSince = await session.features.writeTime();
+      // A first fill: each id read once (markSeen) is new, so batches take the cheaper insert.
+      const fresh = created || (await session.isEmpty(key));
       const inference = new QueryableInference();
       let idlessRejections = 0;
+      let analyzedAt = ANALYZE_FROM / 4;
 
+      /** Writes one page's new records; runs while the producer reads and maps the next page. */
+      async function upsert(toWrite: readonly FeatureRecord[]): Promise<void> {
+        for (let start = 0; start < toWrite.length; start += BATCH_SIZE) {
+          const batch = toWrite.slice(start, start + BATCH_SIZE);
+          const summary = await session.features.upsertBatch(key, batch, { repairInvalid: plan.repairInvalid, fresh });
+          counts.inserted += summary.inserted;
+          counts.updated += summary.updated;
+          counts.unchanged += summary.unchanged;
+          counts.repaired += summary.repaired.length;
+          for (const refusal of summary.rejected) reject({ id: refusal.id, location: `feature ${refusal.id}`, reason: refusal.reason });
+          inference.add(batch);
+        }
+        // Rows the run inserts into a collection with no statistics (a first fill lands here after a
+        // clash) make the planner take the upsert's per-row lookups for scans of a few rows, and every
+        // batch reads the whole partition. ANALYZE in the run's transaction counts the rows it inserted.
+        if (!fresh && counts.inserted >= 4 * analyzedAt) {
+          await session.collections.analyze(key);
+          analyzedAt = counts.inserted;
+        }
+        if (plan.maxRejections !== null && counts.rejected > plan.maxRejections) {
+          throw new HarvestError(`${counts.rejected} features rejected, more than rejections.max (${plan.maxRejections}); the previous data is kept`);
+        }
+        onProgress?.(counts, expected);
+      }
+
+      // The database writes one page while the producer maps the next (one page in flight).
+      let writing: Promise<void> = Promise.resolve();
       const sink: HarvestSink = {
         counts,
         async write(page) {
+          await writing;
           counts.pages++;
           counts.read += page.records.length + page.rejections.length;
           const inPage = new Map<string, FeatureRecord>();
@@ -114,25 +148,21 @@ export async function harvestFeatures(
             counts.duplicates++;
             return false;
           });
-          for (let start = 0; start < toWrite.length; start += BATCH_SIZE) {
-            const batch = toWrite.slice(start, start + BATCH_SIZE);
-            const summary = await session.features.upsertBatch(key, batch, { repairInvalid: plan.repairInvalid });
-            counts.inserted += summary.inserted;
-            counts.updated += summary.updated;
-            counts.unchanged += summary.unchanged;
-            counts.repaired += summary.repaired.length;
-            for (const refusal of summary.rejected) reject({ id: refusal.id, location: `feature ${refusal.id}`, reason: refusal.reason });
-            inference.add(batch);
-          }
-          if (plan.maxRejections !== null && counts.rejected > plan.maxRejections) {
-            throw new HarvestError(`${counts.rejected} features rejected, more than rejections.max (${plan.maxRejections}); the previous data is kept`);
-          }
-          onProgress?.(counts, expected);
+          writing = upsert(toWrite);
+          // A failure surfaces at the next write or at the end; until then nothing may wait on it unobserved.
+          writing.catch(() => {});
           return { newIds: fresh.size };
         },
       };
 
-      const end = await produce(sink);
+      let end: SourceEnd;
+      try {
+        end = await produce(sink);
+      } finally {
+        // The transaction's connection must be idle before it rolls back or goes on.
+        await writing.catch(() => {});
+      }
+      await writing;
       expected = end.expected;
       await checkComplete(session, end, idlessRejections);
       const deletionsSkipped = plan.deletePolicy.mode !== 'keep' && end.unverified !== null ? end.unverified : null;

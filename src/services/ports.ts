@@ -55,7 +55,11 @@ export interface CollectionRepository {
 
 export interface FeatureRepository {
   /** Writes records (ids unique within the batch); invalid geometries are repaired unless `repairInvalid` is false. */
-  upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean }): Promise<WriteSummary>;
+  /**
+   * `fresh`: the collection held no feature (current or retired) when the transaction began and no id
+   * of `records` was written in it before, which allows a cheaper insert.
+   */
+  upsertBatch(collectionKey: number, records: readonly FeatureRecord[], options?: { repairInvalid?: boolean; fresh?: boolean }): Promise<WriteSummary>;
   /** `linked`: include the latest values of linked datastreams. */
   byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): Promise<FeatureRow | null>;
   /** The `updated_at` the writes of the current transaction give (its start): features changed by it are those updated since. */
@@ -77,6 +81,8 @@ export interface HarvestSession extends Repositories {
   vanished(collectionKey: number): Promise<{ vanished: number; current: number }>;
   retireVanished(collectionKey: number, at: string): Promise<number>;
   purgeVanished(collectionKey: number): Promise<number>;
+  /** Whether the collection holds no feature at all, retired ones included. */
+  isEmpty(collectionKey: number): Promise<boolean>;
 }
 
 export interface RunStartInfo {

@@ -77,6 +77,14 @@ describe('NGSI-LD entity ids and dataset links of harvested collections', () => 
     expect(same.run.rejections).toEqual([{ id: 'b', location: 'feature b', reason: 'its NGSI-LD entity id (identifiers.ngsiLdId) is already used by feature a' }]);
   });
 
+  it('refuses a feature whose inspireId an earlier feature of the same batch holds (the first fill falls back to the checking statement)', async () => {
+    const first = await harvest([feature('a', { asset: 'Z-1' }), feature('b', { asset: 'Z-2' }), feature('c', { asset: 'Z-1' })], 'urn:ngsi-ld:Streetlight:{id}');
+    expect(first.run).toMatchObject({ status: 'succeeded', counts: { inserted: 2, rejected: 1 } });
+    expect(first.run.rejections).toEqual([{ id: 'c', location: 'feature c', reason: 'its inspireId (namespace + localId) is already used by feature a' }]);
+    const rows = await db.query<{ id: string }>({ text: 'SELECT f.id FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 ORDER BY f.id', values: [first.collection] });
+    expect(rows.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
   it('links the metadata record (describedby) and the INSPIRE theme (keyword, tag link to the registry)', async () => {
     const { collection } = await harvest([feature('a', { asset: 'M-1' })]);
     const { body } = await getJson<{ keywords: string[]; links: Link[] }>(`${server.url}/collections/${collection}?f=json`);

@@ -213,6 +213,30 @@ function sortedPage(params: SqlParams, query: FeaturePageQuery, json: string): S
   };
 }
 
+/**
+ * The records of a batch write as rows: one JSON parameter ($2), which Node writes in one native
+ * call (arrays of text would be escaped element by element), read with json_to_recordset.
+ */
+const BATCH_ROWS = `ROWS FROM (json_to_recordset($2::json) AS (id text, namespace text, local_id text, version_id text, geometry json,
+                      properties jsonb, time_start timestamptz, time_end timestamptz, ngsi_ld_id text))
+                    WITH ORDINALITY AS i(id, namespace, local_id, version_id, geometry, properties, time_start, time_end, ngsi_ld_id, ord)`;
+
+/** The bound values of a batch write: $1 collection, $2 the records, $3 repair invalid geometries. */
+function batchValues(collectionKey: number, records: readonly FeatureRecord[], repairInvalid: boolean): unknown[] {
+  const rows = records.map((r) => ({
+    id: r.id,
+    namespace: r.namespace,
+    local_id: r.localId,
+    version_id: r.versionId,
+    geometry: r.geometry,
+    properties: r.properties,
+    time_start: r.timeStart,
+    time_end: r.timeEnd,
+    ngsi_ld_id: r.ngsiLdId ?? null,
+  }));
+  return [collectionKey, JSON.stringify(rows), repairInvalid];
+}
+
 /** Above this many matches, sorting them all for a page costs more than planning the statement. */
 const GENERIC_PLAN_MAX_MATCHES = 10_000;
 
@@ -354,22 +378,23 @@ export const featureSql = {
    */
   upsertBatch(collectionKey: number, records: readonly FeatureRecord[], repairInvalid = true): SqlQuery {
     return {
-      name: 'feature-upsert-batch',
+      // Not prepared: a generic plan for this statement (the collection's partition behind a
+      // parameter, lookups per input row) was seen to take seconds per batch instead of milliseconds.
       // Whether a row existed is read from the statement's snapshot, before the insert runs
       // (xmax cannot be read from a partitioned table's RETURNING).
       text: `WITH input AS (
                SELECT i.ord, i.id, i.namespace, i.local_id, i.version_id, i.ngsi_ld_id, i.properties, i.time_start, i.time_end,
-                      ST_SetSRID(ST_GeomFromGeoJSON(i.geojson), 4326) AS raw,
+                      ST_SetSRID(ST_GeomFromGeoJSON(i.geometry), 4326) AS raw,
                       EXISTS (SELECT 1 FROM feature e WHERE e.collection_key = $1::integer AND e.id = i.id) AS existed,
                       (SELECT e.id FROM feature e WHERE e.collection_key = $1::integer AND e.namespace = i.namespace AND e.local_id = i.local_id
                          AND e.id <> i.id AND e.retired_at IS NULL LIMIT 1) AS clash,
                       (SELECT e.id FROM feature e WHERE e.collection_key = $1::integer AND e.ngsi_ld_id = i.ngsi_ld_id
                          AND e.id <> i.id AND e.retired_at IS NULL LIMIT 1) AS ngsi_clash
-               FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::timestamptz[], $11::text[])
-                    WITH ORDINALITY AS i(id, namespace, local_id, version_id, geojson, properties, time_start, time_end, ngsi_ld_id, ord)
+               FROM ${BATCH_ROWS}
              ), checked AS (
                SELECT input.*, (raw IS NULL OR ST_IsValid(raw)) AS valid,
-                      -- two rows of the batch with one NGSI-LD id: the first keeps it
+                      -- two rows of the batch with one inspireId or one NGSI-LD id: the first keeps it
+                      first_value(id) OVER (PARTITION BY namespace, local_id ORDER BY ord) AS inspire_first,
                       CASE WHEN ngsi_ld_id IS NOT NULL THEN first_value(id) OVER (PARTITION BY ngsi_ld_id ORDER BY ord) END AS ngsi_first
                FROM input
              ), repaired AS (
@@ -378,7 +403,7 @@ export const featureSql = {
                       CASE WHEN valid THEN NULL ELSE ST_IsValidReason(raw) END AS geometry_repair
                FROM checked
              ), accepted AS (
-               SELECT * FROM repaired WHERE clash IS NULL AND ngsi_clash IS NULL AND (ngsi_first IS NULL OR ngsi_first = id) AND (valid OR $10::boolean)
+               SELECT * FROM repaired WHERE clash IS NULL AND inspire_first = id AND ngsi_clash IS NULL AND (ngsi_first IS NULL OR ngsi_first = id) AND (valid OR $3::boolean)
              ), written AS (
                INSERT INTO feature AS f (collection_key, id, namespace, local_id, version_id, ngsi_ld_id, geom, properties,
                                          time_start, time_end, geometry_repair, content_hash)
@@ -396,27 +421,48 @@ export const featureSql = {
                RETURNING f.id
              )
              SELECT r.id,
-                    CASE WHEN r.clash IS NOT NULL THEN 'clash'
+                    CASE WHEN r.clash IS NOT NULL OR r.inspire_first <> r.id THEN 'clash'
                          WHEN r.ngsi_clash IS NOT NULL OR r.ngsi_first <> r.id THEN 'ngsi-clash'
-                         WHEN NOT r.valid AND NOT $10::boolean THEN 'invalid'
+                         WHEN NOT r.valid AND NOT $3::boolean THEN 'invalid'
                          WHEN w.id IS NULL THEN 'unchanged'
                          WHEN r.existed THEN 'updated' ELSE 'inserted' END AS outcome,
-                    coalesce(r.geometry_repair, r.clash, r.ngsi_clash, CASE WHEN r.ngsi_first <> r.id THEN r.ngsi_first END) AS detail
+                    coalesce(r.geometry_repair, r.clash, CASE WHEN r.inspire_first <> r.id THEN r.inspire_first END, r.ngsi_clash,
+                             CASE WHEN r.ngsi_first <> r.id THEN r.ngsi_first END) AS detail
              FROM repaired r LEFT JOIN written w ON w.id = r.id
              ORDER BY r.ord`,
-      values: [
-        collectionKey,
-        records.map((r) => r.id),
-        records.map((r) => r.namespace),
-        records.map((r) => r.localId),
-        records.map((r) => r.versionId),
-        records.map((r) => (r.geometry ? JSON.stringify(r.geometry) : null)),
-        records.map((r) => JSON.stringify(r.properties)),
-        records.map((r) => r.timeStart),
-        records.map((r) => r.timeEnd),
-        repairInvalid,
-        records.map((r) => r.ngsiLdId ?? null),
-      ],
+      values: batchValues(collectionKey, records, repairInvalid),
+    };
+  },
+
+  /**
+   * The same batch into a collection that held no feature when the run began: every id is new (the
+   * run reads each once), so the lookups for existing rows and for inspireId / NGSI-LD id clashes
+   * are left to the unique indexes: a clash fails the statement (unique_violation), and the caller
+   * writes the batch again with upsertBatch, which names it. Only the rows that need a word come
+   * back (invalid geometries, repaired or refused); every other row was inserted.
+   */
+  insertFreshBatch(collectionKey: number, records: readonly FeatureRecord[], repairInvalid = true): SqlQuery {
+    return {
+      text: `WITH checked AS (
+               SELECT i.ord, i.id, i.namespace, i.local_id, i.version_id, i.ngsi_ld_id, i.properties, i.time_start, i.time_end, g.raw,
+                      (g.raw IS NULL OR ST_IsValid(g.raw)) AS valid
+               FROM ${BATCH_ROWS},
+                    LATERAL (SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geometry), 4326) AS raw) g
+             ), written AS (
+               INSERT INTO feature (collection_key, id, namespace, local_id, version_id, ngsi_ld_id, geom, properties,
+                                    time_start, time_end, geometry_repair, content_hash)
+               SELECT $1::integer, id, namespace, local_id, version_id, ngsi_ld_id, r.geom, properties, time_start, time_end, r.repair,
+                      placelink_content_hash(r.geom, properties, time_start, time_end, version_id)
+               FROM checked,
+                    LATERAL (SELECT CASE WHEN valid THEN raw ELSE ST_MakeValid(raw) END AS geom,
+                                    CASE WHEN valid THEN NULL ELSE ST_IsValidReason(raw) END AS repair) r
+               WHERE valid OR $3::boolean
+               -- input order, so new features get their paging position (seq) in source order
+               ORDER BY ord
+             )
+             SELECT id, CASE WHEN $3::boolean THEN 'inserted' ELSE 'invalid' END AS outcome, ST_IsValidReason(raw) AS detail
+             FROM checked WHERE NOT valid ORDER BY ord`,
+      values: batchValues(collectionKey, records, repairInvalid),
     };
   },
 };

@@ -44,6 +44,11 @@ export const harvestSql = {
   }),
 
   /** Deletes what this run did not read, features retired by earlier runs included. */
+  isEmpty: (collectionKey: number): SqlQuery => ({
+    text: 'SELECT NOT EXISTS (SELECT 1 FROM feature f WHERE f.collection_key = $1::integer) AS empty',
+    values: [collectionKey],
+  }),
+
   purgeVanished: (collectionKey: number): SqlQuery => ({
     text: `WITH purged AS (
              DELETE FROM feature f

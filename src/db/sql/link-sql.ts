@@ -276,9 +276,8 @@ export const linkSql = {
 
   /** The latest value of every datastream currently linked to the given assets. */
   latestForAssets: (collectionKey: number, assetIds: readonly string[]): SqlQuery => ({
-    name: 'link-latest-for-assets',
-    // A join with the unnested ids (hash or index probes), not `= ANY(array)`, which compares every
-    // link with every id.
+    // Not prepared: the best join depends on how many ids there are. A join with the unnested ids
+    // (hash or index probes), not `= ANY(array)`, which compares every link with every id.
     text: `SELECT l.asset_id, d.id AS datastream_id, d.name, coalesce(to_jsonb(o.result_number), o.result) AS value,
                   coalesce(d.unit->>'symbol', d.unit->>'name') AS unit, placelink_rfc3339(o.phenomenon_time) AS observed_at
            FROM unnest($2::text[]) AS a(id)

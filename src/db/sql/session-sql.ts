@@ -1,4 +1,4 @@
-import type { SqlQuery } from './sql-query.js';
+import { quoteIdentifier, type SqlQuery } from './sql-query.js';
 
 /** Transaction control and per-transaction settings. */
 export const sessionSql = {
@@ -6,6 +6,9 @@ export const sessionSql = {
   commit: (): SqlQuery => ({ text: 'COMMIT', values: [] }),
   rollback: (): SqlQuery => ({ text: 'ROLLBACK', values: [] }),
   ping: (): SqlQuery => ({ text: 'SELECT 1', values: [] }),
+  savepoint: (name: string): SqlQuery => ({ text: `SAVEPOINT ${quoteIdentifier(name)}`, values: [] }),
+  releaseSavepoint: (name: string): SqlQuery => ({ text: `RELEASE SAVEPOINT ${quoteIdentifier(name)}`, values: [] }),
+  rollbackToSavepoint: (name: string): SqlQuery => ({ text: `ROLLBACK TO SAVEPOINT ${quoteIdentifier(name)}`, values: [] }),
   /** Until the end of the current transaction, statements are cancelled after `ms` milliseconds. */
   localStatementTimeout: (ms: number): SqlQuery => ({ text: "SELECT set_config('statement_timeout', $1, true)", values: [String(Math.max(1, Math.round(ms)))] }),
 };

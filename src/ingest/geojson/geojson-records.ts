@@ -128,3 +128,18 @@ export function geoJsonRecords(document: unknown, options: GeoJsonReadOptions, f
   const frame = geoJsonFrame(options, legacyCrs(document as Record<string, unknown>));
   return features.map((candidate, offset) => geoJsonRecord(candidate, firstIndex + offset, frame));
 }
+
+/**
+ * geoJsonRecords for a large document, a slice of features at a time with a turn of the event loop
+ * between slices, so that other work (the database's answers during a harvest) is not held up.
+ */
+export async function geoJsonRecordsInSlices(document: unknown, options: GeoJsonReadOptions, sliceSize: number): Promise<SourceRecord[]> {
+  const features = featuresOf(document, options.source);
+  const frame = geoJsonFrame(options, legacyCrs(document as Record<string, unknown>));
+  const records: SourceRecord[] = [];
+  for (let start = 0; start < features.length; start += sliceSize) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (let index = start; index < Math.min(start + sliceSize, features.length); index++) records.push(geoJsonRecord(features[index], index, frame));
+  }
+  return records;
+}

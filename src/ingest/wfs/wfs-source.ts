@@ -5,7 +5,7 @@ import type { GeometryRules, IdentifierRules, LonLatBox, PropertyRules, WfsSourc
 import { resolveCrs } from '../../geo/crs-registry.js';
 import { axisVerdict, swappedAxesMessage } from '../axis-order-check.js';
 import { RECORDS_PER_PAGE, type FeatureSourceReader, type PageFeedback, type SourcePage } from '../feature-source.js';
-import { geoJsonRecords } from '../geojson/geojson-records.js';
+import { geoJsonRecordsInSlices } from '../geojson/geojson-records.js';
 import { streamGeoJsonRecords } from '../geojson/geojson-stream.js';
 import { readGml, type GmlReadResult } from '../gml/gml-reader.js';
 import type { HttpClient } from '../http/http-client.js';
@@ -206,7 +206,7 @@ export function wfsSource(options: WfsSourceOptions): FeatureSourceReader {
       if (d.jsonFormat && /json/.test(contentType)) {
         const document = await response.json();
         const crs = { ...resolveCrs(d.srsName, 'srsName'), swapAxes: false };
-        return { records: geoJsonRecords(document, { crs, axisOrder: source.axisOrder, source: label }), next: null, returned: null };
+        return { records: await geoJsonRecordsInSlices(document, { crs, axisOrder: source.axisOrder, source: label }, RECORDS_PER_PAGE), next: null, returned: null };
       }
       const result: GmlReadResult = { collection: { numberMatched: null, numberReturned: null, next: null }, warnings };
       const records: SourceRecord[] = [];
