@@ -149,7 +149,7 @@ describe('datastream collections', () => {
   });
 
   it('keep their counts through duplicates and retention', async () => {
-    const count = async () => (await db.query<{ n: string }>({ text: 'SELECT observation_count::text AS n FROM datastream WHERE id = $1', values: [ds('a')] }))[0]!.n;
+    const count = async () => (await db.query<{ n: string }>({ text: 'SELECT t.observation_count::text AS n FROM datastream d JOIN datastream_tally t USING (datastream_key) WHERE d.id = $1', values: [ds('a')] }))[0]!.n;
     expect(await count()).toBe('3');
     const source = (await store.sensors.sources()).find((s) => s.id === run)!;
     expect(await store.sensors.expireObservations(source.key, '2024-01-01T00:45:00Z')).toBe(2);

@@ -30,8 +30,9 @@ async function partitionNames(): Promise<string[]> {
 
 async function observations(sourceId: string): Promise<{ n: number; count: string; features: string }> {
   const [row] = await db.query<{ n: number; count: string; features: string }>({
-    text: `SELECT (SELECT count(*)::integer FROM observation o WHERE o.datastream_key = d.datastream_key) AS n, d.observation_count::text AS count, c.feature_count::text AS features
-           FROM datastream d JOIN sensor_source s USING (source_key) JOIN collection c ON c.collection_key = s.collection_key WHERE s.id = $1`,
+    text: `SELECT (SELECT count(*)::integer FROM observation o WHERE o.datastream_key = d.datastream_key) AS n, coalesce(t.observation_count, 0)::text AS count, c.feature_count::text AS features
+           FROM datastream d JOIN sensor_source s USING (source_key) JOIN collection c ON c.collection_key = s.collection_key
+           LEFT JOIN datastream_tally t USING (datastream_key) WHERE s.id = $1`,
     values: [sourceId],
   });
   return row!;

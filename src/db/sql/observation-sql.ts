@@ -128,9 +128,8 @@ export const observationSql = {
     const column = (name: string, type: string) => (has.has(name) ? `i.${name}` : `NULL::${type}`);
     const end = `coalesce(${column('phenomenon_end', 'timestamptz')}, i.phenomenon_time)`;
     const resultTime = `coalesce(${column('result_time', 'timestamptz')}, '-infinity')`;
-    const shape = optional.map((c) => (has.has(c.name) ? '1' : '0')).join('');
     return {
-      name: `observation-insert-${shape}`,
+      // Not prepared: planned for its arrays' lengths, which a generic plan cannot know.
       text: `WITH input AS (
                SELECT i.datastream_key, i.phenomenon_time, ${end} AS phenomenon_end, ${resultTime} AS result_time,
                       ${column('result_number', 'float8')} AS result_number, ${column('result', 'jsonb')} AS result,
@@ -154,13 +153,14 @@ export const observationSql = {
                  phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
                  result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
                WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
-             ), streams AS (
-               -- One update per datastream row (a row updated twice in one statement keeps one of them):
-               -- its observation count and its longest phenomenon interval.
-               UPDATE datastream d SET observation_count = d.observation_count + coalesce(p.n, 0), phenomenon_span = greatest(d.phenomenon_span, s.span)
+             ), tallied AS (
+               INSERT INTO datastream_tally AS t (datastream_key, observation_count) SELECT datastream_key, n FROM per_stream
+               ON CONFLICT (datastream_key) DO UPDATE SET observation_count = t.observation_count + EXCLUDED.observation_count
+             ), spans AS (
+               -- a datastream's longest phenomenon interval, which bounds interval searches on the time index
+               UPDATE datastream d SET phenomenon_span = s.span
                FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input GROUP BY 1) s
-               LEFT JOIN per_stream p USING (datastream_key)
-               WHERE d.datastream_key = s.datastream_key AND (p.n > 0 OR d.phenomenon_span < s.span)
+               WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
              ), counted AS (
                UPDATE collection c SET feature_count = c.feature_count + s.n,
                       temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
@@ -193,7 +193,7 @@ export const observationSql = {
     const total =
       query.countedDatastream === null
         ? `(SELECT c.feature_count FROM collection c WHERE c.collection_key = ${collection}::integer)`
-        : `(SELECT x.observation_count FROM datastream x WHERE x.datastream_key = ${params.bind(query.countedDatastream)}::integer)`;
+        : `(SELECT coalesce((SELECT x.observation_count FROM datastream_tally x WHERE x.datastream_key = ${params.bind(query.countedDatastream)}::integer), 0))`;
     const chunk = params.bind(PAGE_CHUNK_ROWS);
     return {
       text: `WITH page AS (
@@ -219,8 +219,9 @@ export const observationSql = {
   pageChunkCount: (limit: number) => Math.ceil(limit / PAGE_CHUNK_ROWS),
 
   datastreamSnapshot: (datastreamKey: number): SqlQuery => ({
-    text: `SELECT d.observation_count::text AS total, c.data_version::text AS version
-           FROM datastream d JOIN sensor_source s USING (source_key) JOIN collection c ON c.collection_key = s.collection_key WHERE d.datastream_key = $1::integer`,
+    text: `SELECT coalesce(t.observation_count, 0)::text AS total, c.data_version::text AS version
+           FROM datastream d JOIN sensor_source s USING (source_key) JOIN collection c ON c.collection_key = s.collection_key
+           LEFT JOIN datastream_tally t USING (datastream_key) WHERE d.datastream_key = $1::integer`,
     values: [datastreamKey],
   }),
 
@@ -287,8 +288,8 @@ export const observationSql = {
                AND o.result_time = x.result_time AND o.phenomenon_time < $2::timestamptz
              RETURNING o.datastream_key
            ), streams AS (
-             UPDATE datastream d SET observation_count = greatest(d.observation_count - c.n, 0)
-             FROM (SELECT datastream_key, count(*) AS n FROM deleted GROUP BY 1) c WHERE d.datastream_key = c.datastream_key
+             UPDATE datastream_tally t SET observation_count = greatest(t.observation_count - c.n, 0)
+             FROM (SELECT datastream_key, count(*) AS n FROM deleted GROUP BY 1) c WHERE t.datastream_key = c.datastream_key
              RETURNING 1
            ), counted AS (
              UPDATE collection c SET feature_count = greatest(c.feature_count - (SELECT count(*) FROM deleted), 0), data_version = c.data_version + 1

@@ -196,13 +196,14 @@ export const sensorSql = {
     const one = 'upstreamId' in which;
     return {
       text: `SELECT d.datastream_key, d.id, d.upstream_id, d.name, d.description, d.observed_property->>'name' AS observed_property,
-                    coalesce(d.unit->>'symbol', d.unit->>'name') AS unit, d.observation_count::text AS observation_count,
+                    coalesce(d.unit->>'symbol', d.unit->>'name') AS unit, coalesce(t.observation_count, 0)::text AS observation_count,
                     CASE WHEN e.box IS NULL THEN NULL ELSE ARRAY[ST_XMin(e.box), ST_YMin(e.box), ST_XMax(e.box), ST_YMax(e.box)] END AS spatial_extent,
                     coalesce(e.types, '{}') AS geometry_types,
                     placelink_rfc3339((SELECT o.phenomenon_time FROM observation o WHERE o.datastream_key = d.datastream_key ORDER BY o.phenomenon_time LIMIT 1)) AS first_time,
                     placelink_rfc3339(ol.phenomenon_end) AS last_time
              FROM datastream d
              LEFT JOIN observation_latest ol USING (datastream_key)
+             LEFT JOIN datastream_tally t USING (datastream_key)
              LEFT JOIN LATERAL (
                SELECT ST_Extent(g.geom) AS box, array_agg(DISTINCT ST_GeometryType(g.geom) ORDER BY ST_GeometryType(g.geom)) AS types
                FROM (SELECT l.geom FROM datastream_location l WHERE l.datastream_key = d.datastream_key
