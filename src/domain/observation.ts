@@ -29,6 +29,19 @@ export interface ObservationInput {
   readonly upstreamId?: unknown;
 }
 
+/** The members of a SensorThings Observation entity (JSON or an MQTT payload) that make an ObservationInput. */
+export function sensorThingsObservationInput(entity: Readonly<Record<string, unknown>>): ObservationInput {
+  return {
+    phenomenonTime: entity['phenomenonTime'],
+    resultTime: entity['resultTime'],
+    result: entity['result'],
+    resultQuality: entity['resultQuality'],
+    validTime: entity['validTime'],
+    parameters: entity['parameters'],
+    upstreamId: entity['@iot.id'],
+  };
+}
+
 export type Checked<T> = { readonly value: T } | { readonly problem: string };
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(.*)$/;

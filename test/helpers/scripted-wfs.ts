@@ -100,8 +100,9 @@ function geojson(points: readonly ScriptedPoint[]): string {
  * behaviour a test sets: advertised paging and CountDefault, output formats, hits, extent.
  * GetFeature honours BBOX (lon/lat, as `…,EPSG:4326`), STARTINDEX/COUNT and the CountDefault cap.
  */
-export async function startScriptedWfs(initial: Partial<ScriptedWfsOptions> = {}): Promise<ScriptedWfs> {
-  const options: ScriptedWfsOptions = {
+/** A well-behaved WFS 2.0 with 25 points, paging and hits. */
+export function scriptedWfsDefaults(): ScriptedWfsOptions {
+  return {
     paging: true,
     countDefault: null,
     honoursStartIndex: true,
@@ -115,8 +116,11 @@ export async function startScriptedWfs(initial: Partial<ScriptedWfsOptions> = {}
     version: '2.0.0',
     announce: null,
     authorized: () => true,
-    ...initial,
   };
+}
+
+export async function startScriptedWfs(initial: Partial<ScriptedWfsOptions> = {}): Promise<ScriptedWfs> {
+  const options: ScriptedWfsOptions = { ...scriptedWfsDefaults(), ...initial };
   const getFeatures: Record<string, string>[] = [];
   const headers: IncomingHttpHeaders[] = [];
   const server = await startUpstream(async (request, response, url) => {

@@ -12,7 +12,7 @@ import { runHarvest } from '../../src/ingest/harvest-runner.js';
 import type { Store } from '../../src/services/ports.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { mappingFrom } from '../helpers/mappings.js';
-import { scriptedPoints, startScriptedWfs, type ScriptedWfs, type ScriptedWfsOptions } from '../helpers/scripted-wfs.js';
+import { scriptedPoints, scriptedWfsDefaults, startScriptedWfs, type ScriptedWfs } from '../helpers/scripted-wfs.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
 import { startUpstream } from '../helpers/upstream-server.js';
 
@@ -23,21 +23,6 @@ describe('WFS paging as advertised', () => {
   let store: Store;
   let wfs: ScriptedWfs;
   const collections: string[] = [];
-  const defaults: ScriptedWfsOptions = {
-    paging: true,
-    countDefault: null,
-    honoursStartIndex: true,
-    hits: true,
-    typeFormats: [GML],
-    operationFormats: [GML],
-    extent: [9, 52, 10, 53],
-    points: scriptedPoints(25),
-    documentSrsName: 'urn:ogc:def:crs:EPSG::4326',
-    writeLonLat: false,
-    version: '2.0.0',
-    announce: null,
-    authorized: () => true,
-  };
 
   beforeAll(async () => {
     db = testDatabase();
@@ -50,7 +35,7 @@ describe('WFS paging as advertised', () => {
     await db.close();
   });
   beforeEach(() => {
-    Object.assign(wfs.options, defaults, { points: scriptedPoints(25) });
+    Object.assign(wfs.options, scriptedWfsDefaults());
   });
 
   async function harvest(extra = '', collection = uniqueId('wfs-paging')) {

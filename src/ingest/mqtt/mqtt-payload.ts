@@ -1,7 +1,7 @@
 import type { Geometry } from 'geojson';
 import { valid } from 'geojson-validation';
 import type { MqttTopic, PropertyPath } from '../../domain/mapping.js';
-import type { ObservationInput } from '../../domain/observation.js';
+import { sensorThingsObservationInput, type ObservationInput } from '../../domain/observation.js';
 
 /** The levels an MQTT topic filter's wildcards matched ('#' gives the rest joined by '/'), or null. */
 export function matchTopic(filter: string, topic: string): string[] | null {
@@ -59,15 +59,7 @@ function sensorThingsObservation(entity: unknown): ObservationInput | string {
     return near ? `has no phenomenonTime (found '${near}': misspelt?)` : 'has no phenomenonTime';
   }
   if (!('result' in entity)) return 'has no result';
-  return {
-    phenomenonTime: entity['phenomenonTime'],
-    resultTime: entity['resultTime'],
-    result: entity['result'],
-    resultQuality: entity['resultQuality'],
-    validTime: entity['validTime'],
-    parameters: entity['parameters'],
-    upstreamId: entity['@iot.id'],
-  };
+  return sensorThingsObservationInput(entity);
 }
 
 function template(text: string, levels: readonly string[], payload: unknown): string | null {

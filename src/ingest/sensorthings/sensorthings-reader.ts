@@ -3,7 +3,7 @@ import { valid } from 'geojson-validation';
 import { SINCE_EVER, type DatastreamRecord, type FeatureOfInterestRecord, type LocationEntry } from '../../domain/datastream.js';
 import { SourceFormatError, UpstreamError } from '../../domain/errors.js';
 import type { SensorThingsSource } from '../../domain/mapping.js';
-import { resultTypeOf, type ObservationInput } from '../../domain/observation.js';
+import { resultTypeOf, sensorThingsObservationInput, type ObservationInput } from '../../domain/observation.js';
 import type { HttpClient } from '../http/http-client.js';
 
 /** Pages followed per collection before the reader gives up (a server looping its nextLinks). */
@@ -113,15 +113,7 @@ function fromEntity(entity: Entity): PulledObservation {
   const foi = entity['FeatureOfInterest'];
   const link = text(entity['FeatureOfInterest@iot.navigationLink']);
   return {
-    input: {
-      phenomenonTime: entity['phenomenonTime'],
-      resultTime: entity['resultTime'],
-      result: entity['result'],
-      resultQuality: entity['resultQuality'],
-      validTime: entity['validTime'],
-      parameters: entity['parameters'],
-      upstreamId: entity['@iot.id'],
-    },
+    input: sensorThingsObservationInput(entity),
     featureOfInterest: isObject(foi) ? (foi['@iot.id'] !== undefined && Object.keys(foi).length === 1 ? { id: foi['@iot.id'] } : { entity: foi }) : link?.trim() ? { link: link.trim() } : null,
   };
 }
