@@ -18,6 +18,8 @@ export const CODES = [
   4087, 4088, 3786, 3031, ...range(32601, 32627), ...range(32639, 32660), ...range(32701, 32760), ...range(26901, 26923), 26713,
   // compound CRSs (horizontal + height) used by INSPIRE and city 3D data
   5555, 5556, 7415, 7416, 7409,
+  // PTRA08 (Azores and Madeira) and its UTM zones, named by the INSPIRE validator (helpdesk issue 307)
+  5013, 5014, 5015,
 ];
 
 const PROJ_DATA = process.env['PROJ_DATA'] ?? '/usr/share/proj';
