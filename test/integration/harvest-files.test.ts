@@ -4,60 +4,40 @@
  * invalid-geometry policy, the safety stop and atomicity at work. Expected coordinates come from
  * PROJ's cs2cs (see test/unit/gml-reader.test.ts) or from the file itself.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateMappingFile, type LoadedMapping } from '../../src/config/mappings-loader.js';
-import type { Database } from '../../src/db/database.js';
 import type { Mapping } from '../../src/domain/mapping.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
-import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { testLogger, uniqueId } from '../helpers/database.js';
 import { getJson } from '../helpers/http-json.js';
-import { startTestServer, type TestServer } from '../helpers/http-server.js';
+import { harvestBench } from '../helpers/harvest-bench.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { FIXTURES, fixture, haveFixtures } from '../helpers/shared-fixtures.js';
 
-let db: Database;
-let store: Store;
-let server: TestServer;
-let directory: string;
-const collections: string[] = [];
-
-beforeAll(async () => {
-  db = testDatabase();
-  store = await testStore(db);
-  server = await startTestServer(store);
-  directory = await mkdtemp(path.join(os.tmpdir(), 'placelink-harvest-'));
-});
-afterAll(async () => {
-  for (const id of collections) await store.collections.remove(id);
-  await server.close();
-  await db.close();
-  await rm(directory, { recursive: true, force: true });
-});
+const bench = harvestBench('harvest');
 
 /** An example mapping from mappings/, writing into a collection of its own for this run. */
 async function example(file: string): Promise<LoadedMapping> {
   const result = await validateMappingFile(path.resolve('mappings', file), { ...process.env, PLACELINK_FIXTURES: FIXTURES });
   if (!result.loaded) throw new Error(JSON.stringify(result.issues));
   const collection = uniqueId(result.loaded.mapping.target.collection);
-  collections.push(collection);
+  bench.collections.push(collection);
   const mapping: Mapping = { ...result.loaded.mapping, id: collection, target: { ...result.loaded.mapping.target, collection } };
   return { ...result.loaded, mapping };
 }
 
 async function inline(yaml: string): Promise<LoadedMapping> {
   const collection = uniqueId('harvest');
-  collections.push(collection);
-  return mappingFrom(yaml.replaceAll('{collection}', collection), path.join(directory, 'inline.yaml'));
+  bench.collections.push(collection);
+  return mappingFrom(yaml.replaceAll('{collection}', collection), path.join(bench.directory, 'inline.yaml'));
 }
 
-const harvest = (loaded: LoadedMapping) => runHarvest(store, loaded, testLogger, { trigger: 'api' });
+const harvest = (loaded: LoadedMapping) => runHarvest(bench.store, loaded, testLogger, { trigger: 'api' });
 
 async function items(collection: string, query = 'limit=1000'): Promise<{ features: { id: string; geometry: { type: string; coordinates: unknown } | null; properties: Record<string, unknown> }[] }> {
-  return (await getJson<{ features: { id: string; geometry: { type: string; coordinates: unknown } | null; properties: Record<string, unknown> }[] }>(`${server.url}/collections/${collection}/items?${query}`)).body;
+  return (await getJson<{ features: { id: string; geometry: { type: string; coordinates: unknown } | null; properties: Record<string, unknown> }[] }>(`${bench.server.url}/collections/${collection}/items?${query}`)).body;
 }
 
 describe.skipIf(!haveFixtures)('example mappings over the shared fixtures', () => {
@@ -65,11 +45,11 @@ describe.skipIf(!haveFixtures)('example mappings over the shared fixtures', () =
     const loaded = await example('inspire-buildings.yaml');
     const run = await harvest(loaded);
     expect(run).toMatchObject({ status: 'succeeded', error: null, counts: { read: 24, inserted: 24, rejected: 0, repaired: 0 } });
-    const collection = (await store.collections.get(loaded.mapping.target.collection))!;
+    const collection = (await bench.store.collections.get(loaded.mapping.target.collection))!;
     expect(collection).toMatchObject({ featureCount: 24, sourceSrid: 4326, inspireNamespace: 'ES.SDGC.BU' });
     expect(collection.harvest).toMatchObject({ ngsiLdType: 'Building', ngsiLdIdTemplate: 'urn:ngsi-ld:Building:{namespace}:{localId}', inspireTheme: 'bu' });
     const { body } = await getJson<{ id: string; geometry: { coordinates: number[][][] }; properties: Record<string, unknown> }>(
-      `${server.url}/collections/${collection.id}/items/ES.SDGC.BU.000604300CS65F_part1`,
+      `${bench.server.url}/collections/${collection.id}/items/ES.SDGC.BU.000604300CS65F_part1`,
     );
     // cs2cs EPSG:32628 → EPSG:4326 of 365160.1676 3156700.8935: 28.530097537 -16.378133792
     expect(body.geometry.coordinates[0]![0]![0]).toBeCloseTo(-16.378133792, 8);
@@ -93,7 +73,7 @@ describe.skipIf(!haveFixtures)('example mappings over the shared fixtures', () =
     const loaded = await example('inspire-ef-stations.yaml');
     const run = await harvest(loaded);
     expect(run).toMatchObject({ status: 'succeeded', counts: { read: 50, inserted: 50, rejected: 0 } });
-    const { body } = await getJson<{ geometry: { coordinates: number[] }; properties: Record<string, unknown> }>(`${server.url}/collections/${loaded.mapping.target.collection}/items/STA.07.2822`);
+    const { body } = await getJson<{ geometry: { coordinates: number[] }; properties: Record<string, unknown> }>(`${bench.server.url}/collections/${loaded.mapping.target.collection}/items/STA.07.2822`);
     // written as "47.3499917 11.6945417" under urn:ogc:def:crs:EPSG::4326
     expect(body.geometry.coordinates).toEqual([11.6945417, 47.3499917]);
     expect(body.properties).toMatchObject({ stationCode: 'AT72822', controlledProperty: 'air', areaClassification: 'rural', mobile: false, trafficVolume: 53500 });
@@ -121,7 +101,7 @@ identifiers:
     const run = await harvest(csv);
     // 66 rows, 8 station ids appear twice with slightly different coordinates: the first one counts
     expect(run).toMatchObject({ status: 'succeeded', counts: { read: 66, inserted: 58, duplicates: 8, rejected: 0 } });
-    const station = await getJson<{ geometry: { coordinates: number[] } }>(`${server.url}/collections/${csv.mapping.target.collection}/items/BELAL01`);
+    const station = await getJson<{ geometry: { coordinates: number[] } }>(`${bench.server.url}/collections/${csv.mapping.target.collection}/items/BELAL01`);
     expect(station.body.geometry.coordinates).toEqual([4.38522, 51.23619]);
 
     const lights = await inline(`source:
@@ -153,7 +133,7 @@ identifiers:
     const run = await harvest(loaded);
     expect(run).toMatchObject({ status: 'succeeded', counts: { read: 3, inserted: 2, rejected: 1 } });
     expect(run.rejections).toEqual([{ id: 'B3', location: 'buildings-25832.csv line 4 (row 2)', reason: expect.stringMatching(/^geometry geometry: column wkt is not WKT: /) }]);
-    const { body } = await getJson<{ geometry: { coordinates: number[] }; properties: Record<string, unknown> }>(`${server.url}/collections/${loaded.mapping.target.collection}/items/B1`);
+    const { body } = await getJson<{ geometry: { coordinates: number[] }; properties: Record<string, unknown> }>(`${bench.server.url}/collections/${loaded.mapping.target.collection}/items/B1`);
     // cs2cs EPSG:25832 → EPSG:4326 of 550518.25 5803862.5: 52.382688497 9.742226433
     expect(body.geometry.coordinates[0]).toBeCloseTo(9.742226433, 8);
     expect(body.geometry.coordinates[1]).toBeCloseTo(52.382688497, 8);
@@ -163,7 +143,7 @@ identifiers:
 
 describe('delete policy, idempotency and atomicity', () => {
   const point = (id: string, lon: number, extra: Record<string, unknown> = {}) => ({ type: 'Feature', id, geometry: { type: 'Point', coordinates: [lon, 52.3] }, properties: { name: id, ...extra } });
-  const write = (file: string, features: unknown[]) => writeFile(path.join(directory, file), JSON.stringify({ type: 'FeatureCollection', features }));
+  const write = (file: string, features: unknown[]) => writeFile(path.join(bench.directory, file), JSON.stringify({ type: 'FeatureCollection', features }));
 
   it('retires features that vanish (hidden from items and by id), brings them back when they reappear, skips unchanged ones', async () => {
     await write('lights.geojson', [point('A', 9.1), point('B', 9.2), point('C', 9.3), point('D', 9.4)]);
@@ -174,14 +154,14 @@ describe('delete policy, idempotency and atomicity', () => {
     await write('lights.geojson', [point('A', 9.1), point('B', 9.25, { status: 'defective' }), point('C', 9.3), point('E', 9.5)]);
     expect(await harvest(loaded)).toMatchObject({ status: 'succeeded', counts: { read: 4, inserted: 1, updated: 1, unchanged: 2, retired: 1 } });
     expect((await items(collection)).features.map((f) => f.id).sort()).toEqual(['A', 'B', 'C', 'E']);
-    expect((await getJson(`${server.url}/collections/${collection}/items/D`)).status).toBe(404);
-    expect((await store.collections.get(collection))?.featureCount).toBe(4);
-    const [retired] = await db.query<{ retired_at: string | null }>({ text: `SELECT retired_at::text FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 AND f.id = 'D'`, values: [collection] });
+    expect((await getJson(`${bench.server.url}/collections/${collection}/items/D`)).status).toBe(404);
+    expect((await bench.store.collections.get(collection))?.featureCount).toBe(4);
+    const [retired] = await bench.db.query<{ retired_at: string | null }>({ text: `SELECT retired_at::text FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 AND f.id = 'D'`, values: [collection] });
     expect(retired?.retired_at).not.toBeNull();
 
     await write('lights.geojson', [point('A', 9.1), point('B', 9.25, { status: 'defective' }), point('C', 9.3), point('D', 9.4), point('E', 9.5)]);
     expect(await harvest(loaded)).toMatchObject({ status: 'succeeded', counts: { inserted: 0, updated: 1, unchanged: 4, retired: 0 } });
-    expect((await getJson(`${server.url}/collections/${collection}/items/D`)).status).toBe(200);
+    expect((await getJson(`${bench.server.url}/collections/${collection}/items/D`)).status).toBe(200);
   });
 
   it('purges vanished features with mode purge, and stops when more than maxFraction would go', async () => {
@@ -191,7 +171,7 @@ describe('delete policy, idempotency and atomicity', () => {
     await harvest(loaded);
     await write('purge.geojson', [point('A', 9.1), point('C', 9.3)]);
     expect(await harvest(loaded)).toMatchObject({ status: 'succeeded', counts: { purged: 1 } });
-    const [gone] = await db.query<{ n: string }>({ text: `SELECT count(*)::text AS n FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1`, values: [collection] });
+    const [gone] = await bench.db.query<{ n: string }>({ text: `SELECT count(*)::text AS n FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1`, values: [collection] });
     expect(gone?.n).toBe('2');
 
     await write('purge.geojson', []);
@@ -207,20 +187,20 @@ describe('delete policy, idempotency and atomicity', () => {
     const member = (i: number) => `<gml:featureMember><t:P gml:id="p${i}"><t:n>${i}</t:n><t:g><gml:Point srsName="EPSG:4326"><gml:pos>9.${String(i).padStart(4, '0')} 52.3</gml:pos></gml:Point></t:g></t:P></gml:featureMember>`;
     const head = '<?xml version="1.0"?>\n<gml:FeatureCollection xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:t="http://example.org/t">\n';
     const all = Array.from({ length: 2600 }, (_, i) => member(i)).join('\n');
-    await writeFile(path.join(directory, 'points.gml'), `${head}${all}\n</gml:FeatureCollection>\n`);
+    await writeFile(path.join(bench.directory, 'points.gml'), `${head}${all}\n</gml:FeatureCollection>\n`);
     const loaded = await inline(`source:\n  type: file\n  path: points.gml\ntarget:\n  collection: "{collection}"\n`);
     const collection = loaded.mapping.target.collection;
     expect(await harvest(loaded)).toMatchObject({ status: 'succeeded', counts: { inserted: 2600 } });
 
     const edited = Array.from({ length: 2600 }, (_, i) => member(i).replace(`<t:n>${i}</t:n>`, `<t:n>edited ${i}</t:n>`)).join('\n');
-    await writeFile(path.join(directory, 'points.gml'), `${head}${edited.slice(0, Math.floor(edited.length * 0.9))}`);
+    await writeFile(path.join(bench.directory, 'points.gml'), `${head}${edited.slice(0, Math.floor(edited.length * 0.9))}`);
     const failed = await harvest(loaded);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/^points\.gml (is not well-formed XML at line \d+, column \d+: |ends before the document is complete)/);
     expect(failed.counts.pages).toBeGreaterThanOrEqual(2);
     const { features } = await items(collection, 'limit=10');
     expect(features.map((f) => f.properties['n'])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-    expect((await store.collections.get(collection))?.featureCount).toBe(2600);
+    expect((await bench.store.collections.get(collection))?.featureCount).toBe(2600);
   });
 
   it('repairs an invalid polygon with ST_MakeValid and flags it, or rejects it with ST_IsValidReason, as the mapping says', async () => {
@@ -228,7 +208,7 @@ describe('delete policy, idempotency and atomicity', () => {
     if (!haveFixtures) return;
     const repair = await inline(`source:\n  type: file\n  path: ${file}\ntarget:\n  collection: "{collection}"\ngeometry: { invalid: repair }\n`);
     expect(await harvest(repair)).toMatchObject({ status: 'succeeded', counts: { inserted: 1, repaired: 1, rejected: 0 } });
-    const [row] = await db.query<{ geometry_repair: string; valid: boolean }>({
+    const [row] = await bench.db.query<{ geometry_repair: string; valid: boolean }>({
       text: `SELECT geometry_repair, ST_IsValid(geom) AS valid FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1`,
       values: [repair.mapping.target.collection],
     });
@@ -254,22 +234,22 @@ describe('delete policy, idempotency and atomicity', () => {
 
 describe('run records over HTTP', () => {
   it('lists runs newest first with filters and paging, shows one, and answers 400/404 with problem details', async () => {
-    await writeFile(path.join(directory, 'runs.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', id: 'X', geometry: null, properties: {} }] }));
+    await writeFile(path.join(bench.directory, 'runs.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', id: 'X', geometry: null, properties: {} }] }));
     const loaded = await inline(`id: runs-test-${Date.now()}\nsource:\n  type: file\n  path: runs.geojson\ntarget:\n  collection: "{collection}"\n`);
     const first = await harvest(loaded);
     const second = await harvest(loaded);
-    const list = await getJson<{ runs: { runId: number; status: string; counts: { read: number } }[]; links: { rel: string; href: string }[] }>(`${server.url}/admin/runs?mapping=${loaded.mapping.id}&limit=1`);
+    const list = await getJson<{ runs: { runId: number; status: string; counts: { read: number } }[]; links: { rel: string; href: string }[] }>(`${bench.server.url}/admin/runs?mapping=${loaded.mapping.id}&limit=1`);
     expect(list.status).toBe(200);
     expect(list.body.runs.map((r) => r.runId)).toEqual([second.runId]);
     const next = list.body.links.find((l) => l.rel === 'next')!;
     expect((await getJson<{ runs: { runId: number }[] }>(next.href)).body.runs.map((r) => r.runId)).toEqual([first.runId]);
-    const one = await getJson<{ runId: number; mappingId: string; sourceType: string; counts: { read: number } }>(`${server.url}/admin/runs/${first.runId}`);
+    const one = await getJson<{ runId: number; mappingId: string; sourceType: string; counts: { read: number } }>(`${bench.server.url}/admin/runs/${first.runId}`);
     expect(one.body).toMatchObject({ runId: first.runId, mappingId: loaded.mapping.id, sourceType: 'file', counts: { read: 1 } });
-    expect((await getJson(`${server.url}/admin/runs/999999999`)).status).toBe(404);
-    const bad = await getJson<{ status: number; detail: string }>(`${server.url}/admin/runs?status=maybe`, 'application/problem+json, application/json');
+    expect((await getJson(`${bench.server.url}/admin/runs/999999999`)).status).toBe(404);
+    const bad = await getJson<{ status: number; detail: string }>(`${bench.server.url}/admin/runs?status=maybe`, 'application/problem+json, application/json');
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toBe("status must be one of running, succeeded, failed, got 'maybe'");
-    const api = await getJson<{ paths: Record<string, unknown> }>(`${server.url}/api?f=json`);
+    const api = await getJson<{ paths: Record<string, unknown> }>(`${bench.server.url}/api?f=json`);
     expect(Object.keys(api.body.paths)).toEqual(expect.arrayContaining(['/admin/runs', '/admin/runs/{runId}']));
   });
 });

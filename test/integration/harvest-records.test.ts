@@ -3,46 +3,26 @@
  * `placelink runs` (list, one run with its rejections, JSON, bad arguments), and Z coordinates that
  * survive the trip into PostGIS and back out of the OGC API.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { describe, expect, it } from 'vitest';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
 import { runCli } from '../helpers/cli.js';
-import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { testLogger, uniqueId } from '../helpers/database.js';
 import { getJson } from '../helpers/http-json.js';
-import { startTestServer, type TestServer } from '../helpers/http-server.js';
+import { harvestBench } from '../helpers/harvest-bench.js';
 import { mappingFrom } from '../helpers/mappings.js';
 
 describe('run records', () => {
-  let db: Database;
-  let store: Store;
-  let server: TestServer;
-  let directory: string;
-  const collections: string[] = [];
+  const bench = harvestBench('records');
   const mappingId = `records-${Date.now()}`;
-
-  beforeAll(async () => {
-    db = testDatabase();
-    store = await testStore(db);
-    server = await startTestServer(store);
-    directory = await mkdtemp(path.join(os.tmpdir(), 'placelink-records-'));
-  });
-  afterAll(async () => {
-    for (const id of collections) await store.collections.remove(id);
-    await server.close();
-    await db.close();
-    await rm(directory, { recursive: true, force: true });
-  });
 
   async function harvest(features: unknown[], extra = '') {
     const collection = uniqueId('records');
-    collections.push(collection);
-    await writeFile(path.join(directory, `${collection}.geojson`), JSON.stringify({ type: 'FeatureCollection', features }));
-    const loaded = await mappingFrom(`id: ${mappingId}\nsource:\n  type: file\n  path: ${collection}.geojson\ntarget:\n  collection: ${collection}\n${extra}`, path.join(directory, 'inline.yaml'));
-    return { run: await runHarvest(store, loaded, testLogger, { trigger: 'api' }), collection };
+    bench.collections.push(collection);
+    await writeFile(path.join(bench.directory, `${collection}.geojson`), JSON.stringify({ type: 'FeatureCollection', features }));
+    const loaded = await mappingFrom(`id: ${mappingId}\nsource:\n  type: file\n  path: ${collection}.geojson\ntarget:\n  collection: ${collection}\n${extra}`, path.join(bench.directory, 'inline.yaml'));
+    return { run: await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' }), collection };
   }
 
   const point = (i: number, properties: Record<string, unknown>, coordinates: number[] = [9.7, 52.3]) => ({ type: 'Feature', id: `F${i}`, geometry: { type: 'Point', coordinates }, properties });
@@ -54,7 +34,7 @@ describe('run records', () => {
     expect(run.rejections).toHaveLength(100);
     expect(run.rejections[0]).toEqual({ id: 'F0', location: expect.stringMatching(/feature 0 \(id F0\)$/), reason: expect.stringMatching(/^properties\.rules\[0\] \(wattage\): .*lots-0/) });
     expect(run.rejections[99]!.id).toBe('F99');
-    const stored = await store.runs.get(run.runId);
+    const stored = await bench.store.runs.get(run.runId);
     expect(stored!.rejections).toHaveLength(100);
     expect(stored!.counts.rejected).toBe(140);
   });
@@ -89,16 +69,16 @@ describe('run records', () => {
   it('keeps Z through PostGIS and the OGC API (dimensions: keep), and drops it with dimensions: 2d', async () => {
     const kept = await harvest([point(1, {}, [9.75, 52.35, 57.25])]);
     expect(kept.run.status).toBe('succeeded');
-    const [row] = await db.query<{ z: number; dims: number }>({
+    const [row] = await bench.db.query<{ z: number; dims: number }>({
       text: 'SELECT ST_Z(f.geom) AS z, ST_NDims(f.geom) AS dims FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1',
       values: [kept.collection],
     });
     expect(row).toEqual({ z: 57.25, dims: 3 });
-    const { body } = await getJson<{ geometry: { coordinates: number[] } }>(`${server.url}/collections/${kept.collection}/items/F1?f=json`);
+    const { body } = await getJson<{ geometry: { coordinates: number[] } }>(`${bench.server.url}/collections/${kept.collection}/items/F1?f=json`);
     expect(body.geometry.coordinates).toEqual([9.75, 52.35, 57.25]);
 
     const flat = await harvest([point(1, {}, [9.75, 52.35, 57.25])], 'geometry:\n  dimensions: 2d\n');
-    const [flatRow] = await db.query<{ dims: number }>({
+    const [flatRow] = await bench.db.query<{ dims: number }>({
       text: 'SELECT ST_NDims(f.geom) AS dims FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1',
       values: [flat.collection],
     });

@@ -4,56 +4,36 @@
  * item as a `describes` link; the collection shows the mapping's metadata URL (rel describedby) and
  * INSPIRE theme (keyword and rel tag link to the registry URI).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { describe, expect, it } from 'vitest';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
-import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { testLogger, uniqueId } from '../helpers/database.js';
 import { getJson, type Link } from '../helpers/http-json.js';
-import { startTestServer, type TestServer } from '../helpers/http-server.js';
+import { harvestBench } from '../helpers/harvest-bench.js';
 import { mappingFrom } from '../helpers/mappings.js';
 
 describe('NGSI-LD entity ids and dataset links of harvested collections', () => {
-  let db: Database;
-  let store: Store;
-  let server: TestServer;
-  let directory: string;
-  const collections: string[] = [];
-
-  beforeAll(async () => {
-    db = testDatabase();
-    store = await testStore(db);
-    server = await startTestServer(store);
-    directory = await mkdtemp(path.join(os.tmpdir(), 'placelink-ngsi-'));
-  });
-  afterAll(async () => {
-    for (const id of collections) await store.collections.remove(id);
-    await server.close();
-    await db.close();
-    await rm(directory, { recursive: true, force: true });
-  });
+  const bench = harvestBench('ngsi');
 
   const feature = (id: string, properties: Record<string, unknown>) => ({ type: 'Feature', id, geometry: { type: 'Point', coordinates: [9.7, 52.3] }, properties });
 
   async function harvest(features: unknown[], template = 'urn:ngsi-ld:Streetlight:{namespace}:{localId}') {
     const collection = uniqueId('ngsi');
-    collections.push(collection);
-    await writeFile(path.join(directory, `${collection}.geojson`), JSON.stringify({ type: 'FeatureCollection', features }));
+    bench.collections.push(collection);
+    await writeFile(path.join(bench.directory, `${collection}.geojson`), JSON.stringify({ type: 'FeatureCollection', features }));
     const loaded = await mappingFrom(
       `source:\n  type: file\n  path: ${collection}.geojson\ntarget:\n  collection: ${collection}\n  namespace: DE.HANNOVER.SL\n  keywords: [lighting]\n  inspireTheme: us\n  metadataUrl: https://geo.example.org/csw?id=abc\n` +
         `identifiers:\n  localId: asset\n  versionId: version\n  ngsiLdId: "${template}"\nngsiLd:\n  type: Streetlight\n  context: [https://smartdatamodels.org/context.jsonld]\n`,
-      path.join(directory, 'inline.yaml'),
+      path.join(bench.directory, 'inline.yaml'),
     );
-    return { run: await runHarvest(store, loaded, testLogger, { trigger: 'api' }), collection };
+    return { run: await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' }), collection };
   }
 
   it('stores the entity id of each feature and shows it with the OGC API item as a describes link', async () => {
     const { run, collection } = await harvest([feature('a', { asset: 'SL 1/ä' }), feature('b', { asset: 'SL-2' })]);
     expect(run).toMatchObject({ status: 'succeeded', counts: { inserted: 2, rejected: 0 } });
-    const rows = await db.query<{ id: string; ngsi_ld_id: string }>({
+    const rows = await bench.db.query<{ id: string; ngsi_ld_id: string }>({
       text: 'SELECT f.id, f.ngsi_ld_id FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 ORDER BY f.id',
       values: [collection],
     });
@@ -61,7 +41,7 @@ describe('NGSI-LD entity ids and dataset links of harvested collections', () => 
       { id: 'a', ngsi_ld_id: 'urn:ngsi-ld:Streetlight:DE.HANNOVER.SL:SL%201/%C3%A4' },
       { id: 'b', ngsi_ld_id: 'urn:ngsi-ld:Streetlight:DE.HANNOVER.SL:SL-2' },
     ]);
-    const { body } = await getJson<{ links: Link[] }>(`${server.url}/collections/${collection}/items/b?f=json`);
+    const { body } = await getJson<{ links: Link[] }>(`${bench.server.url}/collections/${collection}/items/b?f=json`);
     expect(body.links.filter((l) => l.rel === 'describes')).toEqual([{ href: 'urn:ngsi-ld:Streetlight:DE.HANNOVER.SL:SL-2', rel: 'describes', title: 'NGSI-LD entity id of the thing this feature describes' }]);
   });
 
@@ -81,13 +61,13 @@ describe('NGSI-LD entity ids and dataset links of harvested collections', () => 
     const first = await harvest([feature('a', { asset: 'Z-1' }), feature('b', { asset: 'Z-2' }), feature('c', { asset: 'Z-1' })], 'urn:ngsi-ld:Streetlight:{id}');
     expect(first.run).toMatchObject({ status: 'succeeded', counts: { inserted: 2, rejected: 1 } });
     expect(first.run.rejections).toEqual([{ id: 'c', location: 'feature c', reason: 'its inspireId (namespace + localId) is already used by feature a' }]);
-    const rows = await db.query<{ id: string }>({ text: 'SELECT f.id FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 ORDER BY f.id', values: [first.collection] });
+    const rows = await bench.db.query<{ id: string }>({ text: 'SELECT f.id FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 ORDER BY f.id', values: [first.collection] });
     expect(rows.map((r) => r.id)).toEqual(['a', 'b']);
   });
 
   it('links the metadata record (describedby) and the INSPIRE theme (keyword, tag link to the registry)', async () => {
     const { collection } = await harvest([feature('a', { asset: 'M-1' })]);
-    const { body } = await getJson<{ keywords: string[]; links: Link[] }>(`${server.url}/collections/${collection}?f=json`);
+    const { body } = await getJson<{ keywords: string[]; links: Link[] }>(`${bench.server.url}/collections/${collection}?f=json`);
     expect(body.keywords).toEqual(['lighting', 'Utility and governmental services']);
     expect(body.links.filter((l) => ['describedby', 'tag'].includes(l.rel))).toEqual([
       { href: 'https://geo.example.org/csw?id=abc', rel: 'describedby', title: 'Metadata of inline' },
