@@ -123,9 +123,13 @@ export function geoJsonRecord(candidate: unknown, index: number, frame: GeoJsonF
  * GeoJSON features → source records with geometry in lon/lat. Coordinates are x/y (RFC 7946 and
  * the 2008 `crs` member alike) unless the mapping's axis-order override says otherwise.
  */
+/** A document's features and the frame (CRS, axis order) they are read in. */
+function readable(document: unknown, options: GeoJsonReadOptions) {
+  return { features: featuresOf(document, options.source), frame: geoJsonFrame(options, legacyCrs(document as Record<string, unknown>)) };
+}
+
 export function geoJsonRecords(document: unknown, options: GeoJsonReadOptions, firstIndex = 0): SourceRecord[] {
-  const features = featuresOf(document, options.source);
-  const frame = geoJsonFrame(options, legacyCrs(document as Record<string, unknown>));
+  const { features, frame } = readable(document, options);
   return features.map((candidate, offset) => geoJsonRecord(candidate, firstIndex + offset, frame));
 }
 
@@ -134,8 +138,7 @@ export function geoJsonRecords(document: unknown, options: GeoJsonReadOptions, f
  * between slices, so that other work (the database's answers during a harvest) is not held up.
  */
 export async function geoJsonRecordsInSlices(document: unknown, options: GeoJsonReadOptions, sliceSize: number): Promise<SourceRecord[]> {
-  const features = featuresOf(document, options.source);
-  const frame = geoJsonFrame(options, legacyCrs(document as Record<string, unknown>));
+  const { features, frame } = readable(document, options);
   const records: SourceRecord[] = [];
   for (let start = 0; start < features.length; start += sliceSize) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
