@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { DatabaseUnavailableError, QueryTimeoutError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { RowStream } from '../services/ports.js';
@@ -11,13 +14,24 @@ export interface SqlExecutor {
   query<Row extends object = Record<string, unknown>>(query: SqlQuery): Promise<Row[]>;
 }
 
+/** A transaction's connection: statements, and bulk loads where the connection carries them. */
+export interface TransactionExecutor extends SqlExecutor {
+  /**
+   * Runs `COPY … FROM STDIN` with `rows` (text format, one line per row); null where COPY cannot
+   * pass (the embedded PostGIS's socket).
+   */
+  readonly copyFrom: ((statement: string, rows: string) => Promise<void>) | null;
+}
+
 
 export interface Database extends SqlExecutor {
   /** Connections the pool may open (1 for the embedded PostGIS). */
   readonly poolSize: number;
   /** `maxRows`: the most rows the statement can return (its LIMIT), which lets a short result finish in one round trip. */
   stream<Row extends object>(query: SqlQuery, batchSize?: number, maxRows?: number): Promise<RowStream<Row>>;
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Whether transactions can bulk load with COPY (TransactionExecutor.copyFrom). */
+  readonly copies: boolean;
+  transaction<T>(work: (tx: TransactionExecutor) => Promise<T>): Promise<T>;
   /** Runs a read-only statement cancelled after `budgetMs`; null when it did not finish in time. */
   queryWithin<Row extends object = Record<string, unknown>>(query: SqlQuery, budgetMs: number): Promise<Row[] | null>;
   /** Runs `work` on one dedicated connection (session-level locks, several transactions in a row). */
@@ -31,6 +45,8 @@ export interface DatabaseOptions {
   readonly poolSize: number;
   readonly statementTimeoutMs: number;
   readonly applicationName?: string;
+  /** false for the embedded PostGIS, whose socket does not carry COPY FROM STDIN (default true). */
+  readonly copyFromStdin?: boolean;
 }
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
@@ -86,9 +102,18 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     }
   }
 
-  async function transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  const copies = options.copyFromStdin ?? true;
+
+  async function transaction<T>(work: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
     const client = await connect();
-    const tx = executor(client);
+    const copyFrom = async (statement: string, rows: string) => {
+      try {
+        await pipeline(Readable.from([rows]), client.query(copyFromStdin(statement)));
+      } catch (error) {
+        throw translateDatabaseError(error);
+      }
+    };
+    const tx: TransactionExecutor = { ...executor(client), copyFrom: copies ? copyFrom : null };
     try {
       await tx.query(sessionSql.begin());
       const result = await work(tx);
@@ -108,6 +133,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
 
   return {
     poolSize: options.poolSize,
+    copies,
     query: poolExecutor.query,
 
     async stream<Row extends object>(query: SqlQuery, batchSize = 500, maxRows?: number): Promise<RowStream<Row>> {

@@ -20,6 +20,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
       poolSize: embedded ? 1 : config.poolSize,
       statementTimeoutMs: config.statementTimeoutMs,
       applicationName,
+      copyFromStdin: !embedded,
     },
     logger,
   );

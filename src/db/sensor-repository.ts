@@ -83,6 +83,7 @@ interface PartitionRange {
 
 /** No partition for a row's time (another process dropped one this process thought it had). */
 const NO_PARTITION = '23514';
+const UNIQUE_VIOLATION = '23505';
 
 function linkRepository(db: Database): LinkRepository {
   const prepared = new Set<number>();
@@ -187,9 +188,29 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
   /** Partitions are created before the write, each in its own short transaction (see the migration). */
   async function ensurePartitionsFor(records: readonly ObservationRecord[]): Promise<void> {
     for (const record of records) {
-      const ms = Date.parse(record.phenomenonTime);
-      if (!covered(ms)) await ensurePartition(record.phenomenonTime);
+      if (!covered(record.phenomenonStartMs)) await ensurePartition(record.phenomenonTime);
     }
+  }
+
+  /**
+   * A batch of new observations is bulk loaded with COPY (a fraction of the INSERT's cost); one
+   * that repeats a stored observation fails the COPY, which is undone, and takes the INSERT that
+   * skips duplicates. Without COPY (the embedded PostGIS) the INSERT does everything.
+   */
+  async function storeObservations(records: readonly ObservationRecord[]): Promise<number> {
+    if (db.copies) {
+      try {
+        return await db.transaction(async (tx) => {
+          await tx.copyFrom!(observationSql.copyBatch(), observationSql.copyRows(records));
+          await tx.query(observationSql.afterCopy(records));
+          return records.length;
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      }
+    }
+    const [row] = await db.query<{ inserted: number }>(observationSql.insertBatch(records));
+    return row!.inserted;
   }
 
   return {
@@ -272,14 +293,12 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       if (records.length === 0) return { inserted: 0 };
       await ensurePartitionsFor(records);
       try {
-        const [row] = await db.query<{ inserted: number }>(observationSql.insertBatch(records));
-        return { inserted: row!.inserted };
+        return { inserted: await storeObservations(records) };
       } catch (error) {
         if ((error as { code?: string }).code !== NO_PARTITION) throw error;
         partitions = [];
         await ensurePartitionsFor(records);
-        const [row] = await db.query<{ inserted: number }>(observationSql.insertBatch(records));
-        return { inserted: row!.inserted };
+        return { inserted: await storeObservations(records) };
       }
     },
     streamObservationPage: (query) => db.stream<PageChunk>(observationSql.page(query), PAGE_BATCH, observationSql.pageChunkCount(query.limit)),

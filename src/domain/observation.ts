@@ -6,6 +6,9 @@ export interface ObservationRecord {
   readonly phenomenonTime: string;
   /** Equal to phenomenonTime for an instant. */
   readonly phenomenonEnd: string;
+  /** Epoch milliseconds of phenomenonTime and phenomenonEnd, sub-millisecond digits cut off. */
+  readonly phenomenonStartMs: number;
+  readonly phenomenonEndMs: number;
   readonly resultTime: string | null;
   /** Any JSON value, as the source gave it. */
   readonly result: unknown;
@@ -44,11 +47,24 @@ export function sensorThingsObservationInput(entity: Readonly<Record<string, unk
 
 export type Checked<T> = { readonly value: T } | { readonly problem: string };
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(.*)$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})([Tt ])(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(.*)$/;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 function validCalendar(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && s < 61;
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  const days = mo === 2 && isLeapYear(y) ? 29 : DAYS_IN_MONTH[mo - 1]!;
+  return d <= days && h < 24 && mi < 60 && s < 61;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const year = m <= 2 ? y - 1 : y;
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
 }
 
 type TimeRules = Pick<ObservationRules, 'withoutZone' | 'oddOffsets'>;
@@ -67,6 +83,48 @@ function zoneOf(zone: string, rules: TimeRules): Checked<string> {
   return { value: `${odd[1]}:${odd[2] ?? '00'}` };
 }
 
+function epochMillis(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis;
+}
+
+/** The digit at `i` of `text`, or NaN. */
+function digitAt(text: string, i: number): number {
+  const code = text.charCodeAt(i) - 48;
+  return code >= 0 && code <= 9 ? code : NaN;
+}
+
+const twoDigits = (text: string, i: number) => digitAt(text, i) * 10 + digitAt(text, i + 1);
+
+/**
+ * Epoch milliseconds of a timestamp already in the form stored as given (YYYY-MM-DDTHH:MM:SS,
+ * optional fraction, Z or ±HH:MM), read without a regular expression: the common case of every
+ * observation. null for any other form (normaliseInstant's full reading decides).
+ */
+function rfc3339Millis(text: string): number | null {
+  const n = text.length;
+  if (n < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return null;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const [month, day, hour, minute, second] = [twoDigits(text, 5), twoDigits(text, 8), twoDigits(text, 11), twoDigits(text, 14), twoDigits(text, 17)];
+  let i = 19;
+  let millis = 0;
+  if (text[i] === '.') {
+    const start = ++i;
+    while (i < n && digitAt(text, i) >= 0) i++;
+    if (i === start || i - start > 9) return null;
+    for (let k = start; k < start + 3; k++) millis = millis * 10 + (k < i ? digitAt(text, k) : 0);
+  }
+  let offset = 0;
+  if (text[i] === 'Z' && i === n - 1) offset = 0;
+  else if ((text[i] === '+' || text[i] === '-') && i === n - 6 && text[i + 3] === ':') {
+    const [hours, minutes] = [twoDigits(text, i + 1), twoDigits(text, i + 4)];
+    if (!(hours < 16 && minutes < 60)) return null;
+    offset = (text[i] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  } else return null;
+  // NaN (a non-digit) fails every comparison, as does an impossible date or a leap second
+  if (!(validCalendar(year, month, day, hour, minute, second) && second < 60)) return null;
+  return epochMillis(year, month, day, hour, minute - offset, second, millis);
+}
+
 /**
  * An instant as RFC 3339 text with an explicit zone (sub-millisecond digits kept for the database)
  * and its epoch milliseconds. Zone-less times and offsets such as -0700 or -0700Z are read or
@@ -74,16 +132,23 @@ function zoneOf(zone: string, rules: TimeRules): Checked<string> {
  */
 export function normaliseInstant(raw: unknown, rules: TimeRules): Checked<{ text: string; ms: number }> {
   if (typeof raw !== 'string') return { problem: `must be an ISO 8601 date-time string, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}` };
-  const match = TIMESTAMP.exec(raw.trim());
+  const ms = rfc3339Millis(raw);
+  if (ms !== null) return { value: { text: raw, ms } };
+  const trimmed = raw.trim();
+  const match = TIMESTAMP.exec(trimmed);
   if (!match) return { problem: `'${raw}' is not an ISO 8601 date-time` };
-  const [, y, mo, d, h, mi, s = '00', fraction = '', zone = ''] = match;
-  if (!validCalendar(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) return { problem: `'${raw}' is not a valid date and time` };
+  const [, y, mo, d, separator, h, mi, seconds, fraction = '', zone = ''] = match;
+  const [year, month, day, hour, minute, second] = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(seconds ?? 0)];
+  if (!validCalendar(year, month, day, hour, minute, second)) return { problem: `'${raw}' is not a valid date and time` };
+  if (second === 60) return { problem: `'${raw}' cannot be read as a time` };
   const zoned = zoneOf(zone.trim(), rules);
   if ('problem' in zoned) return { problem: `'${raw}' ${zoned.problem}` };
-  const text = `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}${zoned.value}`;
-  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${fraction.slice(0, 4)}${zoned.value}`);
-  if (Number.isNaN(ms)) return { problem: `'${raw}' cannot be read as a time` };
-  return { value: { text, ms } };
+  const offsetMinutes = zoned.value === 'Z' ? 0 : (zoned.value[0] === '-' ? -1 : 1) * (Number(zoned.value.slice(1, 3)) * 60 + Number(zoned.value.slice(4, 6)));
+  if (Math.abs(offsetMinutes) >= 16 * 60 || Number(zoned.value.slice(4, 6)) > 59) return { problem: `'${raw}' has an offset beyond ±15:59` };
+  const canonical = separator === 'T' && seconds !== undefined && zone === zoned.value;
+  const text = canonical ? trimmed : `${y}-${mo}-${d}T${h}:${mi}:${seconds ?? '00'}${fraction}${zoned.value}`;
+  const millis = fraction ? Number(fraction.slice(1, 4).padEnd(3, '0')) : 0;
+  return { value: { text, ms: epochMillis(year, month, day, hour, minute - offsetMinutes, second, millis) } };
 }
 
 export interface NormalisedTime {
@@ -196,6 +261,8 @@ export function checkObservation(datastreamKey: number, input: ObservationInput,
       datastreamKey,
       phenomenonTime: time.value.start.text,
       phenomenonEnd: time.value.end.text,
+      phenomenonStartMs: time.value.start.ms,
+      phenomenonEndMs: time.value.end.ms,
       resultTime,
       result: input.result,
       resultQuality: input.resultQuality ?? null,

@@ -4,7 +4,10 @@ import type { DatastreamInfo } from '../../src/domain/datastream.js';
 import type { Store } from '../../src/services/ports.js';
 import { recordObservations } from '../../src/services/record-observations.js';
 import { registerSensorMapping, type SensorMapping } from '../../src/services/sensor-registry.js';
-import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
+import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { createDatabase } from '../../src/db/database.js';
+import { createStore } from '../../src/db/store.js';
+import { inject } from 'vitest';
 import { sensorMapping } from '../helpers/sensor-mappings.js';
 
 let db: Database;
@@ -36,6 +39,8 @@ observations: { withoutZone: reject, retention: 30d }
 datastreams:
   - { id: ${prefix}-t, name: Temperature, unit: { symbol: "°C" }, resultType: number, location: [9.73, 52.37] }
   - { id: ${prefix}-any, name: Anything, resultType: any }
+  - { id: ${prefix}-copied, name: Loaded with COPY, resultType: any }
+  - { id: ${prefix}-inserted, name: Loaded with INSERT, resultType: any }
   - { id: ${prefix}-flag, name: Flag, resultType: boolean }
 `);
   const { source } = await registerSensorMapping(store, mapping);
@@ -130,6 +135,60 @@ describe('observation storage', () => {
     expect(c!.spatialExtent).toEqual([9.73, 52.37, 9.73, 52.37]);
   });
 
+  it.skipIf(isEmbedded())('stores the same rows and bookkeeping whether a batch is bulk loaded (COPY) or inserted', async () => {
+    const batch = [
+      { phenomenonTime: '2024-05-01T00:00:00.0001Z', result: 'first \t tab, \n newline, \\ backslash', upstreamId: 'up\tstream\\1' },
+      // the same millisecond, later by 800 µs: the newest
+      { phenomenonTime: '2024-05-01T00:00:00.0009Z', result: { nested: ['ü', 1, null] }, resultQuality: { q: 'good' }, parameters: { p: '\\' } },
+      { phenomenonTime: '2024-05-01T00:00:00.0009Z', resultTime: '2024-05-01T00:00:01Z', result: 3.25, validTime: '2024-05-01T00:00:00Z/2024-06-01T00:00:00Z' },
+      { phenomenonTime: '2024-04-30T22:00:00.5+02:00', result: true },
+      { phenomenonTime: '2024-04-01T00:00:00.0004Z/2024-04-01T06:00:00.0001Z', result: null },
+      { phenomenonTime: '2024-04-02T00:00:00Z/2024-04-02T06:00:00.0007Z', result: 1e21 },
+    ];
+    const copied = streams.get(`${prefix}-copied`)!;
+    const inserted = streams.get(`${prefix}-inserted`)!;
+    const withoutCopy = createDatabase({ connectionString: inject('databaseUrl'), poolSize: 1, statementTimeoutMs: 60_000, copyFromStdin: false }, testLogger);
+    try {
+      const before = await collectionState();
+      let loads = 0;
+      const counted: Database = {
+        ...db,
+        transaction: (work) => db.transaction((tx) => work({ ...tx, copyFrom: (statement, rows) => (loads++, tx.copyFrom!(statement, rows)) })),
+      };
+      const copiedOutcome = await recordObservations(await createStore(counted), batch.map((input, index) => ({ index, datastream: copied, datastreamRef: copied.id, input: input as never })), context);
+      const insertedOutcome = await recordObservations(await createStore(withoutCopy), batch.map((input, index) => ({ index, datastream: inserted, datastreamRef: inserted.id, input: input as never })), context);
+      expect(loads).toBe(1);
+      expect(copiedOutcome).toEqual(insertedOutcome);
+      expect(copiedOutcome).toMatchObject({ inserted: batch.length, duplicates: 0, rejected: [] });
+      const state = async (key: number) => ({
+        rows: await db.query({
+          text: `SELECT phenomenon_time::text, phenomenon_end::text, result_time::text, result_number, result::text, result_quality::text,
+                        valid_start::text, valid_end::text, parameters::text, upstream_id, foi_key
+                 FROM observation WHERE datastream_key = $1 ORDER BY phenomenon_time, result_time`,
+          values: [key],
+        }),
+        latest: await db.query({ text: 'SELECT phenomenon_time::text, phenomenon_end::text, result_time::text, result_number, result::text FROM observation_latest WHERE datastream_key = $1', values: [key] }),
+        tally: await db.query({ text: 'SELECT observation_count FROM datastream_tally WHERE datastream_key = $1', values: [key] }),
+        span: await db.query({ text: 'SELECT phenomenon_span::text FROM datastream WHERE datastream_key = $1', values: [key] }),
+      });
+      const viaCopy = await state(copied.key);
+      expect(viaCopy.rows).toHaveLength(batch.length);
+      expect(viaCopy).toEqual(await state(inserted.key));
+      expect(viaCopy.latest).toEqual([{ phenomenon_time: '2024-05-01 00:00:00.0009+00', phenomenon_end: '2024-05-01 00:00:00.0009+00', result_time: '2024-05-01 00:00:01+00', result_number: 3.25, result: null }]);
+      expect(viaCopy.span).toEqual([{ phenomenon_span: '06:00:00.0007' }]);
+      expect(viaCopy.rows).toContainEqual(expect.objectContaining({ upstream_id: 'up\tstream\\1', result: JSON.stringify('first \t tab, \n newline, \\ backslash') }));
+      const after = await collectionState();
+      expect(after.count - before.count).toBe(2 * batch.length);
+      const [extent] = await db.query<{ covers: boolean }>({
+        text: "SELECT temporal_start <= '2024-04-01T00:00:00.0004Z' AND temporal_end >= '2024-05-01T00:00:00.0009Z' AS covers FROM collection WHERE id = $1",
+        values: [collection],
+      });
+      expect(extent!.covers).toBe(true);
+    } finally {
+      await withoutCopy.close();
+    }
+  });
+
   it('deletes observations past the retention and drops partitions left empty', async () => {
     const source = (await store.sensors.sources()).find((s) => s.id === collection)!;
     const deleted = await store.sensors.expireObservations(source.key, '2000-06-01T00:00:00Z');
@@ -140,3 +199,11 @@ describe('observation storage', () => {
     expect(again.inserted).toBe(1);
   });
 });
+
+async function collectionState(): Promise<{ count: number }> {
+  const [row] = await db.query<{ count: number }>({
+    text: 'SELECT feature_count::integer AS count FROM collection WHERE id = $1',
+    values: [collection],
+  });
+  return row!;
+}

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -150,6 +151,28 @@ describe('observation times and results', () => {
     expect(normaliseInstant(1717171717, strict)).toEqual({ problem: 'must be an ISO 8601 date-time string, got 1717171717' });
     expect(normaliseTimeOrInterval('2015-03-01T00:00:00Z/2015-03-01T23:59:59Z', strict)).toMatchObject({ value: { start: { text: '2015-03-01T00:00:00Z' }, end: { text: '2015-03-01T23:59:59Z' } } });
     expect(normaliseTimeOrInterval('2015-03-02T00:00:00Z/2015-03-01T00:00:00Z', strict)).toEqual({ problem: "'2015-03-02T00:00:00Z/2015-03-01T00:00:00Z' ends before it starts" });
+  });
+
+  it('reads epoch milliseconds as Date.parse does, for any date of years 1–9999 and any offset up to ±15:59', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    const instant = fc.record({
+      time: fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9999-12-30T23:59:59Z'), noInvalidDate: true }),
+      offset: fc.integer({ min: -(16 * 60 - 1), max: 16 * 60 - 1 }),
+      micros: fc.integer({ min: 0, max: 999 }),
+    });
+    fc.assert(
+      fc.property(instant, ({ time, offset, micros }) => {
+        const local = new Date(time.getTime() + offset * 60_000).toISOString().slice(0, 23);
+        const zone = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+        const text = `${local}${String(micros).padStart(3, '0')}${zone}`;
+        expect(normaliseInstant(text, strict)).toEqual({ value: { text, ms: time.getTime() } });
+      }),
+      { numRuns: 2000 },
+    );
+    expect(normaliseInstant('2024-01-01T00:00:00+16:00', strict)).toEqual({ problem: "'2024-01-01T00:00:00+16:00' has an offset beyond ±15:59" });
+    expect(normaliseInstant('2016-12-31T23:59:60Z', strict)).toEqual({ problem: "'2016-12-31T23:59:60Z' cannot be read as a time" });
+    expect(normaliseInstant('2024-02-29 10:00Z', strict)).toEqual({ value: { text: '2024-02-29T10:00:00Z', ms: Date.parse('2024-02-29T10:00:00Z') } });
+    expect(normaliseInstant('2023-02-29T10:00:00Z', strict)).toEqual({ problem: "'2023-02-29T10:00:00Z' is not a valid date and time" });
   });
 
   it('checks results against declared and O&M-implied types', () => {

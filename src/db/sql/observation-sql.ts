@@ -17,6 +17,109 @@ function instantFromMicros(params: SqlParams, micros: string): string {
   return `('epoch'::timestamptz + ${params.bind(micros)}::bigint * interval '1 microsecond')`;
 }
 
+type BatchColumn = { readonly name: string; readonly type: string; readonly value: (r: ObservationRecord) => unknown };
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+const REQUIRED_COLUMNS: readonly BatchColumn[] = [
+  { name: 'datastream_key', type: 'integer', value: (r) => r.datastreamKey },
+  { name: 'phenomenon_time', type: 'timestamptz', value: (r) => r.phenomenonTime },
+];
+
+const OPTIONAL_COLUMNS: readonly BatchColumn[] = [
+  { name: 'phenomenon_end', type: 'timestamptz', value: (r) => (r.phenomenonEnd === r.phenomenonTime ? null : r.phenomenonEnd) },
+  { name: 'result_time', type: 'timestamptz', value: (r) => r.resultTime },
+  { name: 'result_number', type: 'float8', value: (r) => (typeof r.result === 'number' ? r.result : null) },
+  { name: 'result', type: 'jsonb', value: (r) => (typeof r.result === 'number' ? null : JSON.stringify(r.result ?? null)) },
+  { name: 'result_quality', type: 'jsonb', value: (r) => json(r.resultQuality) },
+  { name: 'valid_start', type: 'timestamptz', value: (r) => r.validStart },
+  { name: 'valid_end', type: 'timestamptz', value: (r) => r.validEnd },
+  { name: 'parameters', type: 'jsonb', value: (r) => json(r.parameters) },
+  { name: 'upstream_id', type: 'text', value: (r) => r.upstreamId },
+  { name: 'foi_key', type: 'integer', value: (r) => r.featureOfInterestKey },
+];
+
+/** The stored columns of an observation, in insert and COPY order. */
+const COPY_COLUMNS = [
+  'datastream_key', 'phenomenon_time', 'phenomenon_end', 'result_time', 'result_number', 'result',
+  'result_quality', 'valid_start', 'valid_end', 'parameters', 'upstream_id', 'foi_key',
+] as const;
+
+function batchColumns(records: readonly ObservationRecord[], columns: readonly BatchColumn[]) {
+  return columns.map((c) => ({ name: c.name, type: c.type, values: records.map(c.value) }));
+}
+
+/** A COPY text field: \N for null; backslash, tab, newline and carriage return escaped. */
+function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+const copyJson = (value: unknown) => copyField(json(value));
+
+/**
+ * The rows of a batch that can be a datastream's newest (latest value), earliest start or latest
+ * end (time extent) or longest interval (span). Times are compared in whole milliseconds here, so
+ * every row within the deciding millisecond goes, and SQL settles ties exactly.
+ */
+function extremeRows(records: readonly ObservationRecord[]): ObservationRecord[] {
+  type Extremes = { newest: number; first: number; last: number; span: number };
+  const byStream = new Map<number, Extremes>();
+  for (const r of records) {
+    const span = r.phenomenonEndMs - r.phenomenonStartMs;
+    const e = byStream.get(r.datastreamKey);
+    if (!e) byStream.set(r.datastreamKey, { newest: r.phenomenonStartMs, first: r.phenomenonStartMs, last: r.phenomenonEndMs, span });
+    else {
+      e.newest = Math.max(e.newest, r.phenomenonStartMs);
+      e.first = Math.min(e.first, r.phenomenonStartMs);
+      e.last = Math.max(e.last, r.phenomenonEndMs);
+      e.span = Math.max(e.span, span);
+    }
+  }
+  return records.filter((r) => {
+    const e = byStream.get(r.datastreamKey)!;
+    if (r.phenomenonStartMs === e.newest || r.phenomenonStartMs === e.first || r.phenomenonEndMs === e.last) return true;
+    // an instant spans nothing; an interval's ends may each lose up to a millisecond to the cut
+    return r.phenomenonEnd !== r.phenomenonTime && r.phenomenonEndMs - r.phenomenonStartMs >= e.span - 1;
+  });
+}
+
+/**
+ * What a stored batch changes besides the observations, given \`input\` (the batch's rows) and
+ * \`per_stream\` (rows stored per datastream): the latest-value table follows the newest row of each
+ * datastream (a duplicate is never newer than what is stored), and the datastreams' counts and
+ * spans and the observation collections' counts and time extents follow the inserts.
+ */
+const BOOKKEEPING = `latest AS (
+               INSERT INTO observation_latest AS l (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, received_at)
+               SELECT DISTINCT ON (datastream_key) datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, now()
+               FROM input ORDER BY datastream_key, phenomenon_time DESC, result_time DESC
+               ON CONFLICT (datastream_key) DO UPDATE SET
+                 phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
+                 result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
+               WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
+             ), tallied AS (
+               INSERT INTO datastream_tally AS t (datastream_key, observation_count) SELECT datastream_key, n FROM per_stream
+               ON CONFLICT (datastream_key) DO UPDATE SET observation_count = t.observation_count + EXCLUDED.observation_count
+             ), spans AS (
+               -- a datastream's longest phenomenon interval, which bounds interval searches on the time index
+               UPDATE datastream d SET phenomenon_span = s.span
+               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input GROUP BY 1) s
+               WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
+             ), counted AS (
+               UPDATE collection c SET feature_count = c.feature_count + s.n,
+                      temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
+                      data_version = c.data_version + 1, updated_at = now()
+               FROM (SELECT src.collection_key, sum(p.n) AS n, min(b.t0) AS t0, max(b.t1) AS t1
+                     FROM per_stream p
+                     JOIN (SELECT datastream_key, min(phenomenon_time) AS t0, max(phenomenon_end) AS t1 FROM input GROUP BY 1) b USING (datastream_key)
+                     JOIN datastream d USING (datastream_key) JOIN sensor_source src USING (source_key)
+                     WHERE src.collection_key IS NOT NULL GROUP BY 1) s
+               WHERE c.collection_key = s.collection_key
+             )`;
+
 function keysetCondition(params: SqlParams, seq: string, operator: '>' | '<'): string {
   const position = parseObservationSeq(seq);
   if (!position) throw new Error(`not an observation position: ${seq}`);
@@ -101,29 +204,11 @@ export const observationSql = {
 
   /**
    * Stores a batch in one statement: rows already stored (same datastream, phenomenon time and
-   * result time) are skipped, the latest-value table follows the newest row of each datastream in
-   * the batch (a duplicate is never newer than what is stored), and the observation collections'
-   * and datastreams' counts and time extents follow the inserts. Columns that are null in the whole batch are not
-   * sent; each shape of batch is one prepared statement.
+   * result time) are skipped, and the bookkeeping follows (see BOOKKEEPING). Columns that are null
+   * in the whole batch are not sent.
    */
   insertBatch(records: readonly ObservationRecord[]): SqlQuery {
-    const columns: { name: string; type: string; values: unknown[] }[] = [
-      { name: 'datastream_key', type: 'integer', values: records.map((r) => r.datastreamKey) },
-      { name: 'phenomenon_time', type: 'timestamptz', values: records.map((r) => r.phenomenonTime) },
-    ];
-    const optional: { name: string; type: string; values: unknown[] }[] = [
-      { name: 'phenomenon_end', type: 'timestamptz', values: records.map((r) => (r.phenomenonEnd === r.phenomenonTime ? null : r.phenomenonEnd)) },
-      { name: 'result_time', type: 'timestamptz', values: records.map((r) => r.resultTime) },
-      { name: 'result_number', type: 'float8', values: records.map((r) => (typeof r.result === 'number' ? r.result : null)) },
-      { name: 'result', type: 'jsonb', values: records.map((r) => (typeof r.result === 'number' ? null : JSON.stringify(r.result ?? null))) },
-      { name: 'result_quality', type: 'jsonb', values: records.map((r) => (r.resultQuality === null || r.resultQuality === undefined ? null : JSON.stringify(r.resultQuality))) },
-      { name: 'valid_start', type: 'timestamptz', values: records.map((r) => r.validStart) },
-      { name: 'valid_end', type: 'timestamptz', values: records.map((r) => r.validEnd) },
-      { name: 'parameters', type: 'jsonb', values: records.map((r) => (r.parameters === null || r.parameters === undefined ? null : JSON.stringify(r.parameters))) },
-      { name: 'upstream_id', type: 'text', values: records.map((r) => r.upstreamId) },
-      { name: 'foi_key', type: 'integer', values: records.map((r) => r.featureOfInterestKey) },
-    ];
-    const sent = [...columns, ...optional.filter((c) => c.values.some((v) => v !== null))];
+    const sent = [...batchColumns(records, REQUIRED_COLUMNS), ...batchColumns(records, OPTIONAL_COLUMNS).filter((c) => c.values.some((v) => v !== null))];
     const has = new Set(sent.map((c) => c.name));
     const column = (name: string, type: string) => (has.has(name) ? `i.${name}` : `NULL::${type}`);
     const end = `coalesce(${column('phenomenon_end', 'timestamptz')}, i.phenomenon_time)`;
@@ -138,42 +223,52 @@ export const observationSql = {
                       ${column('upstream_id', 'text')} AS upstream_id, ${column('foi_key', 'integer')} AS foi_key
                FROM unnest(${sent.map((c, n) => `$${n + 1}::${c.type}[]`).join(', ')}) AS i(${sent.map((c) => c.name).join(', ')})
              ), inserted AS (
-               INSERT INTO observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result,
-                                        result_quality, valid_start, valid_end, parameters, upstream_id, foi_key)
+               INSERT INTO observation (${COPY_COLUMNS.join(', ')})
                SELECT * FROM input
                ON CONFLICT DO NOTHING
                RETURNING datastream_key
              ), per_stream AS (
                SELECT datastream_key, count(*) AS n FROM inserted GROUP BY 1
-             ), latest AS (
-               INSERT INTO observation_latest AS l (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, received_at)
-               SELECT DISTINCT ON (datastream_key) datastream_key, phenomenon_time, phenomenon_end, result_time, result_number, result, now()
-               FROM input ORDER BY datastream_key, phenomenon_time DESC, result_time DESC
-               ON CONFLICT (datastream_key) DO UPDATE SET
-                 phenomenon_time = EXCLUDED.phenomenon_time, phenomenon_end = EXCLUDED.phenomenon_end, result_time = EXCLUDED.result_time,
-                 result_number = EXCLUDED.result_number, result = EXCLUDED.result, received_at = EXCLUDED.received_at
-               WHERE (l.phenomenon_time, l.result_time) < (EXCLUDED.phenomenon_time, EXCLUDED.result_time)
-             ), tallied AS (
-               INSERT INTO datastream_tally AS t (datastream_key, observation_count) SELECT datastream_key, n FROM per_stream
-               ON CONFLICT (datastream_key) DO UPDATE SET observation_count = t.observation_count + EXCLUDED.observation_count
-             ), spans AS (
-               -- a datastream's longest phenomenon interval, which bounds interval searches on the time index
-               UPDATE datastream d SET phenomenon_span = s.span
-               FROM (SELECT datastream_key, max(phenomenon_end - phenomenon_time) AS span FROM input GROUP BY 1) s
-               WHERE d.datastream_key = s.datastream_key AND d.phenomenon_span < s.span
-             ), counted AS (
-               UPDATE collection c SET feature_count = c.feature_count + s.n,
-                      temporal_start = least(c.temporal_start, s.t0), temporal_end = greatest(c.temporal_end, s.t1),
-                      data_version = c.data_version + 1, updated_at = now()
-               FROM (SELECT src.collection_key, sum(p.n) AS n, min(b.t0) AS t0, max(b.t1) AS t1
-                     FROM per_stream p
-                     JOIN (SELECT datastream_key, min(phenomenon_time) AS t0, max(phenomenon_end) AS t1 FROM input GROUP BY 1) b USING (datastream_key)
-                     JOIN datastream d USING (datastream_key) JOIN sensor_source src USING (source_key)
-                     WHERE src.collection_key IS NOT NULL GROUP BY 1) s
-               WHERE c.collection_key = s.collection_key
-             )
+             ), ${BOOKKEEPING}
              SELECT coalesce(sum(n), 0)::integer AS inserted FROM per_stream`,
       values: sent.map((c) => c.values),
+    };
+  },
+
+  /** The bulk load of a batch that holds no observation already stored (a duplicate fails it: unique_violation). */
+  copyBatch: (): string => `COPY observation (${COPY_COLUMNS.join(', ')}) FROM STDIN`,
+
+  /** The batch as COPY text rows, in copyBatch's column order. */
+  copyRows(records: readonly ObservationRecord[]): string {
+    let text = '';
+    for (const r of records) {
+      const numeric = typeof r.result === 'number';
+      text += `${r.datastreamKey}\t${copyField(r.phenomenonTime)}\t${copyField(r.phenomenonEnd)}\t${copyField(r.resultTime ?? '-infinity')}\t${numeric ? r.result : '\\N'}\t${
+        numeric ? '\\N' : copyField(JSON.stringify(r.result ?? null))
+      }\t${copyJson(r.resultQuality)}\t${copyField(r.validStart)}\t${copyField(r.validEnd)}\t${copyJson(r.parameters)}\t${copyField(r.upstreamId)}\t${r.featureOfInterestKey ?? '\\N'}\n`;
+    }
+    return text;
+  },
+
+  /**
+   * The bookkeeping of a batch copyBatch stored whole: the counts per datastream, and as input only
+   * the rows that can decide a latest value, an extent or a span (extremeRows).
+   */
+  afterCopy(records: readonly ObservationRecord[]): SqlQuery {
+    const perStream = new Map<number, number>();
+    for (const r of records) perStream.set(r.datastreamKey, (perStream.get(r.datastreamKey) ?? 0) + 1);
+    const deciding = extremeRows(records);
+    const columns = batchColumns(deciding, [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS.filter((c) => ['phenomenon_end', 'result_time', 'result_number', 'result'].includes(c.name))]);
+    return {
+      text: `WITH input AS (
+               SELECT i.datastream_key, i.phenomenon_time, coalesce(i.phenomenon_end, i.phenomenon_time) AS phenomenon_end,
+                      coalesce(i.result_time, '-infinity') AS result_time, i.result_number, i.result
+               FROM unnest(${columns.map((c, n) => `$${n + 3}::${c.type}[]`).join(', ')}) AS i(${columns.map((c) => c.name).join(', ')})
+             ), per_stream AS (
+               SELECT * FROM unnest($1::integer[], $2::bigint[]) AS p(datastream_key, n)
+             ), ${BOOKKEEPING}
+             SELECT 1`,
+      values: [[...perStream.keys()], [...perStream.values()], ...columns.map((c) => c.values)],
     };
   },
 
