@@ -1,6 +1,6 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { statedUnitProblem, type DatastreamInfo } from '../../domain/datastream.js';
-import type { MqttSource } from '../../domain/mapping.js';
+import type { MqttSource, MqttTopic } from '../../domain/mapping.js';
 import type { Logger } from '../../logger.js';
 import type { IncomingObservation } from '../../services/record-observations.js';
 import type { SensorMapping } from '../../services/sensor-registry.js';
@@ -9,6 +9,8 @@ import { matchTopic, readMessage } from './mqtt-payload.js';
 
 /** Problems kept for /admin/feeds. */
 const RECENT_PROBLEMS = 20;
+/** Distinct topics whose matching rule is remembered (the memory is emptied when full). */
+const TOPICS_REMEMBERED = 10_000;
 /** Longest wait before a failed batch write is tried again. */
 const MAX_WRITE_RETRY_MS = 10_000;
 
@@ -115,12 +117,22 @@ export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logg
   });
   client.on('error', (error) => log.warn({ err: error.message }, 'MQTT error'));
 
+  const rules = new Map<string, { topicRule: MqttTopic; levels: string[] } | null>();
+  /** The first topic rule a topic matches, remembered: feeds publish on the same topics again and again. */
   const rule = (topic: string) => {
+    let found = rules.get(topic);
+    if (found !== undefined) return found;
+    found = null;
     for (const topicRule of source.topics) {
       const levels = matchTopic(topicRule.pattern, topic);
-      if (levels) return { topicRule, levels };
+      if (levels) {
+        found = { topicRule, levels };
+        break;
+      }
     }
-    return null;
+    if (rules.size >= TOPICS_REMEMBERED) rules.clear();
+    rules.set(topic, found);
+    return found;
   };
 
   async function resolve(names: readonly string[]): Promise<Map<string, DatastreamInfo>> {
@@ -141,7 +153,7 @@ export function startMqttFeed(mapping: MqttMapping, sensors: SensorService, logg
     const parsed = batch.map(({ packet }) => {
       const found = rule(packet.topic);
       if (!found) return { packet, read: { problem: 'topic matches no topic of the mapping' } as const };
-      return { packet, read: readMessage(found.topicRule, packet.topic, found.levels, Buffer.from(packet.payload)) };
+      return { packet, read: readMessage(found.topicRule, packet.topic, found.levels, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload) };
     });
     const names = [...new Set(parsed.flatMap((p) => ('datastream' in p.read ? [p.read.datastream] : [])))];
     const datastreams = await resolve(names);
