@@ -58,7 +58,8 @@ async function ensurePoints(client: pg.Client): Promise<number> {
   if (existing.rows[0] && Number(existing.rows[0].n) === SIZE) return existing.rows[0].key;
   log(`generating ${SIZE} points (once; the bench database keeps them)`);
   await client.query('BEGIN');
-  await client.query('DELETE FROM collection WHERE id = $1', [COLLECTION]);
+  const { rows: removed } = await client.query<{ key: number }>('DELETE FROM collection WHERE id = $1 RETURNING collection_key AS key', [COLLECTION]);
+  for (const { key } of removed) await client.query(`DROP TABLE IF EXISTS feature_c${key}`);
   const { rows } = await client.query<{ key: number }>(
     "INSERT INTO collection (id, title, source_srid, inspire_namespace) VALUES ($1, 'A million points', 4326, 'bench') RETURNING collection_key AS key",
     [COLLECTION],

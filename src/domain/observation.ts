@@ -1,3 +1,4 @@
+import { daysFromCivil, isCalendarDay } from './calendar.js';
 import type { ObservationRules, ResultType } from './mapping.js';
 
 /** An observation ready to be stored: its datastream resolved, its times normalised to RFC 3339 UTC. */
@@ -49,22 +50,8 @@ export type Checked<T> = { readonly value: T } | { readonly problem: string };
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})([Tt ])(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(.*)$/;
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-
 function validCalendar(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  const days = mo === 2 && isLeapYear(y) ? 29 : DAYS_IN_MONTH[mo - 1]!;
-  return d <= days && h < 24 && mi < 60 && s < 61;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const year = m <= 2 ? y - 1 : y;
-  const era = Math.floor(year / 400);
-  const yearOfEra = year - era * 400;
-  const dayOfYear = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  return era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
+  return isCalendarDay(y, mo, d) && h < 24 && mi < 60 && s < 61;
 }
 
 type TimeRules = Pick<ObservationRules, 'withoutZone' | 'oddOffsets'>;

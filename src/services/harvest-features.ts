@@ -166,7 +166,8 @@ export async function harvestFeatures(
       expected = end.expected;
       await checkComplete(session, end, idlessRejections);
       const deletionsSkipped = plan.deletePolicy.mode !== 'keep' && end.unverified !== null ? end.unverified : null;
-      if (deletionsSkipped === null) await applyDeletePolicy(session, key, plan.deletePolicy, counts);
+      // A first fill wrote only ids it read: nothing can have vanished.
+      if (deletionsSkipped === null && !fresh) await applyDeletePolicy(session, key, plan.deletePolicy, counts);
 
       const sourceSrid = plan.sourceSrid?.();
       if (sourceSrid !== undefined && sourceSrid !== plan.collection.sourceSrid) await session.collections.save({ ...plan.collection, sourceSrid });

@@ -217,6 +217,9 @@ function sortedPage(params: SqlParams, query: FeaturePageQuery, json: string): S
  * The records of a batch write as rows: one JSON parameter ($2), which Node writes in one native
  * call (arrays of text would be escaped element by element), read with json_to_recordset.
  */
+/** Whether a geometry is valid; a point always is, and skipping GEOS for it is most of a point layer's check. */
+const validity = (geometry: string) => `(${geometry} IS NULL OR GeometryType(${geometry}) = 'POINT' OR ST_IsValid(${geometry}))`;
+
 const BATCH_ROWS = `ROWS FROM (json_to_recordset($2::json) AS (id text, namespace text, local_id text, version_id text, geometry json,
                       properties jsonb, time_start timestamptz, time_end timestamptz, ngsi_ld_id text))
                     WITH ORDINALITY AS i(id, namespace, local_id, version_id, geometry, properties, time_start, time_end, ngsi_ld_id, ord)`;
@@ -392,7 +395,7 @@ export const featureSql = {
                          AND e.id <> i.id AND e.retired_at IS NULL LIMIT 1) AS ngsi_clash
                FROM ${BATCH_ROWS}
              ), checked AS (
-               SELECT input.*, (raw IS NULL OR ST_IsValid(raw)) AS valid,
+               SELECT input.*, ${validity('raw')} AS valid,
                       -- two rows of the batch with one inspireId or one NGSI-LD id: the first keeps it
                       first_value(id) OVER (PARTITION BY namespace, local_id ORDER BY ord) AS inspire_first,
                       CASE WHEN ngsi_ld_id IS NOT NULL THEN first_value(id) OVER (PARTITION BY ngsi_ld_id ORDER BY ord) END AS ngsi_first
@@ -445,7 +448,7 @@ export const featureSql = {
     return {
       text: `WITH checked AS (
                SELECT i.ord, i.id, i.namespace, i.local_id, i.version_id, i.ngsi_ld_id, i.properties, i.time_start, i.time_end, g.raw,
-                      (g.raw IS NULL OR ST_IsValid(g.raw)) AS valid
+                      ${validity('g.raw')} AS valid
                FROM ${BATCH_ROWS},
                     LATERAL (SELECT ST_SetSRID(ST_GeomFromGeoJSON(i.geometry), 4326) AS raw) g
              ), written AS (

@@ -1,4 +1,5 @@
 import type { Geometry, Position } from 'geojson';
+import { isCalendarDay } from '../../domain/calendar.js';
 import type { FeatureRecord } from '../../domain/feature.js';
 import type { Mapping, PropertyPath, PropertyRule, Scalar, ValueExpression } from '../../domain/mapping.js';
 import type { Rejection, SourceRecord } from '../source-record.js';
@@ -82,8 +83,9 @@ export function toInstant(value: unknown): string | null {
   if (!match) return null;
   const [, date, time, zone] = match;
   const [y, m, d] = date!.split('-').map(Number) as [number, number, number];
-  if (new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) return null;
-  const text = time ? `${date}T${time.length === 5 ? `${time}:00` : time}${zone ? zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z'}` : `${date}T00:00:00Z`;
+  if (!isCalendarDay(y, m, d)) return null;
+  if (!time) return `${date}T00:00:00.000Z`;
+  const text = `${date}T${time.length === 5 ? `${time}:00` : time}${zone ? zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z'}`;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }

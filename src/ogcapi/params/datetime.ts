@@ -1,3 +1,4 @@
+import { isCalendarDay } from '../../domain/calendar.js';
 import { InvalidParameterError } from '../../domain/errors.js';
 import type { TimeInterval } from '../../domain/query.js';
 import { PARAM } from '../vocabulary.js';
@@ -10,24 +11,19 @@ function invalid(raw: string, why: string): InvalidParameterError {
   return new InvalidParameterError(PARAM.datetime, `datetime ${quoted(raw)} ${why}; use an RFC 3339 date-time (2018-02-12T23:20:50Z), a date, or an interval such as 2018-02-12T00:00:00Z/.. or ../2018-03-18`);
 }
 
-function validCalendar(year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
 /** A full date covers the whole UTC day; a date-time is an instant. */
 function parseMoment(text: string, raw: string): TimeInterval {
   const date = DATE.exec(text);
   if (date) {
     const [y, m, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
-    if (!validCalendar(y, m, d)) throw invalid(raw, `has no such date ${text}`);
+    if (!isCalendarDay(y, m, d)) throw invalid(raw, `has no such date ${text}`);
     const start = new Date(Date.UTC(y, m - 1, d));
     return { start, end: new Date(start.getTime() + 86_400_000 - 1) };
   }
   const dateTime = DATE_TIME.exec(text);
   if (!dateTime) throw invalid(raw, 'is not a date, a date-time or an interval');
   const [y, mo, d, h, mi, s] = dateTime.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (!validCalendar(y, mo, d) || h > 23 || mi > 59 || s > 60) throw invalid(raw, `has an impossible date or time ${text}`);
+  if (!isCalendarDay(y, mo, d) || h > 23 || mi > 59 || s > 60) throw invalid(raw, `has an impossible date or time ${text}`);
   const instant = new Date(text.replace(/z$/, 'Z').replace(/t/, 'T'));
   if (Number.isNaN(instant.getTime())) throw invalid(raw, 'cannot be read as a time');
   return { start: instant, end: instant };
