@@ -1,5 +1,5 @@
 import type { Geometry, Position } from 'geojson';
-import { isCalendarDay } from '../../domain/calendar.js';
+import { isCalendarDay, isDateText } from '../../domain/calendar.js';
 import type { FeatureRecord } from '../../domain/feature.js';
 import type { Mapping, PropertyPath, PropertyRule, Scalar, ValueExpression } from '../../domain/mapping.js';
 import type { Rejection, SourceRecord } from '../source-record.js';
@@ -79,6 +79,8 @@ const DATE = /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz
 /** An RFC 3339 instant in UTC from a date or date-time; dates and zone-less times are read as UTC. */
 export function toInstant(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  // the common case, a plain date, without the general pattern
+  if (value.length === 10 && isDateText(value)) return `${value}T00:00:00.000Z`;
   const match = DATE.exec(value.trim());
   if (!match) return null;
   const [, date, time, zone] = match;
