@@ -128,6 +128,7 @@ export async function harvestFeatures(
       const sink: HarvestSink = {
         counts,
         async write(page) {
+          await writing;
           counts.pages++;
           counts.read += page.records.length + page.rejections.length;
           const inPage = new Map<string, FeatureRecord>();
@@ -137,17 +138,7 @@ export async function harvestFeatures(
           }
           // Rejected ids count as read: their previous version stays instead of being retired.
           const ids = [...inPage.keys(), ...page.rejections.flatMap((r) => (r.id && !inPage.has(r.id) ? [r.id] : []))];
-          // Queued on the transaction's connection behind the previous page's write, so the database
-          // goes from one to the next without waiting on this process.
-          let fresh: Set<string>;
-          try {
-            fresh = await session.markSeen(ids);
-          } catch (error) {
-            // a failed write aborts the transaction: its own error is the one to report
-            await writing;
-            throw error;
-          }
-          await writing;
+          const fresh = await session.markSeen(ids);
           for (const rejection of page.rejections) {
             if (!rejection.id) idlessRejections++;
             reject(rejection);
