@@ -1,7 +1,7 @@
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
 import type { FeatureOutput, LinkedValuesOutput } from '../domain/query.js';
 import type { FeatureRepository, FeatureRow } from '../services/ports.js';
-import type { SqlExecutor } from './database.js';
+import type { SqlExecutor, TransactionExecutor } from './database.js';
 import { featureSql } from './sql/feature-sql.js';
 import { sessionSql } from './sql/session-sql.js';
 
@@ -10,16 +10,20 @@ type OutcomeRow = { id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 
 const UNIQUE_VIOLATION = '23505';
 const FRESH_BATCH = 'fresh_batch';
 
-export function featureRepository(db: SqlExecutor): FeatureRepository {
+/** `copyFrom` where the executor is a transaction's connection that carries COPY. */
+export function featureRepository(db: SqlExecutor & Partial<Pick<TransactionExecutor, 'copyFrom'>>): FeatureRepository {
   /**
    * The cheap insert for a fresh collection, undone to its savepoint when an inspireId or NGSI-LD id
-   * clashes (null then); its rows are the records that were not simply inserted.
+   * clashes (null then); its rows are the records that were not simply inserted. Points are bulk
+   * loaded with COPY where the connection carries it.
    */
   async function insertFresh(collectionKey: number, records: readonly FeatureRecord[], repairInvalid: boolean): Promise<OutcomeRow[] | null> {
-    const statement = featureSql.insertFreshBatch(collectionKey, records, repairInvalid);
+    const copyRows = db.copyFrom ? featureSql.copyFreshRows(collectionKey, records) : null;
     await db.query(sessionSql.savepoint(FRESH_BATCH));
     try {
-      const rows = await db.query<OutcomeRow>(statement);
+      let rows: OutcomeRow[] = [];
+      if (copyRows !== null) await db.copyFrom!(featureSql.copyFreshBatch(), copyRows);
+      else rows = await db.query<OutcomeRow>(featureSql.insertFreshBatch(collectionKey, records, repairInvalid));
       await db.query(sessionSql.releaseSavepoint(FRESH_BATCH));
       return rows;
     } catch (error) {

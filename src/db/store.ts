@@ -1,7 +1,7 @@
 import type { FeaturePageQuery } from '../domain/query.js';
 import type { PageChunk, Repositories, Store } from '../services/ports.js';
 import { collectionRepository } from './collection-repository.js';
-import type { Database, SqlExecutor } from './database.js';
+import type { Database, SqlExecutor, TransactionExecutor } from './database.js';
 import { featureRepository } from './feature-repository.js';
 import { openHarvestSession } from './harvest-session.js';
 import { runRepository } from './run-repository.js';
@@ -12,7 +12,8 @@ import { featureSql } from './sql/feature-sql.js';
 /** Chunks per fetch when streaming a page (about 0.5 MB of point features). */
 const PAGE_BATCH = 8;
 
-function repositories(executor: SqlExecutor): Repositories {
+/** On a transaction's connection (`copyFrom`), first fills bulk load with COPY. */
+function repositories(executor: SqlExecutor & Partial<Pick<TransactionExecutor, 'copyFrom'>>): Repositories {
   return { collections: collectionRepository(executor), features: featureRepository(executor) };
 }
 

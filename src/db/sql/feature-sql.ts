@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FeatureRecord } from '../../domain/feature.js';
 import type { ScalarType } from '../../domain/filter.js';
 import type { Envelope, FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
+import { copyField } from './copy-text.js';
 import { fieldExpression, filterConditionSql } from './filter-sql.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
@@ -225,22 +226,38 @@ const BATCH_ROWS = `ROWS FROM (json_to_recordset($2::json) AS (id text, namespac
                     WITH ORDINALITY AS i(id, namespace, local_id, version_id, geometry, properties, time_start, time_end, ngsi_ld_id, content_hash, ord)`;
 
 /**
- * The bound values of a batch write: $1 collection, $2 the records as one JSON array, $3 repair
- * invalid geometries. Each record carries its content hash, what a harvest compares to decide
- * "unchanged": a digest of the geometry, properties, times and version as the mapping produced them,
- * taken from the same JSON text the database receives (hashing the stored row in SQL cost a tenth of
- * a first harvest's insert time).
+ * What a harvest compares to decide "unchanged": a digest of the geometry, properties, times and
+ * version as the mapping produced them, taken from the JSON text the database receives (hashing the
+ * stored row in SQL cost a tenth of a first harvest's insert time).
  */
+function contentHash(geometry: string, properties: string, r: FeatureRecord): string {
+  return createHash('sha256').update(`${geometry}\u0000${properties}\u0000${r.timeStart}/${r.timeEnd}/${r.versionId}`).digest('hex');
+}
+
+/** The bound values of a batch write: $1 collection, $2 the records as one JSON array, $3 repair invalid geometries. */
 function batchValues(collectionKey: number, records: readonly FeatureRecord[], repairInvalid: boolean): unknown[] {
   const rows = records.map((r) => {
     const geometry = JSON.stringify(r.geometry);
     const properties = JSON.stringify(r.properties);
     const rest = JSON.stringify({ id: r.id, namespace: r.namespace, local_id: r.localId, version_id: r.versionId, time_start: r.timeStart, time_end: r.timeEnd, ngsi_ld_id: r.ngsiLdId ?? null });
-    const hash = createHash('sha256').update(`${geometry}\u0000${properties}\u0000${r.timeStart}/${r.timeEnd}/${r.versionId}`).digest('hex');
-    return `{"geometry":${geometry},"properties":${properties},"content_hash":"${hash}",${rest.slice(1)}`;
+    return `{"geometry":${geometry},"properties":${properties},"content_hash":"${contentHash(geometry, properties, r)}",${rest.slice(1)}`;
   });
   return [collectionKey, `[${rows.join(',')}]`, repairInvalid];
 }
+
+/** A point (or no geometry) as EWKT in EPSG:4326, what ST_GeomFromGeoJSON would make of it; undefined for anything else. */
+function pointEwkt(geometry: FeatureRecord['geometry']): string | null | undefined {
+  if (geometry === null) return null;
+  if (geometry.type !== 'Point') return undefined;
+  const c = geometry.coordinates;
+  if (c.length === 0) return 'SRID=4326;POINT EMPTY';
+  if (c.length === 2) return `SRID=4326;POINT(${c[0]} ${c[1]})`;
+  if (c.length === 3) return `SRID=4326;POINT Z (${c[0]} ${c[1]} ${c[2]})`;
+  return undefined;
+}
+
+/** The columns copyFreshRows fills, in order. */
+const FRESH_COPY_COLUMNS = 'collection_key, id, namespace, local_id, version_id, ngsi_ld_id, geom, properties, time_start, time_end, content_hash';
 
 /** Above this many matches, sorting them all for a page costs more than planning the statement. */
 const GENERIC_PLAN_MAX_MATCHES = 10_000;
@@ -469,5 +486,25 @@ export const featureSql = {
              FROM checked WHERE NOT valid ORDER BY ord`,
       values: batchValues(collectionKey, records, repairInvalid),
     };
+  },
+
+  /**
+   * The bulk load of a batch of points (or features without geometry) into a collection that held no
+   * feature when the run began: what insertFreshBatch does, without its statement's work. A point is
+   * always valid, and a clash of ids fails the COPY (unique_violation) as it fails the insert.
+   */
+  copyFreshBatch: (): string => `COPY feature (${FRESH_COPY_COLUMNS}) FROM STDIN`,
+
+  /** copyFreshBatch's rows, in source order (the order of `seq`); null when a geometry is not a point. */
+  copyFreshRows(collectionKey: number, records: readonly FeatureRecord[]): string | null {
+    let text = '';
+    for (const r of records) {
+      const geom = pointEwkt(r.geometry);
+      if (geom === undefined) return null;
+      const geometry = JSON.stringify(r.geometry);
+      const properties = JSON.stringify(r.properties);
+      text += `${collectionKey}\t${copyField(r.id)}\t${copyField(r.namespace)}\t${copyField(r.localId)}\t${copyField(r.versionId)}\t${copyField(r.ngsiLdId ?? null)}\t${copyField(geom)}\t${copyField(properties)}\t${copyField(r.timeStart)}\t${copyField(r.timeEnd)}\t\\\\x${contentHash(geometry, properties, r)}\n`;
+    }
+    return text;
   },
 };

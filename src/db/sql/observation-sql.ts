@@ -1,6 +1,7 @@
 import { parseObservationSeq, type ObservationRecord } from '../../domain/observation.js';
 import type { Envelope, GeometryOutput, TimeInterval } from '../../domain/query.js';
 import type { ObservationPageQuery, SeriesQuery } from '../../services/sensor-ports.js';
+import { copyField, copyJson } from './copy-text.js';
 import { quoteIdentifier, SqlParams, type SqlQuery } from './sql-query.js';
 
 /** Observation rows per chunk of a page (as for features: a few strings per page, not one per row). */
@@ -48,16 +49,6 @@ const COPY_COLUMNS = [
 function batchColumns(records: readonly ObservationRecord[], columns: readonly BatchColumn[]) {
   return columns.map((c) => ({ name: c.name, type: c.type, values: records.map(c.value) }));
 }
-
-/** A COPY text field: \N for null; backslash, tab, newline and carriage return escaped. */
-function copyField(value: string | null): string {
-  if (value === null) return '\\N';
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : value;
-}
-
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-const copyJson = (value: unknown) => copyField(json(value));
 
 /**
  * The rows of a batch that can be a datastream's newest (latest value), earliest start or latest
