@@ -187,6 +187,22 @@ async function upstreamRate(pageSize: number, format: string | null): Promise<nu
   return 200_000 / (download.ms / 1000);
 }
 
+/**
+ * Each measured round starts after a checkpoint: one falling inside a round (the harvests write
+ * gigabytes of WAL) makes that round pay for full-page images the others do not.
+ */
+async function checkpoint(): Promise<void> {
+  const client = new pg.Client(DATABASE_URL);
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } catch (error) {
+    log(`no CHECKPOINT before the round (${(error as Error).message}); rounds may differ more`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function measureHarvest(directory: string): Promise<void> {
   const db = createDatabase({ connectionString: DATABASE_URL, poolSize: 4, statementTimeoutMs: 600_000 }, logger);
   const store = await createStore(db);
@@ -205,6 +221,7 @@ async function measureHarvest(directory: string): Promise<void> {
   let first: Awaited<ReturnType<typeof runHarvest>> | null = null;
   for (let round = 0; round < ROUNDS; round++) {
     if (round > 0) await store.collections.remove(shipped.mapping.target.collection);
+    await checkpoint();
     first = await runHarvest(store, shipped, logger, { trigger: 'cli' });
     firstRates.push(Math.round(rate(first)));
     log(`harvest round ${round + 1}: ${firstRates.at(-1)} features/s`);
@@ -218,6 +235,7 @@ async function measureHarvest(directory: string): Promise<void> {
   const bareMs = await bareCopy();
   const layoutRates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
+    await checkpoint();
     layoutRates.push(Math.round(200_000 / ((await sameLayoutCopy(client, directory)) / 1000)));
     log(`COPY into the same layout, round ${round + 1}: ${layoutRates.at(-1)} rows/s`);
   }

@@ -177,6 +177,8 @@ ${datastreams(`${RUN}-m`, 100, false)}
         }
         bodies.push(JSON.stringify(items));
       }
+      // Each side starts after a checkpoint, so neither pays for full-page images the other does not.
+      await pool.query('CHECKPOINT');
       const startedHttp = Date.now();
       // Two gateways pushing at once: each sends its next batch as soon as its last one is answered.
       let next = 0;
@@ -205,6 +207,7 @@ ${datastreams(`${RUN}-m`, 100, false)}
         }
         if (chunk) yield chunk;
       })();
+      await pool.query('CHECKPOINT');
       const client = await pool.connect();
       const startedCopy = Date.now();
       await pipeline(Readable.from(copyRows), client.query(copyFrom('COPY observation (datastream_key, phenomenon_time, phenomenon_end, result_time, result_number) FROM STDIN')));
