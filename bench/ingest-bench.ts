@@ -11,7 +11,7 @@
  *      default heap sizing and with --max-old-space-size=160.
  *
  * Knobs: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/placelink_bench_ingest, recreated),
- * BENCH_PARTS (gml,harvest,million), BENCH_ROUNDS (3: first harvests and COPYs, median reported), BENCH_GML_FEATURES (50000), BENCH_MILLION (1000000),
+ * BENCH_PARTS (gml,harvest,million), BENCH_ROUNDS (5: first harvests and COPYs, median reported), BENCH_GML_FEATURES (50000), BENCH_MILLION (1000000),
  * BENCH_OUT (.bench/ingest-results.json).
  */
 import { spawn } from 'node:child_process';
@@ -40,7 +40,7 @@ const GML_FEATURES = Number(process.env['BENCH_GML_FEATURES'] ?? 50_000);
 const MILLION = Number(process.env['BENCH_MILLION'] ?? 1_000_000);
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'gml,harvest,million').split(','));
 /** Rounds of the first harvest and of the COPY it is compared with: this shared 2-core machine varies by a third from run to run; the median round counts. */
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const OUT = process.env['BENCH_OUT'] ?? path.join(ROOT, '.bench', 'ingest-results.json');
 const logger = createLogger('warn');
