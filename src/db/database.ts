@@ -47,6 +47,11 @@ export interface DatabaseOptions {
   readonly applicationName?: string;
   /** false for the embedded PostGIS, whose socket does not carry COPY FROM STDIN (default true). */
   readonly copyFromStdin?: boolean;
+  /**
+   * false for the embedded PostGIS (default true): its socket gives every connection one shared
+   * session, so a statement one connection prepared by name clashes with the next connection's.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
@@ -65,11 +70,11 @@ export function translateDatabaseError(error: unknown): unknown {
   return error;
 }
 
-function executor(client: pg.PoolClient | pg.Pool): SqlExecutor {
+function executor(client: pg.PoolClient | pg.Pool, prepared: boolean): SqlExecutor {
   return {
     async query<Row extends object>(query: SqlQuery): Promise<Row[]> {
       try {
-        const result = await client.query<Row>({ text: query.text, values: query.values as unknown[], ...(query.name ? { name: query.name } : {}) });
+        const result = await client.query<Row>({ text: query.text, values: query.values as unknown[], ...(prepared && query.name ? { name: query.name } : {}) });
         return result.rows;
       } catch (error) {
         throw translateDatabaseError(error);
@@ -92,7 +97,8 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-  const poolExecutor = executor(pool);
+  const prepared = options.preparedStatements ?? true;
+  const poolExecutor = executor(pool, prepared);
 
   async function connect(): Promise<pg.PoolClient> {
     try {
@@ -113,7 +119,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
         throw translateDatabaseError(error);
       }
     };
-    const tx: TransactionExecutor = { ...executor(client), copyFrom: copies ? copyFrom : null };
+    const tx: TransactionExecutor = { ...executor(client, prepared), copyFrom: copies ? copyFrom : null };
     try {
       await tx.query(sessionSql.begin());
       const result = await work(tx);
@@ -138,7 +144,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
 
     async stream<Row extends object>(query: SqlQuery, batchSize = 500, maxRows?: number): Promise<RowStream<Row>> {
       const client = await connect();
-      const portal = new PortalStream(query.text, query.values, batchSize, maxRows, query.name);
+      const portal = new PortalStream(query.text, query.values, batchSize, maxRows, prepared ? query.name : undefined);
       submitPortalStream(client, portal);
       let released = false;
       const release = (error?: Error) => {
@@ -190,7 +196,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     async withConnection<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T> {
       const client = await connect();
       try {
-        const result = await work(executor(client));
+        const result = await work(executor(client, prepared));
         client.release();
         return result;
       } catch (error) {

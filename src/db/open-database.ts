@@ -21,6 +21,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
       statementTimeoutMs: config.statementTimeoutMs,
       applicationName,
       copyFromStdin: !embedded,
+      preparedStatements: !embedded,
     },
     logger,
   );
