@@ -6,6 +6,7 @@ export const sessionSql = {
   commit: (): SqlQuery => ({ text: 'COMMIT', values: [] }),
   rollback: (): SqlQuery => ({ text: 'ROLLBACK', values: [] }),
   ping: (): SqlQuery => ({ text: 'SELECT 1', values: [] }),
+  serverVersion: (): SqlQuery => ({ text: 'SELECT version() AS v', values: [] }),
   savepoint: (name: string): SqlQuery => ({ text: `SAVEPOINT ${quoteIdentifier(name)}`, values: [] }),
   releaseSavepoint: (name: string): SqlQuery => ({ text: `RELEASE SAVEPOINT ${quoteIdentifier(name)}`, values: [] }),
   rollbackToSavepoint: (name: string): SqlQuery => ({ text: `ROLLBACK TO SAVEPOINT ${quoteIdentifier(name)}`, values: [] }),
