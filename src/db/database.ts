@@ -31,6 +31,8 @@ export interface Database extends SqlExecutor {
   stream<Row extends object>(query: SqlQuery, batchSize?: number, maxRows?: number): Promise<RowStream<Row>>;
   /** Whether transactions can bulk load with COPY (TransactionExecutor.copyFrom). */
   readonly copies: boolean;
+  /** The server is PGlite behind its socket (DatabaseOptions.pglite): a failed statement costs the connection. */
+  readonly pglite: boolean;
   transaction<T>(work: (tx: TransactionExecutor) => Promise<T>): Promise<T>;
   /** Runs a read-only statement cancelled after `budgetMs`; null when it did not finish in time. */
   queryWithin<Row extends object = Record<string, unknown>>(query: SqlQuery, budgetMs: number): Promise<Row[] | null>;
@@ -45,13 +47,16 @@ export interface DatabaseOptions {
   readonly poolSize: number;
   readonly statementTimeoutMs: number;
   readonly applicationName?: string;
-  /** false for the embedded PostGIS, whose socket does not carry COPY FROM STDIN (default true). */
-  readonly copyFromStdin?: boolean;
   /**
-   * false for the embedded PostGIS (default true): its socket gives every connection one shared
-   * session, so a statement one connection prepared by name clashes with the next connection's.
+   * The server is PGlite behind its socket (the embedded PostGIS). Every connection shares its one
+   * session, so statements are not prepared by name (the next connection's PREPARE would clash); COPY
+   * FROM STDIN does not pass; and a connection whose statement failed is closed, not reused: the socket
+   * answers an error with an extra ReadyForQuery that would pair later answers with the wrong
+   * statements (electric-sql/pglite#958).
    */
-  readonly preparedStatements?: boolean;
+  readonly pglite?: boolean;
+  /** Overrides whether transactions bulk load with COPY (default: not on PGlite). */
+  readonly copyFromStdin?: boolean;
 }
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
@@ -97,7 +102,8 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-  const prepared = options.preparedStatements ?? true;
+  const pglite = options.pglite ?? false;
+  const prepared = !pglite;
   const poolExecutor = executor(pool, prepared);
 
   async function connect(): Promise<pg.PoolClient> {
@@ -108,7 +114,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     }
   }
 
-  const copies = options.copyFromStdin ?? true;
+  const copies = options.copyFromStdin ?? !pglite;
 
   async function transaction<T>(work: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
     const client = await connect();
@@ -129,7 +135,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
     } catch (error) {
       try {
         await client.query(sessionSql.rollback().text);
-        client.release();
+        client.release(pglite ? (error as Error) : undefined);
       } catch (rollbackError) {
         client.release(rollbackError as Error);
       }
@@ -140,6 +146,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
   return {
     poolSize: options.poolSize,
     copies,
+    pglite,
     query: poolExecutor.query,
 
     async stream<Row extends object>(query: SqlQuery, batchSize = 500, maxRows?: number): Promise<RowStream<Row>> {
@@ -169,7 +176,7 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
             }
             release();
           } catch (error) {
-            release(isConnectionError(error) ? (error as Error) : undefined);
+            release(pglite || isConnectionError(error) ? (error as Error) : undefined);
             throw translateDatabaseError(error);
           } finally {
             await close();

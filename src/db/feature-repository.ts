@@ -10,8 +10,13 @@ type OutcomeRow = { id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 
 const UNIQUE_VIOLATION = '23505';
 const FRESH_BATCH = 'fresh_batch';
 
-/** `copyFrom` where the executor is a transaction's connection that carries COPY. */
-export function featureRepository(db: SqlExecutor & Partial<Pick<TransactionExecutor, 'copyFrom'>>): FeatureRepository {
+/**
+ * `copyFrom` where the executor is a transaction's connection that carries COPY. `freshInsert`: first
+ * fills take the insert that lets a unique index refuse a clash (an error undone to a savepoint); off
+ * on PGlite, where a failed statement costs the connection, so they take the checking upsert.
+ */
+export function featureRepository(db: SqlExecutor & Partial<Pick<TransactionExecutor, 'copyFrom'>>, options: { freshInsert?: boolean } = {}): FeatureRepository {
+  const freshInsert = options.freshInsert ?? true;
   /**
    * The cheap insert for a fresh collection, undone to its savepoint when an inspireId or NGSI-LD id
    * clashes (null then); its rows are the records that were not simply inserted. Points are bulk
@@ -38,7 +43,7 @@ export function featureRepository(db: SqlExecutor & Partial<Pick<TransactionExec
       const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, repaired: [], rejected: [] };
       if (records.length === 0) return summary;
       const repairInvalid = options.repairInvalid ?? true;
-      const exceptions = options.fresh ? await insertFresh(collectionKey, records, repairInvalid) : null;
+      const exceptions = options.fresh && freshInsert ? await insertFresh(collectionKey, records, repairInvalid) : null;
       const rows = exceptions ?? (await db.query<OutcomeRow>(featureSql.upsertBatch(collectionKey, records, repairInvalid)));
       // The fresh insert lists only the rows that need a word: the others were inserted.
       if (exceptions) summary.inserted = records.length - exceptions.length;

@@ -24,8 +24,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
       poolSize: onPglite ? 1 : config.poolSize,
       statementTimeoutMs: config.statementTimeoutMs,
       applicationName,
-      copyFromStdin: !onPglite,
-      preparedStatements: !onPglite,
+      pglite: onPglite,
     },
     logger,
   );

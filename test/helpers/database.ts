@@ -13,7 +13,7 @@ export function isEmbedded(): boolean {
 
 /** A connection pool on the run's migrated test database. */
 export function testDatabase(poolSize = isEmbedded() ? 1 : 4): Database {
-  return createDatabase({ connectionString: inject('databaseUrl'), poolSize, statementTimeoutMs: 60_000, applicationName: 'placelink-test', copyFromStdin: !isEmbedded(), preparedStatements: !isEmbedded() }, testLogger);
+  return createDatabase({ connectionString: inject('databaseUrl'), poolSize, statementTimeoutMs: 60_000, applicationName: 'placelink-test', pglite: isEmbedded() }, testLogger);
 }
 
 export async function testStore(db: Database): Promise<Store> {

@@ -57,7 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     embedded = await startEmbeddedPostgis(dataDir, logger);
     connectionString = embedded.connectionString;
   }
-  const db = createDatabase({ connectionString, poolSize: 1, statementTimeoutMs: 60_000, preparedStatements: !embedded }, logger);
+  const db = createDatabase({ connectionString, poolSize: 1, statementTimeoutMs: 60_000, pglite: embedded !== null }, logger);
   await migrate(db, logger);
   await db.close();
   project.provide('databaseUrl', connectionString);

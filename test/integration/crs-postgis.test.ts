@@ -10,7 +10,8 @@ import type { Database } from '../../src/db/database.js';
 import { epsgCrs, CRS84 } from '../../src/geo/crs-registry.js';
 import { CRS_TABLE, type CrsDefinition } from '../../src/geo/crs-table.js';
 import { positionTransform } from '../../src/geo/reproject.js';
-import { testDatabase } from '../helpers/database.js';
+import { isEmbedded, testDatabase } from '../helpers/database.js';
+import { announceSkip } from '../helpers/environment.js';
 
 const METRE_IN_DEGREES = 1 / 111_320;
 
@@ -28,7 +29,11 @@ function samples(definition: CrsDefinition): [number, number][] {
   ).map(([lon, lat]) => [lon > 180 ? lon - 360 : lon, lat]);
 }
 
-describe('CRS registry against PostGIS ST_Transform', () => {
+// PGlite's PostGIS carries no PROJ grid files: its ST_Transform shifts DHDN, S-JTSK or NAD83 by up to
+// metres from what PostgreSQL's PostGIS (with proj-data) computes, so it is no oracle for the registry.
+const noOracle = announceSkip('crs-postgis.test.ts', isEmbedded() ? "the embedded PGlite's PostGIS has no PROJ grid files, so its ST_Transform is not the reference; run against PostgreSQL" : null);
+
+describe.skipIf(noOracle)('CRS registry against PostGIS ST_Transform', () => {
   let db: Database;
   let postgisSrids: Set<number>;
   beforeAll(async () => {

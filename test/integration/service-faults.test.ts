@@ -8,6 +8,7 @@ import type { Logger } from '../../src/logger.js';
 import type { BuildingBlock } from '../../src/ogcapi/building-block.js';
 import type { Store } from '../../src/services/ports.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { announceSkip } from '../helpers/environment.js';
 import { createCollection, pointGrid } from '../helpers/fixtures.js';
 import { listenOnLoopback, TEST_API_CONFIG, type TestServer } from '../helpers/http-server.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
@@ -131,7 +132,9 @@ describe('errors are logged with the id the client is given', () => {
   });
 });
 
-describe('statement timeout', () => {
+const noTimeouts = announceSkip('service-faults.test.ts (statement timeout)', isEmbedded() ? 'the embedded PGlite has no statement timeouts' : null);
+
+describe.skipIf(noTimeouts)('statement timeout', () => {
   let hasty: Database;
   let log: CapturedLog;
   let server: TestServer;
