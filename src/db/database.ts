@@ -68,6 +68,9 @@ function isConnectionError(error: unknown): boolean {
   return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
 }
 
+/** A unique index refused a row (SQLSTATE 23505): the bulk-load paths fall back to their checking statements on it. */
+export const isUniqueViolation = (error: unknown): boolean => (error as { code?: string } | null)?.code === '23505';
+
 /** Connection failures and timeouts become domain errors; everything else stays as it is. */
 export function translateDatabaseError(error: unknown): unknown {
   if (isConnectionError(error)) return new DatabaseUnavailableError(error);

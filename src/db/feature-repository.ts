@@ -1,13 +1,12 @@
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
 import type { FeatureOutput, LinkedValuesOutput } from '../domain/query.js';
 import type { FeatureRepository, FeatureRow } from '../services/ports.js';
-import type { SqlExecutor, TransactionExecutor } from './database.js';
+import { isUniqueViolation, type SqlExecutor, type TransactionExecutor } from './database.js';
 import { featureSql } from './sql/feature-sql.js';
 import { sessionSql } from './sql/session-sql.js';
 
 type OutcomeRow = { id: string; outcome: 'inserted' | 'updated' | 'unchanged' | 'invalid' | 'clash' | 'ngsi-clash'; detail: string | null };
 
-const UNIQUE_VIOLATION = '23505';
 const FRESH_BATCH = 'fresh_batch';
 
 /**
@@ -32,7 +31,7 @@ export function featureRepository(db: SqlExecutor & Partial<Pick<TransactionExec
       await db.query(sessionSql.releaseSavepoint(FRESH_BATCH));
       return rows;
     } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      if (!isUniqueViolation(error)) throw error;
       await db.query(sessionSql.rollbackToSavepoint(FRESH_BATCH));
       return null;
     }

@@ -4,7 +4,7 @@ import type { ObservationRecord } from '../domain/observation.js';
 import type { PageChunk } from '../services/ports.js';
 import type { DatastreamDetail, LinkRepository, SensorStore, SeriesRow, StoredLink } from '../services/sensor-ports.js';
 import { collectionRepository } from './collection-repository.js';
-import type { Database } from './database.js';
+import { isUniqueViolation, type Database } from './database.js';
 import { geographyIndexSql, linkSql, type CandidateRow, type LinkRow } from './sql/link-sql.js';
 import { observationSql } from './sql/observation-sql.js';
 import { sensorSql, type DatastreamInfoRow, type SourceRow } from './sql/sensor-sql.js';
@@ -83,7 +83,6 @@ interface PartitionRange {
 
 /** No partition for a row's time (another process dropped one this process thought it had). */
 const NO_PARTITION = '23514';
-const UNIQUE_VIOLATION = '23505';
 
 function linkRepository(db: Database): LinkRepository {
   const prepared = new Set<number>();
@@ -206,7 +205,7 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
           return records.length;
         });
       } catch (error) {
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        if (!isUniqueViolation(error)) throw error;
       }
     }
     const [row] = await db.query<{ inserted: number }>(observationSql.insertBatch(records));
