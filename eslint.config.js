@@ -16,5 +16,5 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['src/db/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['src/db/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

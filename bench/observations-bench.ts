@@ -28,9 +28,9 @@ import { createDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { createStore } from '../src/db/store.js';
 import { createLogger } from '../src/logger.js';
-import { importFeatures } from '../src/services/import-features.js';
-import { isSensorMapping, type SensorMapping } from '../src/services/sensor-registry.js';
-import { sensorService } from '../src/services/sensor-service.js';
+import { importFeatures } from '../src/services/features/import-features.js';
+import { isSensorMapping, type SensorMapping } from '../src/services/sensors/sensor-registry.js';
+import { sensorService } from '../src/services/sensors/sensor-service.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/placelink_bench_sensors';

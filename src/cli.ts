@@ -16,11 +16,12 @@ import { InvalidInputError, PlacelinkError } from './domain/errors.js';
 import { resolveCrs } from './geo/crs-registry.js';
 import { readGeoJsonFile } from './ingest/files/geojson-file.js';
 import { createLogger, type Logger } from './logger.js';
-import { explainLink, parseAssetReference } from './services/link-assets.js';
-import { sensorMappings } from './services/sensor-registry.js';
-import { sensorService } from './services/sensor-service.js';
-import { importFeatures, inferQueryables } from './services/import-features.js';
-import type { Store } from './services/ports.js';
+import { createChangeFeed } from './services/change-feed.js';
+import { importFeatures, inferQueryables } from './services/features/import-features.js';
+import type { Store } from './services/ports/store.js';
+import { parseAssetReference } from './services/sensors/link-assets.js';
+import { sensorMappings } from './services/sensors/sensor-registry.js';
+import { sensorService, type SensorService } from './services/sensors/sensor-service.js';
 
 const USAGE = `placelink — OGC API Features and NGSI-LD over PostGIS
 
@@ -135,10 +136,7 @@ async function runImport(args: string[], config: Config, logger: Logger): Promis
 
   // Sensor mappings whose links follow the import (checked before anything is written).
   const loaded = config.mappingsPath ? await loadMappings(config.mappingsPath) : [];
-  const opened = await openDatabase(config, logger, 'placelink-import');
-  try {
-    await migrate(opened.db, logger);
-    const store = await createStore(opened.db);
+  await withSession(config, logger, 'placelink-import', loaded, async ({ store }) => {
     const existing = await store.collections.get(collectionId);
     const summary = await importFeatures(
       store,
@@ -162,10 +160,7 @@ async function runImport(args: string[], config: Config, logger: Logger): Promis
         `${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
         `${summary.repaired.length} geometries repaired, ${read.rejected.length + summary.rejected.length} rejected\n`,
     );
-    if (summary.inserted + summary.updated > 0) await assetLinkFollower(store, loaded, config, logger)(summary.collectionId, summary.changedSince);
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** The mappings location of one-shot commands: the argument, $PLACELINK_MAPPINGS, or ./mappings. */
@@ -195,24 +190,29 @@ async function runMappings(args: string[], config: Config): Promise<void> {
   }
 }
 
-/**
- * What a one-shot command calls after it changed an asset collection: the links of the loaded
- * sensor mappings whose rules target it follow the changed assets (and are reported).
- */
-function assetLinkFollower(store: Store, loaded: readonly LoadedMapping[], config: Config, logger: Logger): (collectionId: string, since: string) => Promise<void> {
-  const sensors = sensorService(store, sensorMappings(loaded.map((m) => m.mapping)), logger, { maxFutureMs: config.observationsFutureSkewMs });
-  return async (collectionId, since) => {
-    for (const { mapping, summary } of await sensors.assetsChanged(collectionId, since)) {
-      process.stdout.write(`links of ${mapping}: ${summary.opened} opened, ${summary.closed} closed, ${summary.updated} updated, ${summary.unchanged} unchanged\n`);
-    }
-  };
+interface Session {
+  readonly store: Store;
+  readonly sensors: SensorService;
 }
 
-async function withStore<T>(config: Config, logger: Logger, name: string, work: (store: Awaited<ReturnType<typeof createStore>>) => Promise<T>): Promise<T> {
+/**
+ * Runs a one-shot command on a migrated store. The links of the loaded sensor mappings follow the
+ * asset collections the command changes (reported on stdout), as they do in the service.
+ */
+async function withSession<T>(config: Config, logger: Logger, name: string, loaded: readonly LoadedMapping[], work: (session: Session) => Promise<T>): Promise<T> {
   const opened = await openDatabase(config, logger, name);
   try {
     await migrate(opened.db, logger);
-    return await work(await createStore(opened.db));
+    const changes = createChangeFeed(logger);
+    const store = await createStore(opened.db, { changes });
+    const sensors = sensorService(store, sensorMappings(loaded.map((m) => m.mapping)), logger, { maxFutureMs: config.observationsFutureSkewMs });
+    changes.subscribe(async (change) => {
+      if (change.kind !== 'features') return;
+      for (const { mapping, summary } of await sensors.assetsChanged(change.collectionId, change.since)) {
+        process.stdout.write(`links of ${mapping}: ${summary.opened} opened, ${summary.closed} closed, ${summary.updated} updated, ${summary.unchanged} unchanged\n`);
+      }
+    });
+    return await work({ store, sensors });
   } finally {
     await opened.close();
   }
@@ -247,10 +247,10 @@ async function runIngest(args: string[], config: Config, logger: Logger): Promis
   const loaded = await loadMappings(mappingsLocation(config, values.mappings));
   const chosen = loaded.find((m) => m.mapping.id === mappingId);
   if (!chosen) fail(`no mapping '${mappingId}' in ${mappingsLocation(config, values.mappings)} (there are: ${loaded.map((m) => m.mapping.id).join(', ') || 'none'})`);
-  const run = await withStore(config, logger, 'placelink-ingest', async (store) => {
+  const run = await withSession(config, logger, 'placelink-ingest', loaded, async ({ store }) => {
     const progress = progressReporter(process.stderr);
     try {
-      return await runHarvest(store, chosen, logger, { trigger: 'cli', onProgress: (p) => progress.update(p), onAssetsChanged: assetLinkFollower(store, loaded, config, logger) });
+      return await runHarvest(store, chosen, logger, { trigger: 'cli', onProgress: (p) => progress.update(p) });
     } finally {
       progress.done();
     }
@@ -275,8 +275,7 @@ async function runLinks(args: string[], config: Config, logger: Logger): Promise
   if (subcommand !== 'refresh' && subcommand !== 'explain') fail('usage: placelink links refresh [<mapping-id>] | placelink links explain --asset <collection>/<id> --datastream <id>');
   const loaded = config.mappingsPath || values.mappings ? await loadMappings(mappingsLocation(config, values.mappings)) : [];
   const mappings = sensorMappings(loaded.map((m) => m.mapping));
-  await withStore(config, logger, 'placelink-links', async (store) => {
-    const sensors = sensorService(store, mappings, logger, { maxFutureMs: config.observationsFutureSkewMs });
+  await withSession(config, logger, 'placelink-links', loaded, async ({ sensors }) => {
     await sensors.prepare();
     if (subcommand === 'refresh') {
       const [only, ...extra] = positionals;
@@ -291,7 +290,7 @@ async function runLinks(args: string[], config: Config, logger: Logger): Promise
       return;
     }
     if (!values.asset || !values.datastream) fail('usage: placelink links explain --asset <collection>/<feature id> --datastream <id>');
-    const explanation = await explainLink(store, mappings, { ...parseAssetReference(values.asset), datastreamId: values.datastream });
+    const explanation = await sensors.explainLink({ ...parseAssetReference(values.asset), datastreamId: values.datastream });
     if (values.json) {
       process.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
       return;
@@ -310,7 +309,7 @@ async function runRuns(args: string[], config: Config, logger: Logger): Promise<
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { limit: { type: 'string', default: '20' }, run: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) fail('--limit must be an integer from 1 to 1000');
-  await withStore(config, logger, 'placelink-runs', async (store) => {
+  await withSession(config, logger, 'placelink-runs', [], async ({ store }) => {
     if (values.run) {
       const run = await store.runs.get(Number(values.run));
       if (!run) fail(`no run ${values.run}`);

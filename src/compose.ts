@@ -1,23 +1,32 @@
 import type Koa from 'koa';
+import { ADMIN_PROBLEMS } from './admin/problems.js';
+import { healthBlock } from './admin/health-block.js';
+import { runsBlock } from './admin/runs-block.js';
+import { sensorsAdminBlock } from './admin/sensors-admin-block.js';
+import type { Api, BuildingBlock } from './api/building-block.js';
+import { SERVICE_INFO } from './api/service-info.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/env.js';
-import { healthBlock } from './http/health-block.js';
-import { runsBlock } from './http/runs-block.js';
 import { createLogger, type Logger } from './logger.js';
-import type { BuildingBlock } from './ogcapi/building-block.js';
-import { featuresBlock } from './ogcapi/core/features-block.js';
-import { filterBlock } from './ogcapi/filter/filter-block.js';
-import { SERVICE_INFO } from './ogcapi/core/service-info.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
-import type { Store } from './services/ports.js';
-import { cachedCatalog } from './services/collection-catalog.js';
-import { sensorAwareQueries } from './services/sensor-features.js';
-import { sensorService, type SensorService } from './services/sensor-service.js';
-import { observationsBlock } from './http/observations-block.js';
-import { sensorsAdminBlock } from './http/sensors-admin-block.js';
-import { timeseriesBlock } from './ogcapi/sensors/timeseries-block.js';
-import { datastreamCollectionLinks, datastreamsBlock } from './ogcapi/sensors/datastreams-block.js';
-import { datastreamCatalog } from './services/datastream-collections.js';
+import { ogcFeaturesApi } from './ogcapi/ogcapi.js';
+import { datastreamCollectionLinks, datastreamsBlock } from './sensors-api/datastreams-block.js';
+import { assetLinkTemplates } from './sensors-api/asset-links.js';
+import { observationsBlock } from './sensors-api/observations-block.js';
+import { SENSOR_PROBLEMS } from './sensors-api/problems.js';
+import { timeseriesBlock } from './sensors-api/timeseries-block.js';
+import { collectionQueryService } from './services/collection-queries.js';
+import { cachedCatalog } from './services/features/collection-catalog.js';
+import type { Store } from './services/ports/store.js';
+import { datastreamCatalog } from './services/sensors/datastream-collections.js';
+import { sensorReads } from './services/sensors/sensor-reads.js';
+import { sensorService, type SensorService } from './services/sensors/sensor-service.js';
+
+/**
+ * The composition root: the one place that knows every implementation. It wires the ports the
+ * store implements to the services, and the services to the APIs (main.ts and cli.ts open the
+ * store and call these).
+ */
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
   Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs'>> & { readonly html?: HtmlOptions };
@@ -31,30 +40,44 @@ function defaultSensors(store: Store, config: ApiConfig, logger: Logger): Sensor
   return sensorService(store, [], logger, { maxFutureMs: config.observationsFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS });
 }
 
-/** The building blocks the API is made of, wired to their services on a store. */
-export function buildingBlocks(store: Store, config: ApiConfig, sensors: SensorService = defaultSensors(store, config, createLogger('silent'))): BuildingBlock[] {
-  const queries = sensorAwareQueries(store, sensors, { countLimit: config.countLimit, countBudgetMs: config.countBudgetMs ?? DEFAULT_COUNT_BUDGET_MS, linkedTtlMs: Math.max(config.catalogTtlMs, 1000) });
-  const deps = {
-    collections: datastreamCatalog(cachedCatalog(store.collections, config.catalogTtlMs), store, sensors, config.catalogTtlMs),
-    queries,
-    html: config.html ?? {},
-    collectionLinks: datastreamCollectionLinks(sensors),
-  };
-  const blocks: BuildingBlock[] = [];
-  blocks.push(
-    featuresBlock(SERVICE_INFO, deps, () => blocks),
-    filterBlock(deps),
-    timeseriesBlock(store, deps),
-    datastreamsBlock(store, sensors, deps),
-    observationsBlock(sensors, { apiKey: config.observationsApiKey, maxBytes: config.observationsMaxBytes ?? DEFAULT_MAX_BYTES }),
-    sensorsAdminBlock(store, sensors),
-    healthBlock(store),
-    runsBlock(store.runs),
+/** The APIs of the service, root API first: OGC API Features, placelink's sensor endpoints and the operators' endpoints, all at the root. */
+export function composeApis(store: Store, config: ApiConfig, sensors: SensorService = defaultSensors(store, config, createLogger('silent'))): [Api, ...Api[]] {
+  const reads = sensorReads(store, sensors);
+  const collections = datastreamCatalog(cachedCatalog(store.collections, config.catalogTtlMs), store, sensors, config.catalogTtlMs);
+  const queries = collectionQueryService(
+    { features: store.pages, links: store.sensors.links, sensors, reads },
+    { countLimit: config.countLimit, countBudgetMs: config.countBudgetMs ?? DEFAULT_COUNT_BUDGET_MS, linkedTtlMs: Math.max(config.catalogTtlMs, 1000) },
   );
-  return blocks;
+  const sensorsApi: Api = {
+    name: 'Sensors',
+    mount: '',
+    errors: SENSOR_PROBLEMS,
+    blocks: [
+      timeseriesBlock(collections, reads),
+      datastreamsBlock(collections, reads),
+      observationsBlock(sensors, { apiKey: config.observationsApiKey, maxBytes: config.observationsMaxBytes ?? DEFAULT_MAX_BYTES }),
+    ],
+  };
+  const adminApi: Api = { name: 'Administration', mount: '', errors: ADMIN_PROBLEMS, blocks: [sensorsAdminBlock(sensors), healthBlock(store), runsBlock(store.runs)] };
+  const ogc = ogcFeaturesApi({
+    info: SERVICE_INFO,
+    mount: '',
+    deps: { collections, queries, html: config.html ?? {}, collectionLinks: datastreamCollectionLinks(sensors), assetLinks: (ctx) => assetLinkTemplates(ctx.state.apiBase) },
+    // The root API definition covers every endpoint at the root.
+    alongside: () => [...sensorsApi.blocks, ...adminApi.blocks],
+  });
+  return [ogc, sensorsApi, adminApi];
 }
 
-/** Wires the services and building blocks on a store into the HTTP application. */
-export function composeApi(store: Store, config: ApiConfig, logger: Logger, sensors: SensorService = defaultSensors(store, config, logger)): Koa {
-  return buildApp({ logger, blocks: buildingBlocks(store, config, sensors), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
+/** Every building block of every API. */
+export function buildingBlocks(store: Store, config: ApiConfig, sensors?: SensorService): BuildingBlock[] {
+  return composeApis(store, config, sensors).flatMap((api) => api.blocks);
 }
+
+/** Wires the services and APIs on a store into the HTTP application. */
+export function composeApi(store: Store, config: ApiConfig, logger: Logger, sensors: SensorService = defaultSensors(store, config, logger)): Koa {
+  return buildApp({ logger, apis: composeApis(store, config, sensors), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
+}
+
+/** How requests too broken to tell which API they were for are answered (the root API's format). */
+export { OGC_PROBLEMS as ROOT_ERRORS } from './ogcapi/problems.js';

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { composeApi } from './compose.js';
+import { composeApi, ROOT_ERRORS } from './compose.js';
 import { redactedConfig, type Config } from './config/env.js';
 import { loadMappings, type LoadedMapping } from './config/mappings-loader.js';
 import { migrate } from './db/migrate.js';
@@ -11,10 +11,11 @@ import { startHarvestScheduler, type HarvestScheduler } from './ingest/harvest-s
 import type { MqttSource } from './domain/mapping.js';
 import { startMqttFeed, type MqttFeed } from './ingest/mqtt/mqtt-subscriber.js';
 import type { Logger } from './logger.js';
-import { sensorMappings } from './services/sensor-registry.js';
-import { sensorService, type SensorService } from './services/sensor-service.js';
-import { loadDemoData } from './services/demo-data.js';
-import type { Store } from './services/ports.js';
+import { createChangeFeed } from './services/change-feed.js';
+import { loadDemoData } from './services/features/demo-data.js';
+import type { Store } from './services/ports/store.js';
+import { sensorMappings } from './services/sensors/sensor-registry.js';
+import { sensorService, type SensorService } from './services/sensors/sensor-service.js';
 
 export interface RunningService {
   readonly url: string;
@@ -51,8 +52,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const mappings = config.mappingsPath ? await loadMappings(config.mappingsPath) : [];
   if (config.mappingsPath) logger.info({ path: config.mappingsPath, mappings: mappings.map((m) => m.mapping.id) }, 'mappings loaded');
   const opened = await openDatabase(config, logger);
-  const store = await createStore(opened.db, { observationPartition: config.observationPartition });
-  const sensors = sensorService(store, sensorMappings(mappings.map((m) => m.mapping)), logger, { maxFutureMs: config.observationsFutureSkewMs });
+  const changes = createChangeFeed(logger);
+  const store = await createStore(opened.db, { observationPartition: config.observationPartition, changes });
+  const sensors = sensorService(store, sensorMappings(mappings.map((m) => m.mapping)), logger, { maxFutureMs: config.observationsFutureSkewMs, changes });
   const app = composeApi(store, config, logger, sensors);
   let stopping = false;
   let scheduler: HarvestScheduler | null = null;
@@ -82,10 +84,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }
     }
     maintain();
-    if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger, { onAssetsChanged: (collection, since) => sensors.assetsChanged(collection, since) });
+    if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
   });
 
-  const server = createHttpServer(app, logger);
+  const server = createHttpServer(app, ROOT_ERRORS, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -1,5 +1,5 @@
 import type { Collection, CollectionDefinition, Queryable } from '../domain/collection.js';
-import type { CollectionRepository } from '../services/ports.js';
+import type { CollectionRepository } from '../services/ports/feature-ports.js';
 import type { SqlExecutor } from './database.js';
 import { collectionSql, type CollectionRow } from './sql/collection-sql.js';
 

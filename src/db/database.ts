@@ -4,7 +4,7 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { DatabaseUnavailableError, QueryTimeoutError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
-import type { RowStream } from '../services/ports.js';
+import type { RowStream } from '../services/ports/rows.js';
 import { PortalStream, submitPortalStream } from './portal-stream.js';
 import { sessionSql } from './sql/session-sql.js';
 import type { SqlQuery } from './sql/sql-query.js';

@@ -1,6 +1,5 @@
 import type { FeatureRecord, WriteSummary } from '../domain/feature.js';
-import type { FeatureOutput, LinkedValuesOutput } from '../domain/query.js';
-import type { FeatureRepository, FeatureRow } from '../services/ports.js';
+import type { FeatureRepository } from '../services/ports/feature-ports.js';
 import { isUniqueViolation, type SqlExecutor, type TransactionExecutor } from './database.js';
 import { featureSql } from './sql/feature-sql.js';
 import { sessionSql } from './sql/session-sql.js';
@@ -68,11 +67,6 @@ export function featureRepository(db: SqlExecutor & Partial<Pick<TransactionExec
         }
       }
       return summary;
-    },
-
-    async byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput) {
-      const [row] = await db.query<FeatureRow>(featureSql.byId(collectionKey, id, output, linked));
-      return row ?? null;
     },
 
     async writeTime() {

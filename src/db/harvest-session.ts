@@ -1,5 +1,5 @@
 import { HarvestRunningError } from '../domain/errors.js';
-import type { HarvestSession, Repositories } from '../services/ports.js';
+import type { HarvestSession, Repositories } from '../services/ports/feature-ports.js';
 import type { SqlExecutor } from './database.js';
 import { harvestSql } from './sql/harvest-sql.js';
 

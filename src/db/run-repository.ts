@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { HarvestRun } from '../domain/harvest-run.js';
-import type { RunRepository } from '../services/ports.js';
+import type { RunRepository } from '../services/ports/run-ports.js';
 import type { SqlExecutor } from './database.js';
 import { runSql, type RunRow } from './sql/run-sql.js';
 

@@ -1,8 +1,9 @@
 import type { Geometry } from 'geojson';
 import type { DatastreamInfo, DatastreamSummary, SensorSourceInfo } from '../domain/datastream.js';
 import type { ObservationRecord } from '../domain/observation.js';
-import type { PageChunk } from '../services/ports.js';
-import type { DatastreamDetail, LinkRepository, SensorStore, SeriesRow, StoredLink } from '../services/sensor-ports.js';
+import type { ChangePublisher } from '../services/ports/changes.js';
+import type { PageChunk } from '../services/ports/rows.js';
+import type { DatastreamDetail, LinkRepository, SensorStore, SeriesRow, StoredLink } from '../services/ports/sensor-ports.js';
 import { collectionRepository } from './collection-repository.js';
 import { isUniqueViolation, type Database } from './database.js';
 import { geographyIndexSql, linkSql, type CandidateRow, type LinkRow } from './sql/link-sql.js';
@@ -84,7 +85,7 @@ interface PartitionRange {
 /** No partition for a row's time (another process dropped one this process thought it had). */
 const NO_PARTITION = '23514';
 
-function linkRepository(db: Database): LinkRepository {
+function linkRepository(db: Database, changes: ChangePublisher): LinkRepository {
   const prepared = new Set<number>();
   return {
     async candidates(sourceKey, collectionKey, rule, keys, places) {
@@ -126,6 +127,8 @@ function linkRepository(db: Database): LinkRepository {
       });
       // Fresh statistics after a large change, so asset lookups get index plans right away.
       if (change.close.length + change.open.length >= ANALYZE_AFTER) await db.query(linkSql.analyze());
+      const datastreamKeys = [...new Set([...change.close, ...change.open, ...change.update].map((l) => l.datastreamKey))];
+      await changes.publish({ kind: 'links', datastreamKeys, opened: change.open.length, closed: change.close.length, updated: change.update.length });
     },
     async states(sourceKey) {
       const rows = await db.query<{ collection_key: number; data_version: string }>(linkSql.states(sourceKey));
@@ -175,7 +178,8 @@ function linkRepository(db: Database): LinkRepository {
 }
 
 /** The PostGIS implementation of the SensorStore port. */
-export function sensorRepository(db: Database, options: { partitionGrain: 'day' | 'week' | 'month' }): SensorStore {
+export function sensorRepository(db: Database, options: { partitionGrain: 'day' | 'week' | 'month'; changes: ChangePublisher }): SensorStore {
+  const changes = options.changes;
   let partitions: PartitionRange[] = [];
   const covered = (ms: number) => partitions.some((p) => ms >= p.lower && ms < p.upper);
 
@@ -196,20 +200,32 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
    * that repeats a stored observation fails the COPY, which is undone, and takes the INSERT that
    * skips duplicates. Without COPY (the embedded PostGIS) the INSERT does everything.
    */
-  async function storeObservations(records: readonly ObservationRecord[]): Promise<number> {
+  /** Stores a batch (COPY where it can, the insert that skips stored duplicates otherwise); the rows stored per datastream. */
+  async function storeObservations(records: readonly ObservationRecord[]): Promise<Map<number, number>> {
     if (db.copies) {
       try {
         return await db.transaction(async (tx) => {
           await tx.copyFrom!(observationSql.copyBatch(), observationSql.copyRows(records));
           await tx.query(observationSql.afterCopy(records));
-          return records.length;
+          const stored = new Map<number, number>();
+          for (const r of records) stored.set(r.datastreamKey, (stored.get(r.datastreamKey) ?? 0) + 1);
+          return stored;
         });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
     }
-    const [row] = await db.query<{ inserted: number }>(observationSql.insertBatch(records));
-    return row!.inserted;
+    const rows = await db.query<{ datastream_key: number; n: number }>(observationSql.insertBatch(records));
+    return new Map(rows.map((r) => [r.datastream_key, r.n]));
+  }
+
+  /** Stores a batch and announces what it stored, once committed. */
+  async function storeAndAnnounce(records: readonly ObservationRecord[]): Promise<number> {
+    const stored = await storeObservations(records);
+    let inserted = 0;
+    for (const n of stored.values()) inserted += n;
+    if (inserted > 0) await changes.publish({ kind: 'observations', datastreamKeys: [...stored.keys()], inserted });
+    return inserted;
   }
 
   return {
@@ -292,12 +308,12 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       if (records.length === 0) return { inserted: 0 };
       await ensurePartitionsFor(records);
       try {
-        return { inserted: await storeObservations(records) };
+        return { inserted: await storeAndAnnounce(records) };
       } catch (error) {
         if ((error as { code?: string }).code !== NO_PARTITION) throw error;
         partitions = [];
         await ensurePartitionsFor(records);
-        return { inserted: await storeObservations(records) };
+        return { inserted: await storeAndAnnounce(records) };
       }
     },
     streamObservationPage: (query) => db.stream<PageChunk>(observationSql.page(query), PAGE_BATCH, observationSql.pageChunkCount(query.limit)),
@@ -347,6 +363,6 @@ export function sensorRepository(db: Database, options: { partitionGrain: 'day' 
       if (dropped.length) partitions = [];
       return dropped;
     },
-    links: linkRepository(db),
+    links: linkRepository(db, changes),
   };
 }

@@ -1,5 +1,6 @@
 import type { Geometry } from 'geojson';
 import type { ResultType } from './mapping.js';
+import type { TimeInterval } from './query.js';
 
 /** A datastream as a source describes it (SensorThings Datastream with its Thing, Sensor, ObservedProperty; or a mapping's declaration). */
 export interface DatastreamRecord {
@@ -118,4 +119,18 @@ export interface DatastreamSummary {
   readonly spatialExtent: readonly [number, number, number, number] | null;
   readonly temporalExtent: readonly [string | null, string | null] | null;
   readonly geometryTypes: readonly string[];
+}
+
+/** A span during which a datastream was linked to an asset: from `validFrom` until `validTo` (null: still linked). */
+export interface LinkSpan {
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+/** Whether any part of a link span lies within a time interval (no interval: always). */
+export function spanOverlaps(span: LinkSpan, time: TimeInterval | null): boolean {
+  if (!time) return true;
+  const startsInTime = time.end === null || Date.parse(span.validFrom) <= time.end.getTime();
+  const endsAfterStart = time.start === null || span.validTo === null || Date.parse(span.validTo) > time.start.getTime();
+  return startsInTime && endsAfterStart;
 }

@@ -1,6 +1,6 @@
 /**
- * Domain errors. They carry what went wrong in the caller's terms and know nothing of HTTP;
- * src/http/problem-table.ts is the one place that turns them into status codes.
+ * Domain errors. They carry what went wrong in the caller's terms and know nothing of HTTP: each
+ * API has one table that turns them into its responses (src/ogcapi/problems.ts, …).
  */
 export abstract class PlacelinkError extends Error {
   abstract readonly code: string;
@@ -96,8 +96,8 @@ export class ResourceNotFoundError extends PlacelinkError {
 }
 
 /** The client asked for a representation we do not produce. */
-export class NotAcceptableError extends PlacelinkError {
-  readonly code = 'not-acceptable';
+export class RepresentationUnavailableError extends PlacelinkError {
+  readonly code = 'representation-unavailable';
   constructor(readonly offered: readonly string[]) {
     super(`None of the requested media types can be produced. Available: ${offered.join(', ')}`);
   }
@@ -132,38 +132,29 @@ export class InvalidInputError extends PlacelinkError {
   }
 }
 
-/** A request the HTTP parser could not read at all. */
-export class MalformedRequestError extends PlacelinkError {
-  readonly code = 'malformed-request';
-  constructor() {
-    super('The request could not be parsed as HTTP/1.1.');
+/** Missing or invalid credentials (an API key) for an operation that needs them. */
+export class AuthenticationError extends PlacelinkError {
+  readonly code = 'authentication';
+  constructor(
+    message: string,
+    /** The realm the credentials belong to, so a client can tell which to send. */
+    readonly realm: string,
+  ) {
+    super(message);
   }
 }
 
-/** A request line or header section beyond the server's limit (usually a huge query string). */
-export class RequestHeadersTooLargeError extends PlacelinkError {
-  readonly code = 'request-headers-too-large';
-  constructor() {
-    super('The request line or headers exceed the server limit; shorten the query string.');
-  }
-}
-
-/** The request lacks valid credentials (an API key). */
-export class UnauthorizedError extends PlacelinkError {
-  readonly code = 'unauthorized';
-}
-
-/** A request body larger than the configured limit. */
-export class PayloadTooLargeError extends PlacelinkError {
-  readonly code = 'payload-too-large';
+/** Input larger than the configured limit. */
+export class InputTooLargeError extends PlacelinkError {
+  readonly code = 'input-too-large';
   constructor(readonly limitBytes: number) {
     super(`The request body is larger than ${limitBytes} bytes; send smaller batches`);
   }
 }
 
-/** A request body in a media type the operation does not accept. */
-export class UnsupportedMediaTypeError extends PlacelinkError {
-  readonly code = 'unsupported-media-type';
+/** Input in a format the operation does not read. */
+export class UnsupportedInputFormatError extends PlacelinkError {
+  readonly code = 'unsupported-input-format';
   constructor(
     readonly received: string,
     readonly accepted: readonly string[],
@@ -254,4 +245,9 @@ export class HarvestRunningError extends PlacelinkError {
   constructor(readonly collectionId: string) {
     super(`a harvest into collection '${collectionId}' is already running`);
   }
+}
+
+/** A condition the code guarantees did not hold: a bug, answered as an internal error. */
+export class InvariantError extends PlacelinkError {
+  readonly code = 'invariant';
 }

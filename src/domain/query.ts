@@ -72,14 +72,19 @@ export interface FeatureOutput extends GeometryOutput {
   readonly properties: readonly string[] | null;
 }
 
-/** Asset features also carry their linked datastreams' latest values; links are written under `baseUrl`. */
-export interface LinkedValuesOutput {
-  readonly baseUrl: string;
+/**
+ * Where the links an asset's linked sensor values carry point: URL templates owned by the API that
+ * writes them, with `{observationCollection}`, `{assetCollection}`, `{asset}` and `{datastream}`
+ * standing for the ids (the last two percent-encoded).
+ */
+export interface LinkedValueLinks {
+  readonly observations: string;
+  readonly timeseries: string;
 }
 
 export interface FeaturePageQuery extends FeatureSelection {
-  /** Set for collections whose features have linked datastreams. */
-  readonly linkedValues?: LinkedValuesOutput;
+  /** Set for collections whose features have linked datastreams: the features carry their latest values. */
+  readonly linkedValues?: LinkedValueLinks;
   /** Empty: the stable `seq` order. */
   readonly order: readonly SortKey[];
   readonly position: PagePosition;

@@ -2,7 +2,7 @@ import definitions from './crs-definitions.json' with { type: 'json' };
 
 /**
  * The coordinate reference systems placelink understands, generated from PROJ's EPSG database by
- * test/helpers/generate-crs-table.ts (regenerate to add one). This is the single table axis order
+ * scripts/generate-crs-table.ts (regenerate to add one). This is the single table axis order
  * comes from.
  *
  * `northFirst`: the authority's first axis is latitude/northing (EPSG:4326 lat,lon; EPSG:3035 N,E).

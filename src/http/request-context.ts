@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { InvalidHostError, QueryTooLongError } from '../api/request-errors.js';
 import type { Logger } from '../logger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -8,7 +9,7 @@ const MAX_QUERY_LENGTH = 8192;
 /** Refuses query strings long enough to be abuse rather than a query. */
 export function queryLengthGuard(): Middleware {
   return async (ctx, next) => {
-    if (ctx.querystring.length > MAX_QUERY_LENGTH) ctx.throw(414, `The query string is ${ctx.querystring.length} characters long; the limit is ${MAX_QUERY_LENGTH}`);
+    if (ctx.querystring.length > MAX_QUERY_LENGTH) throw new QueryTooLongError(ctx.querystring.length, MAX_QUERY_LENGTH);
     await next();
   };
 }
@@ -74,7 +75,7 @@ export function publicBaseUrl(options: RequestContextOptions): Middleware {
         proto = forwarded.proto ?? (PROTO.test(forwardedProto) ? forwardedProto.toLowerCase() : proto);
         host = forwarded.host ?? (isPlainHost(forwardedHost) ? forwardedHost : host);
       }
-      if (!isPlainHost(host)) ctx.throw(400, 'The request has no valid Host header (a host name or address with an optional port)');
+      if (!isPlainHost(host)) throw new InvalidHostError();
       base = `${proto}://${host}`;
     }
     ctx.state['baseUrl'] = base;

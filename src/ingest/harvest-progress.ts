@@ -1,4 +1,4 @@
-import type { HarvestProgress } from './harvest-runner.js';
+import type { HarvestProgress } from './run-options.js';
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -1,36 +1,18 @@
 import type { LoadedMapping } from '../config/mappings-loader.js';
 import { NO_HARVEST_INFO, type CollectionDefinition } from '../domain/collection.js';
 import { HarvestError, PlacelinkError } from '../domain/errors.js';
-import { RUN_DETAIL_LIMIT, type HarvestRun, type RunCounts, type RunRejection, type RunTrigger, type RunWarning } from '../domain/harvest-run.js';
+import { RUN_DETAIL_LIMIT, type HarvestRun, type RunCounts, type RunRejection, type RunWarning } from '../domain/harvest-run.js';
 import { isSensorSource, type FeatureSource, type Mapping } from '../domain/mapping.js';
 import type { Logger } from '../logger.js';
-import { HarvestAborted, harvestFeatures, type MappedPage } from '../services/harvest-features.js';
-import type { Store } from '../services/ports.js';
+import { HarvestAborted, harvestFeatures, type MappedPage } from '../services/features/harvest-features.js';
 import type { FeatureSourceReader, PageFeedback } from './feature-source.js';
 import { fileSource } from './files/file-source.js';
 import { createHttpClient, type HttpClient } from './http/http-client.js';
 import { recordMapper } from './mapping/apply-mapping.js';
+import type { HarvestRunOptions, IngestStore } from './run-options.js';
 import { runSensorThingsPull } from './sensorthings/sensorthings-runner.js';
 import { ogcApiSource } from './ogcapi-features/ogcapi-source.js';
 import { wfsSource } from './wfs/wfs-source.js';
-
-export interface HarvestProgress {
-  readonly runId: number;
-  readonly counts: Readonly<RunCounts>;
-  readonly expected: number | null;
-  readonly elapsedMs: number;
-}
-
-export interface HarvestRunOptions {
-  readonly trigger: RunTrigger;
-  readonly onProgress?: (progress: HarvestProgress) => void;
-  /** How often the run record is updated while running (when the database allows a second connection). */
-  readonly progressIntervalMs?: number;
-  /** Aborting stops the harvest between pages; it is rolled back and recorded as failed. */
-  readonly signal?: AbortSignal;
-  /** Called once a harvest that changed features committed (the links of sensor sources follow). */
-  readonly onAssetsChanged?: (collectionId: string, since: string) => Promise<unknown>;
-}
 
 /** The mapping's feature source; sensor sources are harvested by runSensorThingsPull. */
 function featureSource(mapping: Mapping): FeatureSource {
@@ -92,7 +74,7 @@ const MAP_SLICE = 100;
  * transaction. Whatever happens, the run record ends 'succeeded' or 'failed' with the reason; a
  * failed run has changed nothing. Returns the run as recorded.
  */
-export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
+export async function runHarvest(store: IngestStore, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
   if (isSensorSource(loaded.mapping.source)) return runSensorThingsPull(store, loaded, logger, options);
   const { mapping, redact } = loaded;
   const source = featureSource(mapping);
@@ -166,10 +148,6 @@ export async function runHarvest(store: Store, loaded: LoadedMapping, logger: Lo
     }
     await store.runs.finish(runId, { status: 'succeeded', counts: summary.counts, expected: summary.expected, error: null, rejections: summary.rejections, warnings });
     logger.info({ mapping: mapping.id, runId, ...summary.counts, ms: Date.now() - started }, 'harvest succeeded');
-    const { inserted, updated, retired, purged } = summary.counts;
-    if (options.onAssetsChanged && inserted + updated + retired + purged > 0) {
-      await options.onAssetsChanged(collection, summary.changedSince).catch((error: unknown) => logger.warn({ err: error, mapping: mapping.id }, 'asset links could not follow the harvest; the sensor maintenance job catches up'));
-    }
   } catch (error) {
     const aborted = error instanceof HarvestAborted ? error : null;
     const cause = aborted ? aborted.reason : error;

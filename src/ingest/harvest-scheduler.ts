@@ -1,7 +1,7 @@
 import type { LoadedMapping } from '../config/mappings-loader.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../services/ports.js';
-import { runHarvest, type HarvestRunOptions } from './harvest-runner.js';
+import { runHarvest } from './harvest-runner.js';
+import type { IngestStore } from './run-options.js';
 
 /** After a failed run the next try comes sooner than a full interval. */
 const RETRY_AFTER_FAILURE_MS = 10 * 60_000;
@@ -13,7 +13,7 @@ export interface HarvestScheduler {
   nextRuns(): Map<string, Date>;
 }
 
-export interface SchedulerOptions extends Pick<HarvestRunOptions, 'onAssetsChanged'> {
+export interface SchedulerOptions {
   readonly now?: () => number;
 }
 
@@ -21,7 +21,7 @@ export interface SchedulerOptions extends Pick<HarvestRunOptions, 'onAssetsChang
  * Runs each mapping with a schedule every `schedule.interval`, counted from its last run's start
  * (a mapping never harvested runs right away), one harvest at a time.
  */
-export async function startHarvestScheduler(store: Store, mappings: readonly LoadedMapping[], logger: Logger, options: SchedulerOptions = {}): Promise<HarvestScheduler> {
+export async function startHarvestScheduler(store: IngestStore, mappings: readonly LoadedMapping[], logger: Logger, options: SchedulerOptions = {}): Promise<HarvestScheduler> {
   const now = options.now ?? (() => Date.now());
   const scheduled = mappings.filter((m) => m.mapping.schedule?.enabled);
   const next = new Map<string, number>();
@@ -44,7 +44,7 @@ export async function startHarvestScheduler(store: Store, mappings: readonly Loa
     const chosen = due[0];
     if (!chosen) return arm();
     const started = now();
-    running = runHarvest(store, chosen, logger, { trigger: 'schedule', signal: controller.signal, ...(options.onAssetsChanged ? { onAssetsChanged: options.onAssetsChanged } : {}) })
+    running = runHarvest(store, chosen, logger, { trigger: 'schedule', signal: controller.signal })
       .then((run) => {
         const interval = chosen.mapping.schedule!.intervalMs;
         next.set(chosen.mapping.id, started + (run.status === 'failed' ? Math.min(interval, RETRY_AFTER_FAILURE_MS) : interval));

@@ -1,4 +1,5 @@
-import type { ApiContext } from './building-block.js';
+import type { ApiContext } from '../api/building-block.js';
+import { selfUrl } from '../api/urls.js';
 import type { Format } from './negotiation.js';
 import { MEDIA, PARAM, REL } from './vocabulary.js';
 
@@ -8,37 +9,6 @@ export interface Link {
   readonly type?: string;
   readonly title?: string;
   readonly hreflang?: string;
-}
-
-// Links are built as strings: URL objects cost more than the rest of a small items request.
-const NOT_PATH_SAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/;
-const NOT_PATH_SAFE_ALL = new RegExp(NOT_PATH_SAFE.source, 'g');
-
-function encodePath(path: string): string {
-  return NOT_PATH_SAFE.test(path) ? path.replace(NOT_PATH_SAFE_ALL, (c) => encodeURIComponent(c)) : path;
-}
-
-function withQuery(base: string, pairs: Iterable<readonly [string, string]>): string {
-  let query = '';
-  for (const [name, value] of pairs) query += `${query ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
-  return base + query;
-}
-
-/** An absolute URL under the service's base, with query parameters (undefined ones dropped). */
-export function apiUrl(ctx: ApiContext, path: string, query: Record<string, string | undefined> = {}): string {
-  const pairs = Object.entries(query).filter((pair): pair is [string, string] => pair[1] !== undefined);
-  return withQuery(`${ctx.state.baseUrl}${encodePath(path)}`, pairs);
-}
-
-/** The request's own URL with some query parameters replaced (undefined removes one). */
-export function selfUrl(ctx: ApiContext, changes: Record<string, string | undefined> = {}): string {
-  const pairs = new Map<string, string>();
-  for (const [name, value] of Object.entries(ctx.query)) if (typeof value === 'string') pairs.set(name, value);
-  for (const [name, value] of Object.entries(changes)) {
-    if (value === undefined) pairs.delete(name);
-    else pairs.set(name, value);
-  }
-  return withQuery(`${ctx.state.baseUrl}${encodePath(ctx.path)}`, pairs);
 }
 
 const TITLES: Record<Format, string> = { json: 'This document as JSON', html: 'This document as HTML' };

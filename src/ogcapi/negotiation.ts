@@ -1,6 +1,6 @@
-import { InvalidParameterError, NotAcceptableError } from '../domain/errors.js';
-import type { ApiContext } from './building-block.js';
-import { single } from './params/query-values.js';
+import type { ApiContext } from '../api/building-block.js';
+import { single } from '../api/query-values.js';
+import { InvalidParameterError, RepresentationUnavailableError } from '../domain/errors.js';
 import { MEDIA, PARAM } from './vocabulary.js';
 
 export type Format = 'json' | 'html';
@@ -20,6 +20,6 @@ export function negotiate(ctx: ApiContext, jsonType: string = MEDIA.json): Forma
   }
   if (!ctx.get('Accept')) return 'json';
   const chosen = ctx.accepts(jsonType, MEDIA.json, MEDIA.html, 'application/*+json');
-  if (chosen === false) throw new NotAcceptableError([jsonType, MEDIA.html]);
+  if (chosen === false) throw new RepresentationUnavailableError([jsonType, MEDIA.html]);
   return chosen === MEDIA.html ? 'html' : 'json';
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { Store } from '../../src/services/ports.js';
-import { sensorService } from '../../src/services/sensor-service.js';
+import type { Store } from '../../src/services/ports/store.js';
+import { sensorService } from '../../src/services/sensors/sensor-service.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { announceSkip, missingPath } from '../helpers/environment.js';
 import { getJson, linkOf, type Link } from '../helpers/http-json.js';

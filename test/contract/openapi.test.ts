@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildingBlocks } from '../../src/compose.js';
-import { ITEMS_PARAMETERS } from '../../src/ogcapi/core/items-request.js';
+import { PARAM } from '../../src/ogcapi/vocabulary.js';
+
+/** Every parameter the items resource reads besides the queryables. */
+const ITEMS_PARAMETERS = Object.values(PARAM);
 import { LIMIT } from '../../src/ogcapi/vocabulary.js';
 import { announceSkip, missingPath } from '../helpers/environment.js';
 import { startFixtureApi, type FixtureApi } from '../helpers/fixture-api.js';

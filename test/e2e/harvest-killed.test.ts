@@ -14,7 +14,7 @@ import { validateMappingFile } from '../../src/config/mappings-loader.js';
 import type { Database } from '../../src/db/database.js';
 import { harvestSql } from '../../src/db/sql/harvest-sql.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { announceSkip } from '../helpers/environment.js';
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { announceSkip } from '../helpers/environment.js';
 import { mappingFrom } from '../helpers/mappings.js';

@@ -3,7 +3,7 @@ import proj4 from 'proj4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureRecord } from '../../src/domain/feature.js';
 import { CONFORMANCE } from '../../src/ogcapi/vocabulary.js';
-import { SERVICE_INFO } from '../../src/ogcapi/core/service-info.js';
+import { SERVICE_INFO } from '../../src/api/service-info.js';
 import { startFixtureApi, type FixtureApi } from '../helpers/fixture-api.js';
 import { feature, pointGrid } from '../helpers/fixtures.js';
 

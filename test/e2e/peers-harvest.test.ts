@@ -11,7 +11,7 @@ import { validateMappingFile, type LoadedMapping } from '../../src/config/mappin
 import type { Database } from '../../src/db/database.js';
 import type { Mapping } from '../../src/domain/mapping.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { announceSkip } from '../helpers/environment.js';
 import { mappingFrom } from '../helpers/mappings.js';

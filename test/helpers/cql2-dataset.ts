@@ -4,8 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FeatureRecord } from '../../src/domain/feature.js';
 import { parseGeoJson } from '../../src/ingest/files/geojson-file.js';
-import { importFeatures, inferQueryables } from '../../src/services/import-features.js';
-import type { Store } from '../../src/services/ports.js';
+import { importFeatures, inferQueryables } from '../../src/services/features/import-features.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { uniqueId } from './database.js';
 import { conformanceDir } from './environment.js';
 

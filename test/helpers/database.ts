@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { createStore } from '../../src/db/store.js';
 import { createLogger } from '../../src/logger.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 
 export const testLogger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
 

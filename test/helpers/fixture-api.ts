@@ -2,7 +2,7 @@ import type { ApiConfig } from '../../src/compose.js';
 import type { CollectionDefinition } from '../../src/domain/collection.js';
 import type { FeatureRecord } from '../../src/domain/feature.js';
 import type { Database } from '../../src/db/database.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testStore, uniqueId } from './database.js';
 import { createCollection } from './fixtures.js';
 import { startTestServer, type TestServer } from './http-server.js';

@@ -1,8 +1,8 @@
 import type { Geometry } from 'geojson';
 import type { CollectionDefinition } from '../../src/domain/collection.js';
 import type { FeatureRecord } from '../../src/domain/feature.js';
-import { importFeatures, inferQueryables } from '../../src/services/import-features.js';
-import type { Store } from '../../src/services/ports.js';
+import { importFeatures, inferQueryables } from '../../src/services/features/import-features.js';
+import type { Store } from '../../src/services/ports/store.js';
 
 export function feature(id: string, geometry: Geometry | null, properties: Record<string, unknown> = {}, time: string | null = null): FeatureRecord {
   return { id, namespace: 'test', localId: id, versionId: null, geometry, properties, timeStart: time, timeEnd: time };

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testStore } from './database.js';
 import { startTestServer, type TestServer } from './http-server.js';
 

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
-import { composeApi, type ApiConfig } from '../../src/compose.js';
+import { composeApi, ROOT_ERRORS, type ApiConfig } from '../../src/compose.js';
 import { createHttpServer } from '../../src/http/server.js';
-import type { Store } from '../../src/services/ports.js';
-import type { SensorService } from '../../src/services/sensor-service.js';
+import type { Store } from '../../src/services/ports/store.js';
+import type { SensorService } from '../../src/services/sensors/sensor-service.js';
 import { testLogger } from './database.js';
 
 export interface TestServer {
@@ -21,7 +21,7 @@ export async function startTestServer(store: Store, config: Partial<ApiConfig> =
 
 /** Any Koa application behind the service's own HTTP server, on a free loopback port. */
 export async function listenOnLoopback(app: Koa, logger = testLogger): Promise<TestServer> {
-  const server = createHttpServer(app, logger);
+  const server = createHttpServer(app, ROOT_ERRORS, logger);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadMappings } from '../../src/config/mappings-loader.js';
-import { isSensorMapping, type SensorMapping } from '../../src/services/sensor-registry.js';
+import { isSensorMapping, type SensorMapping } from '../../src/services/sensors/sensor-registry.js';
 
 /** A temporary folder of mapping files (YAML text by file name). */
 export async function mappingFolder(files: Record<string, string>): Promise<string> {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { explainLink } from '../../src/services/link-assets.js';
-import type { Store } from '../../src/services/ports.js';
-import type { SensorMapping } from '../../src/services/sensor-registry.js';
-import { sensorService, type SensorService } from '../../src/services/sensor-service.js';
+import { explainLink } from '../../src/services/sensors/link-assets.js';
+import type { Store } from '../../src/services/ports/store.js';
+import type { SensorMapping } from '../../src/services/sensors/sensor-registry.js';
+import { sensorService, type SensorService } from '../../src/services/sensors/sensor-service.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { runCli } from '../helpers/cli.js';
 import { createCollection, feature } from '../helpers/fixtures.js';

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { buildingBlocks } from '../../src/compose.js';
 import { CRS84, CRS84_URI, epsgCrs } from '../../src/geo/crs-registry.js';
 import { positionTransform } from '../../src/geo/reproject.js';
-import { conformanceClasses } from '../../src/ogcapi/core/service-routes.js';
+import { conformanceClasses } from '../../src/ogcapi/features/service-routes.js';
 import { CONFORMANCE, MEDIA } from '../../src/ogcapi/vocabulary.js';
 import { CONFORMANCE_DIR } from '../helpers/cql2-dataset.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';

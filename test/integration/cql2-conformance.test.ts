@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { FeatureRecord } from '../../src/domain/feature.js';
 import { parseCql2Text } from '../../src/ogcapi/filter/cql2/cql2-text.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { CONFORMANCE_DIR, cql2DatasetMissing, cql2Expected, loadCql2Dataset, type Cql2Table } from '../helpers/cql2-dataset.js';
 import { toCql2Json } from '../helpers/cql2-json-writer.js';
 import { testDatabase, testStore } from '../helpers/database.js';

@@ -10,12 +10,12 @@ import { PlacelinkError } from '../../src/domain/errors.js';
 import type { FilterCondition } from '../../src/domain/filter.js';
 import { collectionQueryables } from '../../src/domain/queryables.js';
 import { CRS84, epsgCrs } from '../../src/geo/crs-registry.js';
-import { problemFor } from '../../src/http/problem-table.js';
+import { OGC_PROBLEMS } from '../../src/ogcapi/problems.js';
 import { parseCql2Json } from '../../src/ogcapi/filter/cql2/cql2-json.js';
 import { resolveCql2 } from '../../src/ogcapi/filter/cql2/cql2-resolve.js';
 import { parseCql2Text } from '../../src/ogcapi/filter/cql2/cql2-text.js';
-import { importFeatures } from '../../src/services/import-features.js';
-import type { Store } from '../../src/services/ports.js';
+import { importFeatures } from '../../src/services/features/import-features.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { toCql2Json } from '../helpers/cql2-json-writer.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { isEmbedded, testDatabase, testStore, uniqueId } from '../helpers/database.js';
@@ -214,7 +214,7 @@ function inProcess(lang: 'cql2-text' | 'cql2-json', filter: string): boolean {
     if (counts.accepted % 2 === 0) accepted.push({ lang, filter, condition });
     return true;
   } catch (error) {
-    if (error instanceof PlacelinkError && problemFor(error).status === 400) {
+    if (error instanceof PlacelinkError && OGC_PROBLEMS.resolve(error).status === 400) {
       counts.rejected++;
       return false;
     }
@@ -319,7 +319,7 @@ describe('CQL2 fuzzing', () => {
     const failures: string[] = [];
     for (const { lang, filter, condition } of sample) {
       try {
-        await store.countFeatures({ collectionKey: collection.key, envelopes: [], time: null, equalities: [], filter: condition }, 1000, 10_000);
+        await store.pages.countFeatures({ collectionKey: collection.key, envelopes: [], time: null, equalities: [], filter: condition }, 1000, 10_000);
       } catch (error) {
         failures.push(`${lang} ${filter}: ${(error as Error).message}`);
         if (failures.length > 5) break;

@@ -4,8 +4,8 @@ import { featureSql } from '../../src/db/sql/feature-sql.js';
 import type { Collection } from '../../src/domain/collection.js';
 import { CRS84, epsgCrs } from '../../src/geo/crs-registry.js';
 import { positionTransform } from '../../src/geo/reproject.js';
-import { parseItemsRequest } from '../../src/ogcapi/core/items-request.js';
-import type { Store } from '../../src/services/ports.js';
+import { standardParameters } from '../../src/ogcapi/ogcapi.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
 import { createCollection, pointGrid } from '../helpers/fixtures.js';
 
@@ -32,7 +32,7 @@ function indexesOf(node: PlanNode): string[] {
 
 /** The statement of the first page an items request with these parameters reads. */
 function pageSql(parameters: Record<string, string>) {
-  const request = parseItemsRequest(parameters, collection);
+  const request = standardParameters().readItems(parameters, collection);
   return featureSql.page({ ...request.selection, order: request.order, position: request.position, limit: request.limit, output: request.output });
 }
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/env.js';
 import type { FeatureRecord } from '../../src/domain/feature.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
 import { startService, type RunningService } from '../../src/main.js';
-import { demoCollections } from '../../src/services/demo-data.js';
+import { demoCollections } from '../../src/services/features/demo-data.js';
 import { runCli } from '../helpers/cli.js';
 import { isEmbedded, testDatabase, testLogger, testStore } from '../helpers/database.js';
 import { mappingFrom } from '../helpers/mappings.js';

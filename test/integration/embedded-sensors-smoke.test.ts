@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { startService, type RunningService } from '../../src/main.js';
-import { demoCollections } from '../../src/services/demo-data.js';
+import { demoCollections } from '../../src/services/features/demo-data.js';
 import { testLogger } from '../helpers/database.js';
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { startService, type RunningService } from '../../src/main.js';
-import { demoCollections } from '../../src/services/demo-data.js';
+import { demoCollections } from '../../src/services/features/demo-data.js';
 import { testLogger } from '../helpers/database.js';
 
 /** The default code path: no DATABASE_URL, so the service runs on the embedded PostGIS (PGlite). */

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
 import { createCollection, feature, pointGrid } from '../helpers/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';

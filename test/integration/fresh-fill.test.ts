@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { featureRepository } from '../../src/db/feature-repository.js';
 import type { FeatureRecord } from '../../src/domain/feature.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { isEmbedded, testDatabase, testStore, uniqueId } from '../helpers/database.js';
 
 let db: Database;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { startOgcApiFixtureServer } from '../helpers/ogcapi-fixture-server.js';
@@ -51,7 +51,7 @@ describe.skipIf(!haveFixtures)('harvesting recorded OGC API Features responses',
     const stored = await store.collections.get(target);
     expect(stored?.featureCount).toBe(25);
     // the features carry their id in an upper-case ID member; the first one is 0
-    const first = await store.features.byId(stored!.key, '0', { srid: 4326, swapAxes: false, decimals: 9, properties: null });
+    const first = await store.pages.byId(stored!.key, '0', { srid: 4326, swapAxes: false, decimals: 9, properties: null });
     expect(JSON.parse(first!.json).geometry.coordinates[0][0]).toEqual([106.579985793, 52.799981594]);
   });
 

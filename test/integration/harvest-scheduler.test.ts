@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { progressLine } from '../../src/ingest/harvest-progress.js';
 import { startHarvestScheduler } from '../../src/ingest/harvest-scheduler.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { ZERO_COUNTS } from '../../src/domain/harvest-run.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { mappingFrom } from '../helpers/mappings.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { runCli } from '../helpers/cli.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
 

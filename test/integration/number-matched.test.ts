@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { isEmbedded, testDatabase, testStore, uniqueId } from '../helpers/database.js';
 import { createCollection, pointGrid } from '../helpers/fixtures.js';
 import { announceSkip } from '../helpers/environment.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { DatastreamInfo } from '../../src/domain/datastream.js';
-import type { Store } from '../../src/services/ports.js';
-import { recordObservations } from '../../src/services/record-observations.js';
-import { registerSensorMapping, type SensorMapping } from '../../src/services/sensor-registry.js';
+import type { Store } from '../../src/services/ports/store.js';
+import { recordObservations } from '../../src/services/sensors/record-observations.js';
+import { registerSensorMapping, type SensorMapping } from '../../src/services/sensors/sensor-registry.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { createDatabase } from '../../src/db/database.js';
 import { createStore } from '../../src/db/store.js';

@@ -13,7 +13,7 @@ import type { OgcApiFeaturesSource } from '../../src/domain/mapping.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
 import { createHttpClient } from '../../src/ingest/http/http-client.js';
 import { discoverCollection, FEATURES_CRS_CONFORMANCE, type CollectionDiscovery } from '../../src/ingest/ogcapi-features/ogcapi-discovery.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { startOgcApiFixtureServer } from '../helpers/ogcapi-fixture-server.js';

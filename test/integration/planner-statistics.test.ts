@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { featureSql } from '../../src/db/sql/feature-sql.js';
-import { harvestFeatures } from '../../src/services/harvest-features.js';
-import type { Store } from '../../src/services/ports.js';
+import { harvestFeatures } from '../../src/services/features/harvest-features.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
 import { createCollection, pointGrid } from '../helpers/fixtures.js';
 

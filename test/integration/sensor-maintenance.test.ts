@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { quoteIdentifier } from '../../src/db/sql/sql-query.js';
-import type { Store } from '../../src/services/ports.js';
-import { recordObservations } from '../../src/services/record-observations.js';
-import type { SensorMapping } from '../../src/services/sensor-registry.js';
-import { sensorService, type SensorService } from '../../src/services/sensor-service.js';
+import type { Store } from '../../src/services/ports/store.js';
+import { recordObservations } from '../../src/services/sensors/record-observations.js';
+import type { SensorMapping } from '../../src/services/sensors/sensor-registry.js';
+import { sensorService, type SensorService } from '../../src/services/sensors/sensor-service.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { sensorMapping } from '../helpers/sensor-mappings.js';
 

@@ -7,7 +7,7 @@ import { runHarvest } from '../../src/ingest/harvest-runner.js';
 import { datastreamEntryOf, featureOfInterestOf, locationGeometry, observationsOf } from '../../src/ingest/sensorthings/sensorthings-reader.js';
 import { checkObservation } from '../../src/domain/observation.js';
 import { swappedPlaces } from '../../src/geo/swapped-places.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { mappingFolder } from '../helpers/sensor-mappings.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';

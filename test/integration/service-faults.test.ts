@@ -1,12 +1,12 @@
 import type Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { buildingBlocks } from '../../src/compose.js';
+import { composeApis } from '../../src/compose.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { createStore } from '../../src/db/store.js';
 import type { Logger } from '../../src/logger.js';
-import type { BuildingBlock } from '../../src/ogcapi/building-block.js';
-import type { Store } from '../../src/services/ports.js';
+import type { BuildingBlock } from '../../src/api/building-block.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { announceSkip } from '../helpers/environment.js';
 import { createCollection, pointGrid } from '../helpers/fixtures.js';
@@ -50,7 +50,8 @@ function faultBlock(db: Database): BuildingBlock {
 }
 
 function faultyApi(db: Database, store: Store, logger: Logger): Koa {
-  return buildApp({ logger, blocks: [...buildingBlocks(store, TEST_API_CONFIG), faultBlock(db)], baseUrl: undefined, trustProxy: false });
+  const [root, ...others] = composeApis(store, TEST_API_CONFIG);
+  return buildApp({ logger, apis: [{ ...root, blocks: [...root.blocks, faultBlock(db)] }, ...others], baseUrl: undefined, trustProxy: false });
 }
 
 interface Problem {

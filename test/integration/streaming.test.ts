@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { createStore } from '../../src/db/store.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { isEmbedded, testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { createCollection, pointGrid } from '../helpers/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports.js';
+import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
@@ -72,7 +72,7 @@ describe.skipIf(!haveFixtures)('WFS harvests typed by DescribeFeatureType, count
     const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
     const stored = await store.collections.get(target);
     const feature = async (id: string) => {
-      const row = await store.features.byId(stored!.key, id, { srid: 4326, swapAxes: false, decimals: 9, properties: null });
+      const row = await store.pages.byId(stored!.key, id, { srid: 4326, swapAxes: false, decimals: 9, properties: null });
       return JSON.parse(row!.json) as { properties: Record<string, unknown>; geometry: { coordinates: unknown } | null };
     };
     return { run, stored, feature };

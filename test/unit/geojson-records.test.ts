@@ -11,7 +11,7 @@ import { resolveCrs } from '../../src/geo/crs-registry.js';
 import { geoJsonRecords } from '../../src/ingest/geojson/geojson-records.js';
 import { recordMapper } from '../../src/ingest/mapping/apply-mapping.js';
 import type { SourceRecord } from '../../src/ingest/source-record.js';
-import { inferQueryables } from '../../src/services/queryable-inference.js';
+import { inferQueryables } from '../../src/services/features/queryable-inference.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ZERO_COUNTS } from '../../src/domain/harvest-run.js';
 import { progressLine, progressReporter } from '../../src/ingest/harvest-progress.js';
-import type { HarvestProgress } from '../../src/ingest/harvest-runner.js';
+import type { HarvestProgress } from '../../src/ingest/run-options.js';
 
 const progress = (read: number, expected: number | null, elapsedMs: number): HarvestProgress => ({
   runId: 1,

@@ -18,8 +18,8 @@ describe('HTML templating', () => {
 });
 
 describe('links', async () => {
-  const { apiUrl, selfUrl } = await import('../../src/ogcapi/links.js');
-  const ctx = (path: string, query: Record<string, string>) => ({ path, query, state: { baseUrl: 'http://example.org/base' } }) as never;
+  const { apiUrl, selfUrl } = await import('../../src/api/urls.js');
+  const ctx = (path: string, query: Record<string, string>) => ({ path, query, state: { baseUrl: 'http://example.org/base', apiBase: 'http://example.org/base' } }) as never;
 
   it('keep the query, replace and remove parameters, and encode values', () => {
     expect(selfUrl(ctx('/collections/a/items', { limit: '5', bbox: '1,2,3,4', f: 'html' }), { f: 'json', limit: undefined })).toBe(

@@ -4,9 +4,10 @@ import type { SortKey } from '../../src/domain/query.js';
 import { CRS84, epsgCrs } from '../../src/geo/crs-registry.js';
 import { parseBbox } from '../../src/ogcapi/params/bbox.js';
 import { decodeCursor, encodeCursor } from '../../src/ogcapi/params/cursor.js';
-import { parseDatetime } from '../../src/ogcapi/params/datetime.js';
-import { parseLimit, parseOffset } from '../../src/ogcapi/params/limit.js';
-import { rejectUnknown, single } from '../../src/ogcapi/params/query-values.js';
+import { parseDatetime } from '../../src/api/datetime.js';
+import { parseLimit } from '../../src/ogcapi/params/limit.js';
+import { parseOffset } from '../../src/ogcapi/params/paging.js';
+import { rejectUnknown, single } from '../../src/api/query-values.js';
 
 describe('limit', () => {
   it('defaults to 10 and clamps values above the maximum', () => {

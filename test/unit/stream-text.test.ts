@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { responseBody } from '../../src/ogcapi/core/stream-text.js';
+import { responseBody } from '../../src/api/response-body.js';
 
 function pieces(count: number, size: number, events: string[]): AsyncGenerator<string> {
   return (async function* () {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { FeatureRecord } from '../../domain/feature.js';
 import type { ScalarType } from '../../domain/filter.js';
-import type { Envelope, FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValuesOutput, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
+import type { FeatureOutput, FeaturePageQuery, FeatureSelection, GeometryOutput, LinkedValueLinks, PagePosition, PropertyEquality, SortKey, TimeInterval } from '../../domain/query.js';
 import { copyField } from './copy-text.js';
 import { fieldExpression, filterConditionSql } from './filter-sql.js';
+import { spatialCondition } from './spatial-sql.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
 // ---------------------------------------------------------------- fragments
@@ -15,21 +16,25 @@ function geometryExpression(params: SqlParams, output: GeometryOutput): string {
   return expression;
 }
 
-/** Characters of a datastream id that would end or split a query parameter value. */
+/** Characters of an id that would end or split a query parameter value. */
 const urlComponent = (expression: string) => `replace(replace(replace(replace(${expression}, '%', '%25'), '&', '%26'), '+', '%2B'), '#', '%23')`;
+
+/** A link from one of the API's URL templates (LinkedValueLinks), its placeholders replaced by the row's ids. */
+function linkFromTemplate(template: string): string {
+  return `replace(replace(replace(replace(${template}::text, '{observationCollection}', oc.id), '{assetCollection}', ac.id), '{asset}', ${urlComponent('f.id')}), '{datastream}', ${urlComponent('d.id')})`;
+}
 
 /**
  * The latest value of every datastream currently linked to the feature, with links to its
  * observations and time series; only built for collections that have links.
  */
-function linkedValuesExpression(params: SqlParams, linked: LinkedValuesOutput): string {
-  const base = params.bind(linked.baseUrl);
+function linkedValuesExpression(params: SqlParams, links: LinkedValueLinks): string {
   return `(SELECT CASE WHEN x.sensors IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('sensors', x.sensors) END FROM (
              SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                  'datastream', d.id, 'name', d.name, 'unit', coalesce(d.unit->>'symbol', d.unit->>'name'),
                  'observedAt', placelink_rfc3339(o.phenomenon_time), 'rule', l.rule, 'distance', l.distance_m,
-                 'observations', ${base}::text || '/collections/' || oc.id || '/items?datastream=' || ${urlComponent('d.id')},
-                 'timeseries', ${base}::text || '/collections/' || ac.id || '/items/' || ${urlComponent('f.id')} || '/timeseries?datastream=' || ${urlComponent('d.id')}
+                 'observations', ${linkFromTemplate(params.bind(links.observations))},
+                 'timeseries', ${linkFromTemplate(params.bind(links.timeseries))}
                )) || jsonb_build_object('value', coalesce(to_jsonb(o.result_number), o.result, 'null'::jsonb)) ORDER BY d.id) AS sensors
              FROM asset_link l JOIN datastream d USING (datastream_key) JOIN sensor_source s USING (source_key)
                   LEFT JOIN collection oc ON oc.collection_key = s.collection_key
@@ -53,41 +58,13 @@ function isStoredRepresentation(output: FeatureOutput): boolean {
  * The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. With `linked`, the
  * `sensors` property (unless a property selection leaves it out) carries linked datastreams' latest values.
  */
-function featureJson(params: SqlParams, output: FeatureOutput, linked?: LinkedValuesOutput): string {
+function featureJson(params: SqlParams, output: FeatureOutput, linked?: LinkedValueLinks): string {
   const withSensors = linked && (output.properties === null || output.properties.includes('sensors'));
   if (isStoredRepresentation(output) && !withSensors) return 'f.geojson';
   const geometry = geometryExpression(params, output);
   const selected = propertiesExpression(params, output.properties);
   const properties = withSensors ? `(${selected}::jsonb || ${linkedValuesExpression(params, linked)})::text` : selected;
   return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} || '}'`;
-}
-
-/** The query box is transformed to the column's CRS, never the column, so the GiST index applies. */
-function envelopeExpression(params: SqlParams, envelope: Envelope): string {
-  const box = `ST_MakeEnvelope(${params.bind(envelope.minX)}::float8, ${params.bind(envelope.minY)}::float8, ${params.bind(envelope.maxX)}::float8, ${params.bind(envelope.maxY)}::float8, ${params.bind(envelope.srid)}::integer)`;
-  if (envelope.srid === 4326) return box;
-  // Densify first: straight box edges in a projected CRS are curves in longitude/latitude.
-  const step = Math.max(envelope.maxX - envelope.minX, envelope.maxY - envelope.minY) / 32 || 1;
-  return `ST_Transform(ST_Segmentize(${box}, ${params.bind(step)}::float8), 4326)`;
-}
-
-/**
- * Geometries meeting the box. A point inside a longitude/latitude box is decided by comparing its
- * coordinates (exact, and cheaper than ST_Intersects); `&&` first lets the GiST index choose rows.
- */
-function boxCondition(params: SqlParams, envelope: Envelope): string {
-  const box = envelopeExpression(params, envelope);
-  if (envelope.srid !== 4326) return `ST_Intersects(f.geom, ${box})`;
-  const [minX, minY, maxX, maxY] = [envelope.minX, envelope.minY, envelope.maxX, envelope.maxY].map((v) => `${params.bind(v)}::float8`);
-  return `(f.geom && ${box} AND CASE WHEN ST_GeometryType(f.geom) = 'ST_Point'
-             THEN ST_X(f.geom) BETWEEN ${minX} AND ${maxX} AND ST_Y(f.geom) BETWEEN ${minY} AND ${maxY}
-             ELSE ST_Intersects(f.geom, ${box}) END)`;
-}
-
-function spatialCondition(params: SqlParams, envelopes: readonly Envelope[]): string | null {
-  if (envelopes.length === 0) return null;
-  const parts = envelopes.map((envelope) => boxCondition(params, envelope));
-  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
 
 /** Features whose [start, end] meets the interval; features without time match any interval. */
@@ -119,7 +96,7 @@ function whereClause(params: SqlParams, selection: FeatureSelection, extra: read
     `f.collection_key = ${params.bind(selection.collectionKey)}::integer`,
     // Features the source no longer has stay stored with their end of life, out of every API.
     'f.retired_at IS NULL',
-    spatialCondition(params, selection.envelopes),
+    spatialCondition(params, 'f.geom', selection.envelopes),
     temporalCondition(params, selection.time),
     equalityCondition(params, selection.equalities),
     selection.filter ? filterConditionSql(params, selection.filter) : null,
@@ -205,8 +182,8 @@ function sortedPage(params: SqlParams, query: FeaturePageQuery, json: string): S
            ), numbered AS (
              SELECT seq, json, ${keys} AS keys, row_number() OVER (ORDER BY ${orderBy(onColumns, 'forward', 'seq')}) - 1 AS rn FROM kept
            )
-           SELECT (array_agg(seq ORDER BY rn))[1]::text AS first_seq, (array_agg(seq ORDER BY rn DESC))[1]::text AS last_seq,
-                  (array_agg(keys ORDER BY rn))[1] AS first_keys, (array_agg(keys ORDER BY rn DESC))[1] AS last_keys,
+           SELECT (array_agg(seq ORDER BY rn))[1]::text AS "firstSeq", (array_agg(seq ORDER BY rn DESC))[1]::text AS "lastSeq",
+                  (array_agg(keys ORDER BY rn))[1] AS "firstKeys", (array_agg(keys ORDER BY rn DESC))[1] AS "lastKeys",
                   count(*)::integer AS n, string_agg(json, ',' ORDER BY rn) AS json,
                   (SELECT count(*) FROM page) > ${limit}::integer AS more, ${snapshot}
            FROM numbered GROUP BY rn / ${chunk}::integer ORDER BY rn / ${chunk}::integer`,
@@ -295,7 +272,7 @@ interface SeqPageShape {
 function singleChunkPage(shape: SeqPageShape): string {
   const { json, where, direction, offset, limit, snapshot } = shape;
   const inPage = `FILTER (WHERE rn <= ${limit}::integer)`;
-  return `SELECT (min(seq) ${inPage})::text AS first_seq, (max(seq) ${inPage})::text AS last_seq, (count(*) ${inPage})::integer AS n,
+  return `SELECT (min(seq) ${inPage})::text AS "firstSeq", (max(seq) ${inPage})::text AS "lastSeq", (count(*) ${inPage})::integer AS n,
                  string_agg(json, ',' ORDER BY seq) ${inPage} AS json, count(*) > ${limit}::integer AS more, ${snapshot}
           FROM (SELECT seq, json, row_number() OVER (ORDER BY seq ${direction}) AS rn
                 FROM (SELECT f.seq, ${json} AS json FROM feature f WHERE ${where}
@@ -311,7 +288,7 @@ function singleChunkPage(shape: SeqPageShape): string {
 function chunkedPage(params: SqlParams, shape: SeqPageShape): string {
   const { json, where, direction, offset, limit, snapshot } = shape;
   const chunk = params.bind(PAGE_CHUNK_ROWS);
-  return `SELECT min(seq)::text AS first_seq, max(seq)::text AS last_seq,
+  return `SELECT min(seq)::text AS "firstSeq", max(seq)::text AS "lastSeq",
                  CASE WHEN chunk IS NULL THEN 0 ELSE count(*)::integer END AS n,
                  CASE WHEN chunk IS NULL THEN '' ELSE string_agg(json, ',' ORDER BY seq) END AS json,
                  chunk IS NULL AS more, ${snapshot}
@@ -382,7 +359,7 @@ export const featureSql = {
 
   writeTime: (): SqlQuery => ({ name: 'feature-write-time', text: 'SELECT placelink_rfc3339(now()) AS t', values: [] }),
 
-  byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValuesOutput): SqlQuery {
+  byId(collectionKey: number, id: string, output: FeatureOutput, linked?: LinkedValueLinks): SqlQuery {
     const params = new SqlParams();
     const json = featureJson(params, output, linked);
     return {

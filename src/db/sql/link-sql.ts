@@ -1,6 +1,6 @@
 import type { Geometry } from 'geojson';
 import type { LinkRule } from '../../domain/mapping.js';
-import type { LinkCandidate, PlaceRef } from '../../services/sensor-ports.js';
+import type { LinkCandidate, PlaceRef } from '../../services/ports/sensor-ports.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
 /** Nearest-rule candidates read per datastream before ties are decided. */

@@ -1,7 +1,9 @@
+import { InvariantError } from '../../domain/errors.js';
 import { parseObservationSeq, type ObservationRecord } from '../../domain/observation.js';
 import type { Envelope, GeometryOutput, TimeInterval } from '../../domain/query.js';
-import type { ObservationPageQuery, SeriesQuery } from '../../services/sensor-ports.js';
+import type { ObservationPageQuery, SeriesQuery } from '../../services/ports/sensor-ports.js';
 import { copyField, copyJson } from './copy-text.js';
+import { spatialCondition } from './spatial-sql.js';
 import { quoteIdentifier, SqlParams, type SqlQuery } from './sql-query.js';
 
 /** Observation rows per chunk of a page (as for features: a few strings per page, not one per row). */
@@ -113,7 +115,7 @@ const BOOKKEEPING = `latest AS (
 
 function keysetCondition(params: SqlParams, seq: string, operator: '>' | '<'): string {
   const position = parseObservationSeq(seq);
-  if (!position) throw new Error(`not an observation position: ${seq}`);
+  if (!position) throw new InvariantError(`not an observation position: ${seq}`);
   return `(o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time) ${operator} (${params.bind(position.datastreamKey)}::integer, ${instantFromMicros(params, position.phenomenonTime)}, ${instantFromMicros(params, position.phenomenonEnd)}, ${instantFromMicros(params, position.resultTime)})`;
 }
 
@@ -137,13 +139,10 @@ function timeCondition(params: SqlParams, sourceKey: number, time: TimeInterval 
 
 /** Boxes the observation's FeatureOfInterest meets, or (without one) the sensor's current place. */
 function envelopeCondition(params: SqlParams, envelopes: readonly Envelope[]): string | null {
-  if (envelopes.length === 0) return null;
-  const boxes = envelopes.map((e) => {
-    const box = `ST_MakeEnvelope(${params.bind(e.minX)}::float8, ${params.bind(e.minY)}::float8, ${params.bind(e.maxX)}::float8, ${params.bind(e.maxY)}::float8, ${params.bind(e.srid)}::integer)`;
-    return e.srid === 4326 ? box : `ST_Transform(${box}, 4326)`;
-  });
-  const meets = (geometry: string) => boxes.map((box) => `ST_Intersects(${geometry}, ${box})`).join(' OR ');
-  return `(CASE WHEN o.foi_key IS NULL THEN ${meets('d.geom')} ELSE EXISTS (SELECT 1 FROM feature_of_interest x WHERE x.foi_key = o.foi_key AND (${meets('x.geom')})) END)`;
+  const sensor = spatialCondition(params, 'd.geom', envelopes);
+  if (sensor === null) return null;
+  const observed = spatialCondition(params, 'x.geom', envelopes);
+  return `(CASE WHEN o.foi_key IS NULL THEN ${sensor} ELSE EXISTS (SELECT 1 FROM feature_of_interest x WHERE x.foi_key = o.foi_key AND ${observed}) END)`;
 }
 
 function whereClause(params: SqlParams, query: Pick<ObservationPageQuery, 'sourceKey' | 'datastreamKeys' | 'time' | 'envelopes'>, extra: readonly string[] = []): string {
@@ -196,7 +195,7 @@ export const observationSql = {
   /**
    * Stores a batch in one statement: rows already stored (same datastream, phenomenon time and
    * result time) are skipped, and the bookkeeping follows (see BOOKKEEPING). Columns that are null
-   * in the whole batch are not sent.
+   * in the whole batch are not sent. Returns the rows stored per datastream.
    */
   insertBatch(records: readonly ObservationRecord[]): SqlQuery {
     const sent = [...batchColumns(records, REQUIRED_COLUMNS), ...batchColumns(records, OPTIONAL_COLUMNS).filter((c) => c.values.some((v) => v !== null))];
@@ -221,7 +220,7 @@ export const observationSql = {
              ), per_stream AS (
                SELECT datastream_key, count(*) AS n FROM inserted GROUP BY 1
              ), ${BOOKKEEPING}
-             SELECT coalesce(sum(n), 0)::integer AS inserted FROM per_stream`,
+             SELECT datastream_key, n::integer AS n FROM per_stream`,
       values: sent.map((c) => c.values),
     };
   },
@@ -293,7 +292,7 @@ export const observationSql = {
                       row_number() OVER (ORDER BY datastream_key, phenomenon_time, phenomenon_end, result_time) - 1 AS rn
                FROM kept
              )
-             SELECT (array_agg(seq ORDER BY rn))[1] AS first_seq, (array_agg(seq ORDER BY rn DESC))[1] AS last_seq, count(*)::integer AS n,
+             SELECT (array_agg(seq ORDER BY rn))[1] AS "firstSeq", (array_agg(seq ORDER BY rn DESC))[1] AS "lastSeq", count(*)::integer AS n,
                     string_agg(json, ',' ORDER BY rn) AS json, (SELECT count(*) FROM page) > ${limit}::integer AS more,
                     ${total}::text AS total,
                     (SELECT c.data_version FROM collection c WHERE c.collection_key = ${collection}::integer)::text AS version
@@ -323,7 +322,7 @@ export const observationSql = {
   byPosition(sourceKey: number, seq: string, output: GeometryOutput): SqlQuery {
     const params = new SqlParams();
     const position = parseObservationSeq(seq);
-    if (!position) throw new Error(`not an observation position: ${seq}`);
+    if (!position) throw new InvariantError(`not an observation position: ${seq}`);
     const json = observationJson(params, output);
     return {
       text: `SELECT ${json} AS json FROM ${OBSERVATIONS}
@@ -345,7 +344,7 @@ export const observationSql = {
     const limit = params.bind(query.limit);
     if (query.bucket === null) {
       return {
-        text: `SELECT o.datastream_key, ${rfc3339('o.phenomenon_time')} AS time, ${RESULT_JSON} AS value
+        text: `SELECT o.datastream_key AS "datastreamKey", ${rfc3339('o.phenomenon_time')} AS time, ${RESULT_JSON} AS value
                FROM ${periods} JOIN observation o ON ${within} WHERE ${['true', ...conditions].join(' AND ')}
                ORDER BY o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time LIMIT ${limit}::integer`,
         values: params.values,
@@ -353,11 +352,11 @@ export const observationSql = {
     }
     const bucket = params.bind(query.bucket);
     return {
-      text: `SELECT o.datastream_key, ${rfc3339(`date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')`)} AS time,
+      text: `SELECT o.datastream_key AS "datastreamKey", ${rfc3339(`date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')`)} AS time,
                     avg(o.result_number) AS avg, min(o.result_number) AS min, max(o.result_number) AS max, count(o.result_number)::integer AS count
              FROM ${periods} JOIN observation o ON ${within} WHERE ${['true', ...conditions].join(' AND ')}
              GROUP BY o.datastream_key, date_trunc(${bucket}::text, o.phenomenon_time, 'UTC')
-             ORDER BY o.datastream_key, 2 LIMIT ${limit}::integer`,
+             ORDER BY 1, 2 LIMIT ${limit}::integer`,
       values: params.values,
     };
   },

@@ -2,9 +2,9 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { statedUnitProblem, type DatastreamInfo } from '../../domain/datastream.js';
 import type { MqttSource, MqttTopic } from '../../domain/mapping.js';
 import type { Logger } from '../../logger.js';
-import type { IncomingObservation } from '../../services/record-observations.js';
-import type { SensorMapping } from '../../services/sensor-registry.js';
-import type { FeedStatus, SensorService } from '../../services/sensor-service.js';
+import type { IncomingObservation } from '../../services/sensors/record-observations.js';
+import type { SensorMapping } from '../../services/sensors/sensor-registry.js';
+import type { FeedStatus, SensorService } from '../../services/sensors/sensor-service.js';
 import { matchTopic, readMessage } from './mqtt-payload.js';
 
 /** Problems kept for /admin/feeds. */

@@ -3,11 +3,10 @@ import { HarvestError, PlacelinkError } from '../../domain/errors.js';
 import { settledStart } from '../../domain/observation.js';
 import { RUN_DETAIL_LIMIT, ZERO_COUNTS, type HarvestRun, type RunCounts, type RunRejection, type RunWarning } from '../../domain/harvest-run.js';
 import type { Logger } from '../../logger.js';
-import { followMoves, linksStale, refreshLinks } from '../../services/link-assets.js';
-import type { Store } from '../../services/ports.js';
-import { recordObservations } from '../../services/record-observations.js';
-import { isSensorMapping, registerSensorMapping } from '../../services/sensor-registry.js';
-import type { HarvestRunOptions } from '../harvest-runner.js';
+import { followMoves, linksStale, refreshLinks } from '../../services/sensors/link-assets.js';
+import { recordObservations } from '../../services/sensors/record-observations.js';
+import { isSensorMapping, registerSensorMapping } from '../../services/sensors/sensor-registry.js';
+import type { HarvestRunOptions, IngestStore } from '../run-options.js';
 import { swappedPlaces, type NamedPlace } from '../../geo/swapped-places.js';
 import { createHttpClient } from '../http/http-client.js';
 import { sensorThingsReader } from './sensorthings-reader.js';
@@ -21,7 +20,7 @@ const PULL_FUTURE_MS = 24 * 3_600_000;
  * (with their FeaturesOfInterest) after the newest phenomenon time already harvested. Observations are stored page by page
  * (idempotently), so a failed pull keeps what it stored and the next one continues from there.
  */
-export async function runSensorThingsPull(store: Store, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
+export async function runSensorThingsPull(store: IngestStore, loaded: LoadedMapping, logger: Logger, options: HarvestRunOptions): Promise<HarvestRun> {
   const { mapping, redact } = loaded;
   if (!isSensorMapping(mapping) || mapping.source.type !== 'sensorthings') {
     throw new HarvestError(`mapping '${mapping.id}' has a ${mapping.source.type} source: its observations are pushed (MQTT, POST /observations), there is nothing to pull`);

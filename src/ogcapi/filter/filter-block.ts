@@ -1,7 +1,13 @@
-import type { BuildingBlock, OpenApiFragment } from '../building-block.js';
-import type { FeaturesApiDeps } from '../core/deps.js';
-import { CONFORMANCE, MEDIA } from '../vocabulary.js';
-import { functionsHandler, queryablesHandler, sortablesHandler } from './queryables.js';
+import type { OpenApiFragment } from '../../api/building-block.js';
+import { apiUrl } from '../../api/urls.js';
+import type { FeaturesApiDeps } from '../features/deps.js';
+import type { FeaturesExtension } from '../features/features-block.js';
+import type { ContributedParameter } from '../features/feature-request.js';
+import { queryablesHandler, schemaOperation } from '../features/property-schemas.js';
+import { CONFORMANCE, MEDIA, PARAM, REL } from '../vocabulary.js';
+import { filterParameters } from './filter-parameters.js';
+import { functionsHandler } from './functions.js';
+import { queryableParameters } from './queryable-parameters.js';
 
 const ref = (kind: 'parameters' | 'schemas' | 'responses', name: string) => ({ $ref: `#/components/${kind}/${name}` });
 const html = { [MEDIA.html]: { schema: { type: 'string' } } };
@@ -30,19 +36,6 @@ const FUNCTIONS_SCHEMA = {
   },
 };
 
-function schemaOperation(operationId: string, summary: string, description: string) {
-  return {
-    get: {
-      tags: ['Filtering'],
-      summary,
-      description,
-      operationId,
-      parameters: [ref('parameters', 'collectionId'), ref('parameters', 'f')],
-      responses: { '200': { description: 'A JSON Schema of an object whose properties are the names.', content: { [MEDIA.schemaJson]: { schema: { type: 'object' } }, ...html } }, ...ERRORS },
-    },
-  };
-}
-
 function filterOpenApi(): OpenApiFragment {
   return {
     schemas: { functions: FUNCTIONS_SCHEMA },
@@ -51,8 +44,8 @@ function filterOpenApi(): OpenApiFragment {
         'getQueryables',
         'Queryables of the collection',
         'The properties a `filter` and the `name=value` parameters may use, with `x-ogc-role` for the id, the primary geometry and the primary instant.',
+        'Filtering',
       ),
-      '/collections/{collectionId}/sortables': schemaOperation('getSortables', 'Sortables of the collection', 'The properties `sortby` may use.'),
       '/functions': {
         get: {
           tags: ['Filtering'],
@@ -67,12 +60,16 @@ function filterOpenApi(): OpenApiFragment {
 }
 
 /**
- * OGC API – Features Part 3 (filtering) with every CQL2 conformance class in both encodings,
- * Part 8 (sorting, draft) and Part 6 (property selection, draft). The parameters themselves are
- * read by the items request (src/ogcapi/core/items-request.ts); this block adds the resources
- * that describe what they accept.
+ * OGC API – Features Part 3 (filtering) with every CQL2 conformance class in both encodings:
+ * `filter`, `filter-lang`, `filter-crs` and the queryables as `name=value` parameters on items,
+ * the queryables of each collection and the functions filters may call.
  */
-export function filterBlock(deps: FeaturesApiDeps): BuildingBlock {
+export const FILTER_PARAMETERS: readonly ContributedParameter[] = [
+  { parameter: filterParameters, resources: ['items'] },
+  { parameter: queryableParameters, resources: ['items'] },
+];
+
+export function filterBlock(deps: FeaturesApiDeps): FeaturesExtension {
   return {
     name: 'Filtering',
     conformance: [
@@ -94,17 +91,13 @@ export function filterBlock(deps: FeaturesApiDeps): BuildingBlock {
       CONFORMANCE.propertyProperty,
       CONFORMANCE.functions,
       CONFORMANCE.arithmetic,
-      CONFORMANCE.sortables,
-      CONFORMANCE.sorting,
-      CONFORMANCE.featuresSorting,
-      CONFORMANCE.properties,
-      CONFORMANCE.propertiesFeatures,
     ],
     routes: [
       { method: 'GET', path: '/collections/:collectionId/queryables', handler: queryablesHandler(deps) },
-      { method: 'GET', path: '/collections/:collectionId/sortables', handler: sortablesHandler(deps) },
       { method: 'GET', path: '/functions', handler: functionsHandler() },
     ],
+    parameters: FILTER_PARAMETERS,
+    landingLinks: (ctx) => [{ href: apiUrl(ctx, '/functions', { [PARAM.format]: 'json' }), rel: REL.functions, type: MEDIA.json, title: 'Functions filters may call' }],
     openapi: filterOpenApi,
   };
 }

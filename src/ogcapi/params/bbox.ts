@@ -1,8 +1,10 @@
+import { queryParameter } from '../../api/parameter.js';
+import { quoted, single } from '../../api/query-values.js';
 import { InvalidParameterError } from '../../domain/errors.js';
 import type { Envelope } from '../../domain/query.js';
 import type { CrsRef } from '../../geo/crs-registry.js';
+import type { FeatureParameter } from '../features/feature-request.js';
 import { PARAM } from '../vocabulary.js';
-import { quoted } from './query-values.js';
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -36,3 +38,20 @@ export function parseBbox(raw: string, crs: CrsRef): Envelope[] {
     { minX: -180, minY, maxX, maxY, srid },
   ];
 }
+
+/** `bbox`, in the CRS `bbox-crs` names when the CRS block is enabled (read first), else CRS84. */
+export const bboxParameter: FeatureParameter = {
+  names: [PARAM.bbox],
+  after: [PARAM.bboxCrs],
+  openapi: {
+    [PARAM.bbox]: queryParameter(
+      PARAM.bbox,
+      'Only features whose geometry intersects the box: minx,miny,maxx,maxy (or with heights minx,miny,minz,maxx,maxy,maxz), in the axis order of `bbox-crs` (CRS84: longitude first). A west edge east of the east edge crosses the antimeridian.',
+      { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } },
+    ),
+  },
+  read(query, _collection, draft) {
+    const raw = single(query, PARAM.bbox);
+    if (raw !== undefined) draft.envelopes = parseBbox(raw, draft.bboxCrs);
+  },
+};

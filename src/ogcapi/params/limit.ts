@@ -1,20 +1,19 @@
-import { InvalidParameterError } from '../../domain/errors.js';
+import { queryParameter } from '../../api/parameter.js';
+import { integerValue, single } from '../../api/query-values.js';
+import type { FeatureParameter } from '../features/feature-request.js';
 import { LIMIT, PARAM } from '../vocabulary.js';
-import { quoted } from './query-values.js';
 
-/** `limit`: a positive integer; values above the maximum are clamped (/req/core/fc-limit-response). */
+/** `limit`: a positive integer; values above the maximum are reduced to it (/req/core/fc-limit-response). */
 export function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return LIMIT.default;
-  if (!/^\+?\d+$/.test(raw.trim())) throw new InvalidParameterError(PARAM.limit, `limit must be an integer between ${LIMIT.minimum} and ${LIMIT.maximum}, got ${quoted(raw)}`);
-  const value = Number(raw);
-  if (value < LIMIT.minimum) throw new InvalidParameterError(PARAM.limit, `limit must be at least ${LIMIT.minimum}, got ${quoted(raw)}`);
-  return Math.min(value, LIMIT.maximum);
+  return integerValue(PARAM.limit, raw, { minimum: LIMIT.minimum, maximum: LIMIT.maximum, fallback: LIMIT.default, clamp: true });
 }
 
-export function parseOffset(raw: string | undefined): number {
-  if (raw === undefined) return 0;
-  if (!/^\+?\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
-    throw new InvalidParameterError(PARAM.offset, `offset must be a non-negative integer, got ${quoted(raw)}`);
-  }
-  return Number(raw);
-}
+export const limitParameter: FeatureParameter = {
+  names: [PARAM.limit],
+  openapi: {
+    [PARAM.limit]: queryParameter(PARAM.limit, `Page size. Values above ${LIMIT.maximum} are reduced to ${LIMIT.maximum}.`, { type: 'integer', minimum: LIMIT.minimum, maximum: LIMIT.maximum, default: LIMIT.default }),
+  },
+  read(query, _collection, draft) {
+    draft.limit = parseLimit(single(query, PARAM.limit));
+  },
+};

@@ -1,0 +1,18 @@
+import type { CollectionRepository, FeatureRepository, FeatureWrites, PageSource } from './feature-ports.js';
+import type { RunRepository } from './run-ports.js';
+import type { SensorStore } from './sensor-ports.js';
+
+/**
+ * Every port of the persistence layer in one object: src/db implements it, the composition root
+ * hands each service the ports it needs. Nothing else uses it whole.
+ */
+export interface Store extends FeatureWrites {
+  readonly collections: CollectionRepository;
+  readonly features: FeatureRepository;
+  readonly pages: PageSource;
+  readonly runs: RunRepository;
+  /** Sensor sources, datastreams, observations and asset links. */
+  readonly sensors: SensorStore;
+  /** Database reachable and schema current. */
+  ready(): Promise<boolean>;
+}
