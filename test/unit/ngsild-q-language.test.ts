@@ -310,6 +310,7 @@ describe('q: errors say where', () => {
     ['a[]==1', 'character 3', "a member name, a language tag or '*'"],
     ['a[b][c]==1', 'character 5', 'an operator'],
     ['a{b', 'character 4', "'.', '[' or a '}' closing the '{' at character 2"],
+    ['a{b[c]==1', 'character 7', "a '}' closing the '{' at character 2"],
     ['a{}', 'character 3', 'an attribute name, or entity types'],
     ['a{T,:b}', 'character 5', 'an entity type'],
     ['a{T,U}', 'character 6', "',' or ':' after the entity types"],
@@ -371,6 +372,11 @@ describe('q: errors say where', () => {
     expect(error).not.toBeInstanceOf(FilterSyntaxError);
     expect(error.message).toContain(`q at ${location}: `);
     expect(error.message).toContain(message);
+  });
+
+  it('offers only what can still come', () => {
+    expect((failure('a{b[c]==1') as FilterSyntaxError).expected).toBe("a '}' closing the '{' at character 2");
+    expect((failure('a{b==1') as FilterSyntaxError).expected).toBe("'.', '[' or a '}' closing the '{' at character 2");
   });
 
   it('names the parameter it was given', () => {

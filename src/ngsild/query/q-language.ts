@@ -6,13 +6,17 @@ import { JSON_NUMBER, characterAt, describeFoundAt, isAbsoluteUri, isName, nameA
  * The NGSI-LD Query Language, the `q` parameter (ETSI GS CIM 009 clause 4.9), parsed by hand into a
  * syntax tree that the SQL translator and the subscription matcher walk.
  *
- * The grammar is the V1.9.1 ABNF; V1.8.1 reads the same for everything below except that V1.9.1 adds
- * `jsonKeys`/`expandValues` (parameters beside q, not q syntax) and the bare vocabulary term of its
- * EXAMPLE 12. Where the ABNF and the clause's own examples disagree, the examples win:
+ * The grammar is the V1.9.1 ABNF (the V1.8.1 text was not at hand). What V1.9.1 adds beside V1.8.1 is
+ * `expandValues`/`jsonKeys`, parameters next to q rather than q syntax, and with them the bare
+ * vocabulary term of EXAMPLE 12 (`gender==Male`); linked-entity paths `rel{…}` and `attr[lang]` are
+ * V1.8 features. The older `a[b][c]` form (compoundAttrName, before V1.8) is not accepted.
+ * Where the ABNF and the clause's own examples disagree, the examples win:
  * - parentheses nest (EXAMPLE 6 `((speed>50|rpm>3000);brandName=="Mercedes")`; QueryTermAssoc does not recurse);
  * - a linked-entity hop takes one entity type hint (EXAMPLE 14 `sensor{Device:humidity}`; the ABNF
- *   asks for two or more and only before a nested hop).
- * No whitespace is allowed outside quoted strings and regular expressions, as in the ABNF.
+ *   asks for two or more and only before a nested hop);
+ * - a list may hold URIs (the clause's `color=="http://example/black","http://example/red"`).
+ * No whitespace is allowed outside quoted strings and regular expressions, as in the ABNF. Broker
+ * extensions are refused: `!attr` (Orion-LD, Stellio), `&` for AND and `RE(…)` (Orion-LD).
  */
 
 export type QExpression = QAnd | QOr | QTerm;
@@ -196,6 +200,7 @@ function printValue(value: QValue): string {
 }
 
 const MAX_NESTING = 64;
+/** Tried in this order, so that `!~=` is not read as `!` and `>=` not as `>`. */
 const OPERATORS = ['==', '!~=', '!=', '>=', '>', '<=', '<', '~='] as const;
 type Operator = (typeof OPERATORS)[number];
 
@@ -311,8 +316,9 @@ class QueryParser {
     const path: [string, ...string[]] = [name];
     while (this.accept('.')) path.push(this.name('an attribute name after the dot'));
     const trailing = this.peek() === '[' ? this.trailingPath() : null;
+    const before = trailing === null ? "'.', '[' or " : '';
     for (const open of opens.reverse()) {
-      if (!this.accept('}')) throw this.syntaxError(this.pos, `'.', '[' or a '}' closing the '{' at ${characterAt(this.text, open)}`);
+      if (!this.accept('}')) throw this.syntaxError(this.pos, `${before}a '}' closing the '{' at ${characterAt(this.text, open)}`);
       this.nesting--;
     }
     return { links, path, trailing };
