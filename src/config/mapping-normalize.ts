@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { UnsupportedCrsError } from '../domain/errors.js';
+import { InvariantError, UnsupportedCrsError } from '../domain/errors.js';
 import type { Geometry } from 'geojson';
 import type {
   CsvGeometryColumns,
@@ -53,7 +53,7 @@ export function durationMs(text: string): number {
     return Math.round(Number(simple[1]) * factor);
   }
   const iso = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
-  if (!iso) throw new Error(`not a duration: ${text}`);
+  if (!iso) throw new InvariantError(`not a duration: ${text}`);
   const [, d = '0', h = '0', m = '0', s = '0'] = iso;
   return Math.round(((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000);
 }
@@ -138,7 +138,7 @@ function http(raw: Raw, at: readonly (string | number)[], ctx: NormalizeContext)
   };
 }
 
-function wfsSource(raw: Raw, ctx: NormalizeContext): WfsSource {
+function normalizeWfsSource(raw: Raw, ctx: NormalizeContext): WfsSource {
   return {
     type: 'wfs',
     url: String(raw['url']),
@@ -155,7 +155,7 @@ function wfsSource(raw: Raw, ctx: NormalizeContext): WfsSource {
   };
 }
 
-function ogcApiSource(raw: Raw, ctx: NormalizeContext): OgcApiFeaturesSource {
+function normalizeOgcApiSource(raw: Raw, ctx: NormalizeContext): OgcApiFeaturesSource {
   return {
     type: 'ogcapi-features',
     url: String(raw['url']),
@@ -178,7 +178,7 @@ const FORMAT_BY_EXTENSION: Record<string, FileSource['format']> = {
   '.txt': 'csv',
 };
 
-function fileSource(raw: Raw, ctx: NormalizeContext): FileSource {
+function normalizeFileSource(raw: Raw, ctx: NormalizeContext): FileSource {
   const file = path.resolve(path.dirname(ctx.file), String(raw['path']));
   if (!existsSync(file)) issue(ctx, ['source', 'path'], `file ${file} does not exist`);
   let format = raw['format'] as FileSource['format'] | 'auto';
@@ -209,7 +209,7 @@ function fileSource(raw: Raw, ctx: NormalizeContext): FileSource {
   };
 }
 
-function sensorThingsSource(raw: Raw, ctx: NormalizeContext): SensorThingsSource {
+function normalizeSensorThingsSource(raw: Raw, ctx: NormalizeContext): SensorThingsSource {
   return {
     type: 'sensorthings',
     url: String(raw['url']).replace(/\/+$/, ''),
@@ -272,7 +272,7 @@ function mqttTopic(raw: Raw, index: number, ctx: NormalizeContext): MqttTopic {
   };
 }
 
-function mqttSource(raw: Raw, ctx: NormalizeContext): MqttSource {
+function normalizeMqttSource(raw: Raw, ctx: NormalizeContext): MqttSource {
   if ('password' in raw && !ctx.substituted.has('source/password')) issue(ctx, ['source', 'password'], 'must come from the environment as ${VAR}, not be written into the mapping file');
   const batch = raw['batch'] as Raw;
   const reconnect = raw['reconnect'] as Raw;
@@ -295,7 +295,7 @@ function mqttSource(raw: Raw, ctx: NormalizeContext): MqttSource {
   };
 }
 
-function httpPushSource(): HttpPushSource {
+function normalizeHttpPushSource(): HttpPushSource {
   return { type: 'http-push' };
 }
 
@@ -385,12 +385,12 @@ function linkRules(raw: unknown, owner: LinkOwner, ctx: NormalizeContext): LinkR
  * file under mappings/schema/, its type to SourceDefinition and its entry here.
  */
 export const SOURCE_NORMALIZERS: Readonly<Record<string, (raw: Raw, ctx: NormalizeContext) => SourceDefinition>> = {
-  wfs: wfsSource,
-  'ogcapi-features': ogcApiSource,
-  file: fileSource,
-  sensorthings: sensorThingsSource,
-  mqtt: mqttSource,
-  'http-push': httpPushSource,
+  wfs: normalizeWfsSource,
+  'ogcapi-features': normalizeOgcApiSource,
+  file: normalizeFileSource,
+  sensorthings: normalizeSensorThingsSource,
+  mqtt: normalizeMqttSource,
+  'http-push': normalizeHttpPushSource,
 };
 
 function propertyRule(raw: Raw, index: number, ctx: NormalizeContext): PropertyRule {

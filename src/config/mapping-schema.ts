@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../domain/errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,7 +52,7 @@ async function compile(directory: string): Promise<MappingSchema> {
   }
   const rootKey = pathToFileURL(path.join(directory, ROOT_SCHEMA)).href;
   const validator = ajv.getSchema(rootKey);
-  if (!validator) throw new Error(`${ROOT_SCHEMA} is missing from ${directory}`);
+  if (!validator) throw new ConfigurationError(`${ROOT_SCHEMA} is missing from ${directory}`);
   const sourceTypes = listSourceTypes(schemas, rootKey);
   return {
     sourceTypes,
@@ -68,7 +69,7 @@ function listSourceTypes(schemas: Map<string, Record<string, unknown>>, rootKey:
   return root.properties.source.oneOf.map(({ $ref }) => {
     const target = schemas.get(new URL($ref, rootKey).href) as { properties?: { type?: { const?: string } } } | undefined;
     const type = target?.properties?.type?.const;
-    if (!type) throw new Error(`source schema ${$ref} has no properties.type.const`);
+    if (!type) throw new ConfigurationError(`source schema ${$ref} has no properties.type.const`);
     return type;
   });
 }

@@ -27,3 +27,18 @@ export interface WriteSummary {
   /** Features not written: invalid geometry where repair is off, or an inspireId another feature holds. */
   rejected: { id: string; reason: string }[];
 }
+
+/** A stored feature in parts, for APIs that encode features their own way (FeatureEncoding 'parts'). */
+export interface FeatureParts {
+  readonly id: string;
+  /** The NGSI-LD entity id of the thing it describes, when it has one. */
+  readonly ngsiLdId: string | null;
+  /** In the output CRS requested. */
+  readonly geometry: Geometry | null;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly timeStart: string | null;
+  readonly timeEnd: string | null;
+  /** When the feature was first stored and last changed (RFC 3339); null where the store keeps no such time (observations). */
+  readonly createdAt: string | null;
+  readonly modifiedAt: string | null;
+}

@@ -67,9 +67,17 @@ export interface FeatureSelection {
   readonly filter: FilterCondition | null;
 }
 
-/** How features are written: geometry CRS and precision, and which properties (null: all). */
+/**
+ * How the store writes each feature of a page: as a GeoJSON Feature (the OGC API's fast path: the
+ * API only joins the text), or as the parts of the row (FeatureParts) for APIs that encode features
+ * their own way.
+ */
+export type FeatureEncoding = 'geojson' | 'parts';
+
+/** How features are written: geometry CRS and precision, which properties (null: all), and in which encoding (default geojson). */
 export interface FeatureOutput extends GeometryOutput {
   readonly properties: readonly string[] | null;
+  readonly encoding?: FeatureEncoding;
 }
 
 /**

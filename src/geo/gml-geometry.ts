@@ -1,5 +1,5 @@
 import type { Geometry, Position } from 'geojson';
-import { UnsupportedCrsError } from '../domain/errors.js';
+import { PlacelinkError, UnsupportedCrsError } from '../domain/errors.js';
 import type { AxisOrderOverride } from '../domain/mapping.js';
 import { resolveCrs, type CrsRef } from './crs-registry.js';
 import { arcByBulge, arcByCenterPoint, arcThroughPoints, bezier, bSpline, circleThroughPoints, cubicSpline, geodesicString, type CurveSpace, type Knot } from './densify.js';
@@ -22,7 +22,8 @@ export interface GmlNode {
 }
 
 /** A geometry that cannot be read, with the reason and the line of the element at fault. */
-export class GmlGeometryError extends Error {
+export class GmlGeometryError extends PlacelinkError {
+  readonly code = 'gml-geometry';
   constructor(
     message: string,
     readonly line: number,

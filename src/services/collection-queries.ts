@@ -1,7 +1,7 @@
 import type { Collection } from '../domain/collection.js';
 import { parseDatastreamCollectionId, type DatastreamInfo, type SensorSourceInfo } from '../domain/datastream.js';
 import { CollectionNotFoundError } from '../domain/errors.js';
-import { featureQueryService, type CountOptions, type FeatureQueryService } from './features/query-features.js';
+import { featureQueryService, readParts, type CountOptions, type FeatureQueryService } from './features/query-features.js';
 import type { PageSource } from './ports/feature-ports.js';
 import type { LinkRepository } from './ports/sensor-ports.js';
 import type { SensorReads } from './sensors/sensor-reads.js';
@@ -60,7 +60,9 @@ export function collectionQueryService(sources: CollectionQuerySources, options:
     return service;
   }
 
-  return {
+  const service: FeatureQueryService = {
+    parts: (collection, request) => readParts((partsRequest) => service.page(collection, partsRequest), request),
+
     async page(collection, request, links) {
       const source = await sources.sensors.sourceForCollection(collection.key);
       if (source) return observations(source, await datastreamOf(source, collection)).page(collection, request);
@@ -73,4 +75,5 @@ export function collectionQueryService(sources: CollectionQuerySources, options:
       return features.feature(collection, id, output, links && (await linkedCollections()).has(collection.key) ? links : undefined);
     },
   };
+  return service;
 }

@@ -1,3 +1,4 @@
+import { InvariantError } from '../../domain/errors.js';
 import type { CollectionDefinition, Queryable } from '../../domain/collection.js';
 import type { SqlQuery } from './sql-query.js';
 
@@ -84,20 +85,20 @@ export const collectionSql = {
 
   /** The collection's own partition of `feature`; `key` is the integer the database assigned. */
   createPartition: (key: number): SqlQuery => {
-    if (!Number.isSafeInteger(key) || key <= 0) throw new Error(`invalid collection key ${key}`);
+    if (!Number.isSafeInteger(key) || key <= 0) throw new InvariantError(`invalid collection key ${key}`);
     return { text: `CREATE TABLE IF NOT EXISTS feature_c${key} PARTITION OF feature FOR VALUES IN (${key})`, values: [] };
   },
 
   /** Fresh planner statistics for the collection's partition (after bulk writes). */
   analyzePartition: (key: number): SqlQuery => {
-    if (!Number.isSafeInteger(key) || key <= 0) throw new Error(`invalid collection key ${key}`);
+    if (!Number.isSafeInteger(key) || key <= 0) throw new InvariantError(`invalid collection key ${key}`);
     return { text: `ANALYZE feature_c${key}`, values: [] };
   },
 
   remove: (id: string): SqlQuery => ({ text: 'DELETE FROM collection WHERE id = $1 RETURNING collection_key', values: [id] }),
 
   dropPartition: (key: number): SqlQuery => {
-    if (!Number.isSafeInteger(key) || key <= 0) throw new Error(`invalid collection key ${key}`);
+    if (!Number.isSafeInteger(key) || key <= 0) throw new InvariantError(`invalid collection key ${key}`);
     return { text: `DROP TABLE IF EXISTS feature_c${key}`, values: [] };
   },
 

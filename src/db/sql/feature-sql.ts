@@ -54,16 +54,25 @@ function isStoredRepresentation(output: FeatureOutput): boolean {
   return output.srid === 4326 && !output.swapAxes && output.decimals === 8 && output.properties === null;
 }
 
+/** A feature's parts (domain FeatureParts) as a JSON object, for APIs that encode features themselves. */
+function featurePartsJson(params: SqlParams, output: FeatureOutput, geometry: string, properties: string): string {
+  return `'{"id":' || to_json(f.id)::text || ',"ngsiLdId":' || coalesce(to_json(f.ngsi_ld_id)::text, 'null') ||
+          ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} ||
+          ',"timeStart":' || coalesce(to_json(placelink_rfc3339(f.time_start))::text, 'null') || ',"timeEnd":' || coalesce(to_json(placelink_rfc3339(f.time_end))::text, 'null') ||
+          ',"createdAt":' || to_json(placelink_rfc3339(f.created_at))::text || ',"modifiedAt":' || to_json(placelink_rfc3339(f.updated_at))::text || '}'`;
+}
+
 /**
  * The GeoJSON Feature as text, produced by PostGIS so Node only concatenates. With `linked`, the
  * `sensors` property (unless a property selection leaves it out) carries linked datastreams' latest values.
  */
 function featureJson(params: SqlParams, output: FeatureOutput, linked?: LinkedValueLinks): string {
   const withSensors = linked && (output.properties === null || output.properties.includes('sensors'));
-  if (isStoredRepresentation(output) && !withSensors) return 'f.geojson';
+  if (isStoredRepresentation(output) && !withSensors && output.encoding !== 'parts') return 'f.geojson';
   const geometry = geometryExpression(params, output);
   const selected = propertiesExpression(params, output.properties);
   const properties = withSensors ? `(${selected}::jsonb || ${linkedValuesExpression(params, linked)})::text` : selected;
+  if (output.encoding === 'parts') return featurePartsJson(params, output, geometry, properties);
   return `'{"type":"Feature","id":' || to_json(f.id)::text || ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') || ',"properties":' || ${properties} || '}'`;
 }
 
@@ -191,13 +200,13 @@ function sortedPage(params: SqlParams, query: FeaturePageQuery, json: string): S
   };
 }
 
+/** Whether a geometry is valid; a point always is, and skipping GEOS for it is most of a point layer's check. */
+const validity = (geometry: string) => `(${geometry} IS NULL OR GeometryType(${geometry}) = 'POINT' OR ST_IsValid(${geometry}))`;
+
 /**
  * The records of a batch write as rows: one JSON parameter ($2), which Node writes in one native
  * call (arrays of text would be escaped element by element), read with json_to_recordset.
  */
-/** Whether a geometry is valid; a point always is, and skipping GEOS for it is most of a point layer's check. */
-const validity = (geometry: string) => `(${geometry} IS NULL OR GeometryType(${geometry}) = 'POINT' OR ST_IsValid(${geometry}))`;
-
 const BATCH_ROWS = `ROWS FROM (json_to_recordset($2::json) AS (id text, namespace text, local_id text, version_id text, geometry json,
                       properties jsonb, time_start timestamptz, time_end timestamptz, ngsi_ld_id text, content_hash text))
                     WITH ORDINALITY AS i(id, namespace, local_id, version_id, geometry, properties, time_start, time_end, ngsi_ld_id, content_hash, ord)`;

@@ -1,3 +1,4 @@
+import { InvariantError } from '../../domain/errors.js';
 import type {
   ArrayRelation,
   ComparisonOperator,
@@ -78,7 +79,7 @@ export function fieldExpression(params: SqlParams, field: FeatureField, type: Va
     case 'property': {
       const key = params.bind(field.name);
       if (type === 'string') return `(f.properties ->> ${key})`;
-      if (type === 'geometry') throw new Error('a property cannot be read as a geometry');
+      if (type === 'geometry') throw new InvariantError('a property cannot be read as a geometry');
       return `${READ[type]}(f.properties -> ${key})`;
     }
   }
@@ -100,7 +101,7 @@ function valueExpression(params: SqlParams, value: FilterValue): string {
       return `${value.fold === 'case' ? 'placelink_casei' : 'placelink_accenti'}(${valueExpression(params, value.value)})`;
     case 'call': {
       const sql = FUNCTIONS[value.name];
-      if (!sql) throw new Error(`no SQL for filter function ${value.name}`);
+      if (!sql) throw new InvariantError(`no SQL for filter function ${value.name}`);
       return sql(value.args.map((a) => valueExpression(params, a)));
     }
   }

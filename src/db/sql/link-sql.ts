@@ -1,3 +1,4 @@
+import { InvariantError } from '../../domain/errors.js';
 import type { Geometry } from 'geojson';
 import type { LinkRule } from '../../domain/mapping.js';
 import type { LinkCandidate, PlaceRef } from '../../services/ports/sensor-ports.js';
@@ -305,6 +306,6 @@ export const linkSql = {
 
 /** The partition-level geography index for a target collection; the key is the database's own integer. */
 export function geographyIndexSql(collectionKey: number): SqlQuery {
-  if (!Number.isSafeInteger(collectionKey) || collectionKey <= 0) throw new Error(`invalid collection key ${collectionKey}`);
+  if (!Number.isSafeInteger(collectionKey) || collectionKey <= 0) throw new InvariantError(`invalid collection key ${collectionKey}`);
   return { text: `CREATE INDEX IF NOT EXISTS feature_c${collectionKey}_geog_idx ON feature_c${collectionKey} USING gist ((geom::geography))`, values: [] };
 }

@@ -1,7 +1,7 @@
 import { InvariantError } from '../../domain/errors.js';
 import { parseObservationSeq, type ObservationRecord } from '../../domain/observation.js';
 import type { Envelope, GeometryOutput, TimeInterval } from '../../domain/query.js';
-import type { ObservationPageQuery, SeriesQuery } from '../../services/ports/sensor-ports.js';
+import type { ObservationOutput, ObservationPageQuery, SeriesQuery } from '../../services/ports/sensor-ports.js';
 import { copyField, copyJson } from './copy-text.js';
 import { spatialCondition } from './spatial-sql.js';
 import { quoteIdentifier, SqlParams, type SqlQuery } from './sql-query.js';
@@ -165,18 +165,26 @@ function geometryExpression(params: SqlParams, output: GeometryOutput): string {
   return expression;
 }
 
-function observationJson(params: SqlParams, output: GeometryOutput): string {
-  const geometry = geometryExpression(params, output);
-  return `'{"type":"Feature","id":' || to_json(placelink_observation_seq(o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time))::text ||
-          ',"geometry":' || coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null') ||
-          ',"properties":' || (jsonb_strip_nulls(jsonb_build_object(
+/** An observation's feature properties: its datastream, times, result and FeatureOfInterest. */
+const OBSERVATION_PROPERTIES = `(jsonb_strip_nulls(jsonb_build_object(
              'datastream', d.id, 'datastreamName', d.name, 'observedProperty', d.observed_property->>'name',
              'phenomenonTime', CASE WHEN o.phenomenon_end = o.phenomenon_time THEN ${rfc3339('o.phenomenon_time')}
                                     ELSE ${rfc3339('o.phenomenon_time')} || '/' || ${rfc3339('o.phenomenon_end')} END,
              'resultTime', ${rfc3339('o.result_time')}, 'unit', coalesce(d.unit->>'symbol', d.unit->>'name'),
              'resultQuality', o.result_quality, 'validTime', ${rfc3339('o.valid_start')} || '/' || ${rfc3339('o.valid_end')},
              'parameters', o.parameters, 'featureOfInterest', CASE WHEN fi.foi_key IS NOT NULL THEN jsonb_build_object('id', fi.upstream_id, 'name', fi.name) END))
-             || jsonb_build_object('result', coalesce(${RESULT_JSON}, 'null'::jsonb)))::text || '}'`;
+             || jsonb_build_object('result', coalesce(${RESULT_JSON}, 'null'::jsonb)))::text`;
+
+/** An observation as a GeoJSON Feature, or in parts (FeatureParts, its phenomenon time as the feature's time). */
+function observationJson(params: SqlParams, output: ObservationOutput): string {
+  const geometry = geometryExpression(params, output);
+  const id = `to_json(placelink_observation_seq(o.datastream_key, o.phenomenon_time, o.phenomenon_end, o.result_time))::text`;
+  const geojson = `coalesce(ST_AsGeoJSON(${geometry}, ${params.bind(output.decimals)}::integer, 0), 'null')`;
+  if (output.encoding === 'parts') {
+    return `'{"id":' || ${id} || ',"ngsiLdId":null,"geometry":' || ${geojson} || ',"properties":' || ${OBSERVATION_PROPERTIES} ||
+            ',"timeStart":' || to_json(${rfc3339('o.phenomenon_time')})::text || ',"timeEnd":' || to_json(${rfc3339('o.phenomenon_end')})::text || ',"createdAt":null,"modifiedAt":null}'`;
+  }
+  return `'{"type":"Feature","id":' || ${id} || ',"geometry":' || ${geojson} || ',"properties":' || ${OBSERVATION_PROPERTIES} || '}'`;
 }
 
 /** The observations of a page or item with their datastream and FeatureOfInterest. */
@@ -319,7 +327,7 @@ export const observationSql = {
     };
   },
 
-  byPosition(sourceKey: number, seq: string, output: GeometryOutput): SqlQuery {
+  byPosition(sourceKey: number, seq: string, output: ObservationOutput): SqlQuery {
     const params = new SqlParams();
     const position = parseObservationSeq(seq);
     if (!position) throw new InvariantError(`not an observation position: ${seq}`);

@@ -119,15 +119,15 @@ export function geoJsonRecord(candidate: unknown, index: number, frame: GeoJsonF
   return { id, properties, geometries, location };
 }
 
-/**
- * GeoJSON features → source records with geometry in lon/lat. Coordinates are x/y (RFC 7946 and
- * the 2008 `crs` member alike) unless the mapping's axis-order override says otherwise.
- */
 /** A document's features and the frame (CRS, axis order) they are read in. */
 function readable(document: unknown, options: GeoJsonReadOptions) {
   return { features: featuresOf(document, options.source), frame: geoJsonFrame(options, legacyCrs(document as Record<string, unknown>)) };
 }
 
+/**
+ * GeoJSON features → source records with geometry in lon/lat. Coordinates are x/y (RFC 7946 and
+ * the 2008 `crs` member alike) unless the mapping's axis-order override says otherwise.
+ */
 export function geoJsonRecords(document: unknown, options: GeoJsonReadOptions, firstIndex = 0): SourceRecord[] {
   const { features, frame } = readable(document, options);
   return features.map((candidate, offset) => geoJsonRecord(candidate, firstIndex + offset, frame));

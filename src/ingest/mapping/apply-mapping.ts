@@ -1,3 +1,4 @@
+import { PlacelinkError } from '../../domain/errors.js';
 import type { Geometry, Position } from 'geojson';
 import { isCalendarDay, isDateText } from '../../domain/calendar.js';
 import type { FeatureRecord } from '../../domain/feature.js';
@@ -7,7 +8,10 @@ import type { Rejection, SourceRecord } from '../source-record.js';
 export type MappingOutcome = { readonly record: FeatureRecord } | { readonly rejection: Rejection };
 
 /** Thrown inside a rule; becomes the record's rejection. */
-class RuleFailure extends Error {}
+/** A value a mapping rule cannot convert; the record is rejected with the message. */
+class RuleFailure extends PlacelinkError {
+  readonly code = 'mapping-rule';
+}
 
 /** Nested JSON objects as a_b names (the INSPIRE GeoJSON encoding rule); arrays are kept as values. */
 export function flattenProperties(properties: Readonly<Record<string, unknown>>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {

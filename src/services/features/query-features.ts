@@ -1,4 +1,5 @@
 import type { Collection } from '../../domain/collection.js';
+import type { FeatureParts } from '../../domain/feature.js';
 import { InvariantError } from '../../domain/errors.js';
 import type { FeatureOutput, FeaturePageQuery, FeatureSelection, LinkedValueLinks, PagePosition, SortKey, SortValue } from '../../domain/query.js';
 import type { PageSource } from '../ports/feature-ports.js';
@@ -31,13 +32,33 @@ export interface StreamedPage {
   close(): Promise<void>;
 }
 
+/** A page read in parts (FeatureEncoding 'parts'): the features of each database chunk as a batch. */
+export interface PartsPage {
+  readonly parts: AsyncIterable<readonly FeatureParts[]>;
+  outcome(): Promise<PageOutcome>;
+  close(): Promise<void>;
+}
+
 /**
  * Pages and single items of collections. `links`: where the links of an asset's linked sensor values
  * point (the API's URL templates); features of collections with links then carry those values.
+ * `page` yields GeoJSON text (the OGC API writes it as it comes); `parts` yields the same features
+ * in parts, for APIs that encode them their own way.
  */
 export interface FeatureQueryService {
   page(collection: Collection, request: PageRequest, links?: LinkedValueLinks): Promise<StreamedPage>;
+  parts(collection: Collection, request: PageRequest): Promise<PartsPage>;
   feature(collection: Collection, id: string, output: FeatureOutput, links?: LinkedValueLinks): Promise<FeatureDocument | null>;
+}
+
+async function* partsOf(pieces: AsyncIterable<string>): AsyncGenerator<readonly FeatureParts[]> {
+  for await (const piece of pieces) yield JSON.parse(`[${piece}]`) as FeatureParts[];
+}
+
+/** A page of `page(…)` asked for in parts, read as parts. */
+export async function readParts(page: (request: PageRequest) => Promise<StreamedPage>, request: PageRequest): Promise<PartsPage> {
+  const streamed = await page({ ...request, output: { ...request.output, encoding: 'parts' } });
+  return { parts: partsOf(streamed.features), outcome: () => streamed.outcome(), close: () => streamed.close() };
 }
 
 /** One feature as GeoJSON text, with the NGSI-LD entity id of the thing it describes when it has one. */
@@ -104,7 +125,9 @@ export function featureQueryService(source: PageSource, options: CountOptions): 
     return counted;
   }
 
-  return {
+  const service: FeatureQueryService = {
+    parts: (collection, request) => readParts((partsRequest) => service.page(collection, partsRequest), request),
+
     async page(collection, request, links) {
       const { position, limit } = request;
       // A count made earlier at this data version (the pages of one query share it) tells the store how big the selection is.
@@ -184,4 +207,5 @@ export function featureQueryService(source: PageSource, options: CountOptions): 
       return row ? { json: row.json, ngsiLdId: row.ngsiLdId ?? null } : null;
     },
   };
+  return service;
 }

@@ -3,9 +3,12 @@ import type { CollectionDefinition } from '../../domain/collection.js';
 import type { DatastreamInfo, DatastreamRecord, DatastreamRejection, DatastreamSummary, FeatureOfInterestRecord, LocationEntry, SensorSourceInfo } from '../../domain/datastream.js';
 import type { LinkRule } from '../../domain/mapping.js';
 import type { ObservationRecord } from '../../domain/observation.js';
-import type { Envelope, GeometryOutput, PagePosition, TimeInterval } from '../../domain/query.js';
+import type { Envelope, FeatureEncoding, GeometryOutput, PagePosition, TimeInterval } from '../../domain/query.js';
 import type { CollectionRepository } from './feature-ports.js';
 import type { CollectionSnapshot, PageChunk, RowStream } from './rows.js';
+
+/** How observations are written: geometry CRS and precision, as GeoJSON Features or in parts. */
+export type ObservationOutput = GeometryOutput & { readonly encoding?: FeatureEncoding };
 
 export interface ObservationPageQuery {
   /** The observation collection (its count and data version describe the page). */
@@ -20,7 +23,7 @@ export interface ObservationPageQuery {
   readonly envelopes: readonly Envelope[];
   readonly position: PagePosition;
   readonly limit: number;
-  readonly output: GeometryOutput;
+  readonly output: ObservationOutput;
 }
 
 export type SeriesBucket = 'minute' | 'hour' | 'day' | 'week' | 'month';
@@ -175,7 +178,7 @@ export interface SensorStore {
   countObservations(query: Omit<ObservationPageQuery, 'position' | 'limit' | 'output' | 'collectionKey' | 'countedDatastream'>, cap: number, budgetMs: number): Promise<number | null>;
   /** A datastream's observation count and its observation collection's data version. */
   datastreamSnapshot(datastreamKey: number): Promise<CollectionSnapshot | null>;
-  observationById(sourceKey: number, id: string, output: GeometryOutput): Promise<string | null>;
+  observationById(sourceKey: number, id: string, output: ObservationOutput): Promise<string | null>;
   series(query: SeriesQuery): Promise<SeriesRow[]>;
   /** Deletes the source's observations older than `cutoff`; returns how many. */
   expireObservations(sourceKey: number, cutoff: string): Promise<number>;

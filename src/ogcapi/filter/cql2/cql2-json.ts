@@ -1,7 +1,7 @@
 import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { FilterSyntaxError, InvalidFilterError } from '../../../domain/errors.js';
 import { readDate, readIntervalString, readTimestamp, standardOp, type Cql2Node, type Cql2Parsed, type IntervalEnd } from './cql2-ast.js';
-import { checkGeometry, isGeometryType } from './geometry-literal.js';
+import { checkGeometry, isGeometryType } from './geometry-literal-check.js';
 
 /** CQL2 JSON (OGC 21-065r2, cql2.json) → the shared syntax tree. */
 

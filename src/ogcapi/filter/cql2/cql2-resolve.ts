@@ -27,7 +27,7 @@ import {
   type Cql2Parsed,
   type IntervalEnd,
 } from './cql2-ast.js';
-import { GeometryTransformError, toStorageGeometry } from './literal-geometry.js';
+import { GeometryTransformError, toStorageGeometry } from './literal-reprojection.js';
 
 export interface ResolveContext {
   /** Everything the filter may name (src/domain/queryables.ts). */

@@ -14,7 +14,7 @@ import {
   type Cql2Parsed,
   type IntervalEnd,
 } from './cql2-ast.js';
-import { checkGeometry } from './geometry-literal.js';
+import { checkGeometry } from './geometry-literal-check.js';
 
 /** CQL2 Text (OGC 21-065r2, cql2.bnf) → the shared syntax tree. A hand-written recursive-descent parser. */
 

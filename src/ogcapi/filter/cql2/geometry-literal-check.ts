@@ -1,5 +1,7 @@
 import type { Geometry, Position } from 'geojson';
 
+/** Whether a CQL2 geometry literal (WKT read into GeoJSON, or CQL2 JSON) is a well-formed geometry. */
+
 const TYPES = ['Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'] as const;
 
 type Check = { readonly geometry: Geometry } | { readonly problem: string };

@@ -1,4 +1,5 @@
 import type { Geometry, Position } from 'geojson';
+import { PlacelinkError } from '../../../domain/errors.js';
 import type { CrsRef } from '../../../geo/crs-registry.js';
 import { positionTransform, transformGeometry } from '../../../geo/reproject.js';
 
@@ -6,7 +7,10 @@ import { positionTransform, transformGeometry } from '../../../geo/reproject.js'
 const DENSIFY_STEPS = 32;
 const MAX_VERTICES = 20_000;
 
-export class GeometryTransformError extends Error {}
+/** A geometry literal PROJ cannot bring to longitude/latitude (outside the CRS's area, too many vertices). */
+export class GeometryTransformError extends PlacelinkError {
+  readonly code = 'geometry-transform';
+}
 
 function extentOf(geometry: Geometry): [number, number, number, number] {
   const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
