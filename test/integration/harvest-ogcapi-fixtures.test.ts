@@ -4,40 +4,24 @@
  * next links, stopping at an empty page that still has a next link, and clear failures for the
  * landing pages that are not usable and for pages that were never recorded.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { describe, expect, it } from 'vitest';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports/store.js';
-import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { testLogger, uniqueId } from '../helpers/database.js';
+import { upstreamBench } from '../helpers/harvest-bench.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { startOgcApiFixtureServer } from '../helpers/ogcapi-fixture-server.js';
 import { haveFixtures } from '../helpers/shared-fixtures.js';
-import type { UpstreamServer } from '../helpers/upstream-server.js';
 
 const quick = 'http:\n    retries: { attempts: 2, initialDelay: 10ms, maxDelay: 20ms }\n    timeout: 10s';
 
 describe.skipIf(!haveFixtures)('harvesting recorded OGC API Features responses', () => {
-  let db: Database;
-  let store: Store;
-  let server: UpstreamServer;
-  const collections: string[] = [];
-
-  beforeAll(async () => {
-    db = testDatabase();
-    store = await testStore(db);
-    server = await startOgcApiFixtureServer();
-  });
-  afterAll(async () => {
-    for (const id of collections) await store.collections.remove(id);
-    await server.close();
-    await db.close();
-  });
+  const bench = upstreamBench(() => startOgcApiFixtureServer());
 
   async function harvest(root: string, collection: string, extra = '') {
     const target = uniqueId(collection.replace(/_/g, '-'));
-    collections.push(target);
-    const loaded = await mappingFrom(`source:\n  type: ogcapi-features\n  url: ${server.url}${root}\n  collection: ${collection}\n  pageSize: 10\n  ${quick}\ntarget:\n  collection: ${target}\n${extra}`);
-    return { run: await runHarvest(store, loaded, testLogger, { trigger: 'api' }), target };
+    bench.collections.push(target);
+    const loaded = await mappingFrom(`source:\n  type: ogcapi-features\n  url: ${bench.upstream.url}${root}\n  collection: ${collection}\n  pageSize: 10\n  ${quick}\ntarget:\n  collection: ${target}\n${extra}`);
+    return { run: await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' }), target };
   }
 
   it('follows the ets paging chain (startindex) and stops at the empty page that still links to a next one', async () => {
@@ -46,12 +30,12 @@ describe.skipIf(!haveFixtures)('harvesting recorded OGC API Features responses',
     expect(run.status).toBe('succeeded');
     expect(run.counts).toMatchObject({ pages: 3, read: 25, inserted: 25, rejected: 0 });
     expect(run.expected).toBe(25);
-    const pageRequests = server.requests.filter((r) => r.startsWith('/collections/lakes/items'));
-    expect(pageRequests.slice(-4).map((r) => new URL(r, server.url).searchParams.get('startindex'))).toEqual([null, '10', '20', '30']);
-    const stored = await store.collections.get(target);
+    const pageRequests = bench.upstream.requests.filter((r) => r.startsWith('/collections/lakes/items'));
+    expect(pageRequests.slice(-4).map((r) => new URL(r, bench.upstream.url).searchParams.get('startindex'))).toEqual([null, '10', '20', '30']);
+    const stored = await bench.store.collections.get(target);
     expect(stored?.featureCount).toBe(25);
     // the features carry their id in an upper-case ID member; the first one is 0
-    const first = await store.pages.byId(stored!.key, '0', { srid: 4326, swapAxes: false, decimals: 9, properties: null });
+    const first = await bench.store.pages.byId(stored!.key, '0', { srid: 4326, swapAxes: false, decimals: 9, properties: null });
     expect(JSON.parse(first!.json).geometry.coordinates[0][0]).toEqual([106.579985793, 52.799981594]);
   });
 
@@ -60,11 +44,11 @@ describe.skipIf(!haveFixtures)('harvesting recorded OGC API Features responses',
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/\/sample-data\/collections\/airports\/items\?f=json&offset=10 answered HTTP 404/);
     // the GeoJSON items link: ogc-client alone would pick the JSON-FG one (f=jsonfg), whose `place` carries non-WGS 84 CRSs
-    expect(server.requests.filter((r) => r.includes('airports/items'))[0]).toBe('/sample-data/collections/airports/items?f=json&limit=10');
-    expect(server.requests.filter((r) => r.includes('airports/items') && r.includes('offset=10'))).toHaveLength(1);
+    expect(bench.upstream.requests.filter((r) => r.includes('airports/items'))[0]).toBe('/sample-data/collections/airports/items?f=json&limit=10');
+    expect(bench.upstream.requests.filter((r) => r.includes('airports/items') && r.includes('offset=10'))).toHaveLength(1);
     expect(run.counts).toMatchObject({ pages: 1, read: 10, inserted: 10 });
     // the run failed, so nothing it read is visible
-    expect((await store.collections.get(target))?.featureCount ?? 0).toBe(0);
+    expect((await bench.store.collections.get(target))?.featureCount ?? 0).toBe(0);
   });
 
   it('reads the geOrchestra items with @id members and a geometry carrying @name/@srs; a record without the mapped id is rejected by name', async () => {

@@ -8,14 +8,13 @@
  *   echo "153256.3 212503.9"    | cs2cs -f %.9f EPSG:31370 EPSG:4326   → 51.222468851 4.415367710
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { describe, expect, it } from 'vitest';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports/store.js';
-import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { testLogger, uniqueId } from '../helpers/database.js';
+import { upstreamBench } from '../helpers/harvest-bench.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
-import { startUpstream, type UpstreamServer } from '../helpers/upstream-server.js';
+import { startUpstream } from '../helpers/upstream-server.js';
 
 interface Answers {
   capabilities: string;
@@ -38,41 +37,27 @@ function collection(namespaces: string, gml: string, members: string[]): string 
 }
 
 describe.skipIf(!haveFixtures)('WFS harvests typed by DescribeFeatureType, counted by resultType=hits', () => {
-  let db: Database;
-  let store: Store;
-  let upstream: UpstreamServer;
   let answers: Answers;
-  const collections: string[] = [];
-
-  beforeAll(async () => {
-    db = testDatabase();
-    store = await testStore(db);
-    upstream = await startUpstream((_request, response, url) => {
-      const q = Object.fromEntries([...url.searchParams].map(([k, v]) => [k.toUpperCase(), v]));
-      response.writeHead(200, { 'Content-Type': 'text/xml' });
-      if (q['REQUEST'] === 'GetCapabilities') return void response.end(answers.capabilities);
-      if (q['REQUEST'] === 'DescribeFeatureType') return void response.end(answers.schema);
-      response.end(q['RESULTTYPE'] === 'hits' ? answers.hits : answers.features);
-    });
-  });
-  afterAll(async () => {
-    for (const id of collections) await store.collections.remove(id);
-    await upstream.close();
-    await db.close();
-  });
+  const bench = upstreamBench(() => startUpstream((_request, response, url) => {
+    const q = Object.fromEntries([...url.searchParams].map(([k, v]) => [k.toUpperCase(), v]));
+    response.writeHead(200, { 'Content-Type': 'text/xml' });
+    if (q['REQUEST'] === 'GetCapabilities') return void response.end(answers.capabilities);
+    if (q['REQUEST'] === 'DescribeFeatureType') return void response.end(answers.schema);
+    response.end(q['RESULTTYPE'] === 'hits' ? answers.hits : answers.features);
+  }));
 
   /** Capabilities with their operation URLs pointed here. */
-  const here = (capabilities: string) => capabilities.replace(/(xlink:href|onlineResource)="https?:\/\/[^"]*"/g, `$1="${upstream.url}/wfs?"`).replaceAll('{BASE}', upstream.url);
+  const here = (capabilities: string) => capabilities.replace(/(xlink:href|onlineResource)="https?:\/\/[^"]*"/g, `$1="${bench.upstream.url}/wfs?"`).replaceAll('{BASE}', bench.upstream.url);
   const renamed = async (typeName: string) => here((await readFile('test/fixtures/wfs/points-capabilities.xml', 'utf8')).replaceAll('t:points', typeName));
 
   async function harvest(typeName: string, extra = '') {
     const target = uniqueId('wfs-dft');
-    collections.push(target);
-    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${upstream.url}/wfs\n  typeName: "${typeName}"\n  outputFormat: gml\n  http: { retries: { attempts: 1 } }\ntarget:\n  collection: ${target}\n${extra}`);
-    const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
-    const stored = await store.collections.get(target);
+    bench.collections.push(target);
+    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${bench.upstream.url}/wfs\n  typeName: "${typeName}"\n  outputFormat: gml\n  http: { retries: { attempts: 1 } }\ntarget:\n  collection: ${target}\n${extra}`);
+    const run = await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' });
+    const stored = await bench.store.collections.get(target);
     const feature = async (id: string) => {
-      const row = await store.pages.byId(stored!.key, id, { srid: 4326, swapAxes: false, decimals: 9, properties: null });
+      const row = await bench.store.pages.byId(stored!.key, id, { srid: 4326, swapAxes: false, decimals: 9, properties: null });
       return JSON.parse(row!.json) as { properties: Record<string, unknown>; geometry: { coordinates: unknown } | null };
     };
     return { run, stored, feature };

@@ -6,14 +6,13 @@
  * (pigma lists application/json on the GetFeature operation only, not on the feature type: GeoJSON is asked for.)
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { describe, expect, it } from 'vitest';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports/store.js';
-import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { testLogger, uniqueId } from '../helpers/database.js';
+import { upstreamBench } from '../helpers/harvest-bench.js';
 import { mappingFrom } from '../helpers/mappings.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
-import { startUpstream, type UpstreamServer } from '../helpers/upstream-server.js';
+import { startUpstream } from '../helpers/upstream-server.js';
 
 interface Case {
   readonly file: string;
@@ -39,51 +38,37 @@ const CASES: readonly Case[] = [
 ];
 
 describe.skipIf(!haveFixtures)('WFS discovery from recorded capabilities', () => {
-  let db: Database;
-  let store: Store;
-  let upstream: UpstreamServer;
   let capabilities = '';
-  const collections: string[] = [];
-
-  beforeAll(async () => {
-    db = testDatabase();
-    store = await testStore(db);
-    upstream = await startUpstream((_request, response, url) => {
-      const q = Object.fromEntries([...url.searchParams].map(([k, v]) => [k.toUpperCase(), v]));
-      response.writeHead(200, { 'Content-Type': 'text/xml' });
-      if (q['REQUEST'] === 'GetCapabilities') return void response.end(capabilities);
-      if (q['REQUEST'] === 'DescribeFeatureType') return void response.end('<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema"/>');
-      response.end('<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" numberMatched="0" numberReturned="0"/>');
-    });
-  });
-  afterAll(async () => {
-    for (const id of collections) await store.collections.remove(id);
-    await upstream.close();
-    await db.close();
-  });
+  const bench = upstreamBench(() => startUpstream((_request, response, url) => {
+    const q = Object.fromEntries([...url.searchParams].map(([k, v]) => [k.toUpperCase(), v]));
+    response.writeHead(200, { 'Content-Type': 'text/xml' });
+    if (q['REQUEST'] === 'GetCapabilities') return void response.end(capabilities);
+    if (q['REQUEST'] === 'DescribeFeatureType') return void response.end('<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema"/>');
+    response.end('<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" numberMatched="0" numberReturned="0"/>');
+  }));
 
   it('names the feature types a server offers when the mapping asks for another', async () => {
-    capabilities = (await readFile(fixture('wfs', 'owslib-mapserver-wfs-cap.xml'), 'utf8')).replace(/onlineResource="https?:\/\/[^"]*"/g, `onlineResource="${upstream.url}/wfs?"`);
+    capabilities = (await readFile(fixture('wfs', 'owslib-mapserver-wfs-cap.xml'), 'utf8')).replace(/onlineResource="https?:\/\/[^"]*"/g, `onlineResource="${bench.upstream.url}/wfs?"`);
     const collection = uniqueId('wfs-discovery');
-    collections.push(collection);
-    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${upstream.url}/wfs\n  typeName: park\ntarget:\n  collection: ${collection}\n`);
-    const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
+    bench.collections.push(collection);
+    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${bench.upstream.url}/wfs\n  typeName: park\ntarget:\n  collection: ${collection}\n`);
+    const run = await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' });
     expect(run.error).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/wfs has no feature type 'park' \(it offers antarctic_ice_shelves_fill, antarctic_continent, .*glaciers/);
   });
 
   it.each(CASES)('$file: GetFeature for $typeName', async ({ file, typeName, expect: wanted }) => {
     // Operation URLs (and schema locations) point at the recording hosts; send them here.
-    capabilities = (await readFile(fixture('wfs', file), 'utf8')).replace(/(xlink:href|onlineResource)="https?:\/\/[^"]*"/g, `$1="${upstream.url}/wfs?"`);
+    capabilities = (await readFile(fixture('wfs', file), 'utf8')).replace(/(xlink:href|onlineResource)="https?:\/\/[^"]*"/g, `$1="${bench.upstream.url}/wfs?"`);
     const collection = uniqueId('wfs-discovery');
-    collections.push(collection);
-    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${upstream.url}/wfs\n  typeName: "${typeName}"\n  http: { retries: { attempts: 1 } }\ntarget:\n  collection: ${collection}\n`);
-    const before = upstream.requests.length;
-    const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
+    bench.collections.push(collection);
+    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${bench.upstream.url}/wfs\n  typeName: "${typeName}"\n  http: { retries: { attempts: 1 } }\ntarget:\n  collection: ${collection}\n`);
+    const before = bench.upstream.requests.length;
+    const run = await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' });
     expect(run.error).toBeNull();
     expect(run).toMatchObject({ status: 'succeeded', counts: { read: 0 } });
-    const getFeature = upstream.requests
+    const getFeature = bench.upstream.requests
       .slice(before)
-      .map((r) => new URL(r, upstream.url))
+      .map((r) => new URL(r, bench.upstream.url))
       .find((u) => [...u.searchParams].some(([k, v]) => k.toUpperCase() === 'REQUEST' && v === 'GetFeature') && ![...u.searchParams].some(([k]) => k.toUpperCase() === 'RESULTTYPE'))!;
     expect(getFeature, 'no GetFeature request').toBeDefined();
     const parameters = Object.fromEntries([...getFeature.searchParams].map(([k, v]) => [k.toUpperCase(), v]));

@@ -6,43 +6,28 @@
  * and the recorded hale capabilities (paging FALSE, CountDefault 15000).
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runHarvest } from '../../src/ingest/harvest-runner.js';
-import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
+import { upstreamBench } from '../helpers/harvest-bench.js';
 import { mappingFrom } from '../helpers/mappings.js';
-import { scriptedPoints, scriptedWfsDefaults, startScriptedWfs, type ScriptedWfs } from '../helpers/scripted-wfs.js';
+import { scriptedPoints, scriptedWfsDefaults, startScriptedWfs } from '../helpers/scripted-wfs.js';
 import { fixture, haveFixtures } from '../helpers/shared-fixtures.js';
 import { startUpstream } from '../helpers/upstream-server.js';
 
 const GML = 'application/gml+xml; version=3.2';
 
 describe('WFS paging as advertised', () => {
-  let db: Database;
-  let store: Store;
-  let wfs: ScriptedWfs;
-  const collections: string[] = [];
-
-  beforeAll(async () => {
-    db = testDatabase();
-    store = await testStore(db);
-    wfs = await startScriptedWfs();
-  });
-  afterAll(async () => {
-    for (const id of collections) await store.collections.remove(id);
-    await wfs.close();
-    await db.close();
-  });
+  const bench = upstreamBench(() => startScriptedWfs());
   beforeEach(() => {
-    Object.assign(wfs.options, scriptedWfsDefaults());
+    Object.assign(bench.upstream.options, scriptedWfsDefaults());
   });
 
   async function harvest(extra = '', collection = uniqueId('wfs-paging')) {
-    if (!collections.includes(collection)) collections.push(collection);
+    if (!bench.collections.includes(collection)) bench.collections.push(collection);
     const loaded = await mappingFrom(`source:
   type: wfs
-  url: ${wfs.url}/wfs
+  url: ${bench.upstream.url}/wfs
   typeName: t:points
   pageSize: 10
   http: { retries: { attempts: 1 } }
@@ -52,13 +37,13 @@ identifiers:
   id: id
 deletePolicy: { mode: retire, maxFraction: 1 }
 `);
-    const before = wfs.getFeatures().length;
-    const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
-    return { run, collection, requests: wfs.getFeatures().slice(before) };
+    const before = bench.upstream.getFeatures().length;
+    const run = await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' });
+    return { run, collection, requests: bench.upstream.getFeatures().slice(before) };
   }
 
   async function stored(collection: string) {
-    const rows = await db.query<{ id: string; retired: boolean }>({
+    const rows = await bench.db.query<{ id: string; retired: boolean }>({
       text: `SELECT f.id, f.retired_at IS NOT NULL AS retired FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 ORDER BY f.id`,
       values: [collection],
     });
@@ -66,7 +51,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   }
 
   it('pages with STARTINDEX/COUNT when paging is implemented, capping the page size at CountDefault', async () => {
-    wfs.options.countDefault = 4;
+    bench.upstream.options.countDefault = 4;
     const { run, collection, requests } = await harvest();
     expect(run).toMatchObject({ status: 'succeeded', expected: 25, counts: { read: 25, inserted: 25, pages: 7 } });
     expect(requests.map((q) => [q['STARTINDEX'] ?? '0', q['COUNT']])).toEqual([
@@ -77,8 +62,8 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('reads the layer in one request when ImplementsResultPaging is FALSE', async () => {
-    wfs.options.paging = false;
-    wfs.options.honoursStartIndex = false;
+    bench.upstream.options.paging = false;
+    bench.upstream.options.honoursStartIndex = false;
     const { run, requests } = await harvest();
     expect(run).toMatchObject({ status: 'succeeded', expected: 25, counts: { read: 25, inserted: 25 } });
     expect(requests).toHaveLength(1);
@@ -87,7 +72,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('splits the request into BBOX tiles when CountDefault caps a server that cannot page, and stores every feature once', async () => {
-    Object.assign(wfs.options, { paging: false, honoursStartIndex: false, countDefault: 8 });
+    Object.assign(bench.upstream.options, { paging: false, honoursStartIndex: false, countDefault: 8 });
     const { run, collection, requests } = await harvest();
     expect(run.error).toBeNull();
     expect(run).toMatchObject({ status: 'succeeded', expected: 25, counts: { inserted: 25 } });
@@ -99,7 +84,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('detects a capped answer without a total (returned == CountDefault) and tiles then', async () => {
-    Object.assign(wfs.options, { paging: false, honoursStartIndex: false, countDefault: 8, hits: false });
+    Object.assign(bench.upstream.options, { paging: false, honoursStartIndex: false, countDefault: 8, hits: false });
     const { run, collection, requests } = await harvest();
     expect(run).toMatchObject({ status: 'succeeded', expected: null });
     expect(requests[0]).not.toHaveProperty('BBOX');
@@ -108,19 +93,19 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('fails, saying the layer is capped, when the capabilities give no extent to tile by', async () => {
-    Object.assign(wfs.options, { paging: false, honoursStartIndex: false, countDefault: 8, extent: null });
+    Object.assign(bench.upstream.options, { paging: false, honoursStartIndex: false, countDefault: 8, extent: null });
     const { run } = await harvest();
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/caps t:points at 8 features per request \(CountDefault\) and does not implement result paging, and its capabilities give no WGS84BoundingBox .*nothing was stored$/);
   });
 
   it('streams the single response: the first 1000 features are written before the server sends the rest', async () => {
-    Object.assign(wfs.options, { paging: false, honoursStartIndex: false, points: scriptedPoints(1500).map((p, i) => ({ ...p, id: `Q${String(i).padStart(4, '0')}` })) });
+    Object.assign(bench.upstream.options, { paging: false, honoursStartIndex: false, points: scriptedPoints(1500).map((p, i) => ({ ...p, id: `Q${String(i).padStart(4, '0')}` })) });
     let written = 0;
     let resumedBy = '';
     let release: () => void = () => {};
     const progressed = new Promise<void>((resolve) => (release = resolve));
-    wfs.options.beforeAnswer = async (_q, response, body) => {
+    bench.upstream.options.beforeAnswer = async (_q, response, body) => {
       const cut = body.indexOf('<wfs:member>', body.indexOf('Q1100'));
       response.writeHead(200, { 'Content-Type': GML });
       response.write(body.slice(0, cut));
@@ -130,31 +115,31 @@ deletePolicy: { mode: retire, maxFraction: 1 }
       return true;
     };
     const collection = uniqueId('wfs-stream');
-    collections.push(collection);
-    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${wfs.url}/wfs\n  typeName: t:points\ntarget:\n  collection: ${collection}\nidentifiers:\n  id: id\n`);
-    const run = await runHarvest(store, loaded, testLogger, {
+    bench.collections.push(collection);
+    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${bench.upstream.url}/wfs\n  typeName: t:points\ntarget:\n  collection: ${collection}\nidentifiers:\n  id: id\n`);
+    const run = await runHarvest(bench.store, loaded, testLogger, {
       trigger: 'api',
       onProgress: ({ counts }) => {
         written = Math.max(written, counts.read);
         if (counts.read >= 1000 && counts.read < 1500) release();
       },
     });
-    wfs.options.beforeAnswer = undefined;
+    bench.upstream.options.beforeAnswer = undefined;
     expect(run).toMatchObject({ status: 'succeeded', counts: { read: 1500, inserted: 1500, pages: 2 } });
     expect(written).toBe(1500);
     expect(resumedBy).toBe('progress');
   });
 
   it('keeps features missing from the source when no total can be checked (no hits), with a warning', async () => {
-    Object.assign(wfs.options, { paging: false, honoursStartIndex: false, hits: false });
+    Object.assign(bench.upstream.options, { paging: false, honoursStartIndex: false, hits: false });
     const first = await harvest();
     expect(first.run).toMatchObject({ status: 'succeeded', counts: { inserted: 25 } });
-    wfs.options.points = scriptedPoints(25).slice(0, 20);
+    bench.upstream.options.points = scriptedPoints(25).slice(0, 20);
     const second = await harvest('', first.collection);
     expect(second.run).toMatchObject({ status: 'succeeded', expected: null, counts: { retired: 0, unchanged: 20 } });
     expect(second.run.warnings).toContainEqual({
-      location: `${wfs.url}/wfs`,
-      message: `features missing from the source were kept, not retired: ${wfs.url}/wfs gave no total to check the harvest against (the resultType=hits answer gave no total (numberMatched="unknown"))`,
+      location: `${bench.upstream.url}/wfs`,
+      message: `features missing from the source were kept, not retired: ${bench.upstream.url}/wfs gave no total to check the harvest against (the resultType=hits answer gave no total (numberMatched="unknown"))`,
     });
     expect((await stored(first.collection)).retired).toEqual([]);
   });
@@ -163,7 +148,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
     const first = await harvest('  bbox: [9, 52, 10, 53]\n');
     expect(first.run).toMatchObject({ status: 'succeeded', expected: null, counts: { inserted: 25 } });
     expect(first.requests[0]!['BBOX']).toBe('9,52,10,53,EPSG:4326');
-    wfs.options.points = scriptedPoints(25).slice(5);
+    bench.upstream.options.points = scriptedPoints(25).slice(5);
     const second = await harvest('  bbox: [9, 52, 10, 53]\n', first.collection);
     expect(second.run).toMatchObject({ status: 'succeeded', counts: { retired: 0 } });
     expect(second.run.warnings.map((w) => w.message)).toContain('features missing from the source were kept, not retired: the mapping limits the request to a bbox, and the source gives no total for it');
@@ -172,18 +157,18 @@ deletePolicy: { mode: retire, maxFraction: 1 }
 
   it('still retires vanished features when hits gives the total', async () => {
     const first = await harvest();
-    wfs.options.points = scriptedPoints(25).slice(0, 24);
+    bench.upstream.options.points = scriptedPoints(25).slice(0, 24);
     const second = await harvest('', first.collection);
     expect(second.run).toMatchObject({ status: 'succeeded', expected: 24, counts: { retired: 1 } });
     expect((await stored(first.collection)).retired).toEqual(['P024']);
   });
 
   it('outputFormat auto picks a JSON format listed on the GetFeature operation when the feature type lists only GML', async () => {
-    wfs.options.operationFormats = [GML, 'application/json', 'json'];
+    bench.upstream.options.operationFormats = [GML, 'application/json', 'json'];
     const { run, collection, requests } = await harvest();
     expect(run).toMatchObject({ status: 'succeeded', counts: { inserted: 25 } });
     expect(requests.map((q) => q['OUTPUTFORMAT'])).toEqual(['application/json', 'application/json', 'application/json']);
-    const [row] = await db.query<{ lon: number; lat: number }>({
+    const [row] = await bench.db.query<{ lon: number; lat: number }>({
       text: `SELECT ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 AND f.id = 'P012'`,
       values: [collection],
     });
@@ -191,7 +176,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('fails with the axisOrder override to use when GML in urn EPSG::4326 is written lon/lat inside the valid area', async () => {
-    wfs.options.writeLonLat = true;
+    bench.upstream.options.writeLonLat = true;
     const { run } = await harvest();
     expect(run.status).toBe('failed');
     expect(run.error).toBe(
@@ -201,7 +186,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('MapServer WFS 1.1 with EPSG:4258 writes lat/lon: every position leaves the area of use, the run fails naming the override', async () => {
-    Object.assign(wfs.options, { documentSrsName: 'EPSG:4258', writeLonLat: false });
+    Object.assign(bench.upstream.options, { documentSrsName: 'EPSG:4258', writeLonLat: false });
     const { run } = await harvest('  crs: EPSG:4258\n');
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/^the coordinates of GetFeature STARTINDEX=0 lie outside the extent it advertises \[9, 52, 10, 53\] when read east\/longitude first .* set source\.axisOrder: yx in the mapping; nothing was stored$/);
@@ -211,10 +196,10 @@ deletePolicy: { mode: retire, maxFraction: 1 }
     ['yx', { documentSrsName: 'EPSG:4258', writeLonLat: false }, '  crs: EPSG:4258\n'],
     ['xy', { writeLonLat: true }, ''],
   ])('axisOrder: %s overrides the srsName form (GML)', async (axisOrder, quirk, crs) => {
-    Object.assign(wfs.options, quirk);
+    Object.assign(bench.upstream.options, quirk);
     const { run, collection } = await harvest(`${crs}  axisOrder: ${axisOrder}\n`);
     expect(run.error).toBeNull();
-    const [row] = await db.query<{ lon: number; lat: number }>({
+    const [row] = await bench.db.query<{ lon: number; lat: number }>({
       text: `SELECT ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1 AND f.id = 'P012'`,
       values: [collection],
     });
@@ -225,21 +210,21 @@ deletePolicy: { mode: retire, maxFraction: 1 }
     const byProperty = await harvest();
     expect(byProperty.requests.map((q) => q['SORTBY'])).toEqual(['id ASC', 'id ASC', 'id ASC']);
     const collection = uniqueId('wfs-paging');
-    collections.push(collection);
-    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${wfs.url}/wfs\n  typeName: t:points\n  pageSize: 10\ntarget:\n  collection: ${collection}\n`);
-    const before = wfs.getFeatures().length;
-    expect(await runHarvest(store, loaded, testLogger, { trigger: 'api' })).toMatchObject({ status: 'succeeded', counts: { inserted: 25 } });
-    expect(wfs.getFeatures().slice(before).every((q) => !('SORTBY' in q))).toBe(true);
+    bench.collections.push(collection);
+    const loaded = await mappingFrom(`source:\n  type: wfs\n  url: ${bench.upstream.url}/wfs\n  typeName: t:points\n  pageSize: 10\ntarget:\n  collection: ${collection}\n`);
+    const before = bench.upstream.getFeatures().length;
+    expect(await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' })).toMatchObject({ status: 'succeeded', counts: { inserted: 25 } });
+    expect(bench.upstream.getFeatures().slice(before).every((q) => !('SORTBY' in q))).toBe(true);
   });
 
   it('fails a run that delivers fewer distinct features than hits announced, keeping the previous data', async () => {
     const first = await harvest();
     expect(first.run.status).toBe('succeeded');
-    Object.assign(wfs.options, { announce: 30, points: scriptedPoints(25, 'v2') });
+    Object.assign(bench.upstream.options, { announce: 30, points: scriptedPoints(25, 'v2') });
     const second = await harvest('', first.collection);
     expect(second.run.status).toBe('failed');
     expect(second.run.error).toBe('incomplete: the source announced 30 features but 25 distinct ones arrived (pages overlapped or skipped features); nothing was stored');
-    const labels = await db.query<{ label: string }>({
+    const labels = await bench.db.query<{ label: string }>({
       text: `SELECT DISTINCT f.properties->>'label' AS label FROM feature f JOIN collection c USING (collection_key) WHERE c.id = $1`,
       values: [first.collection],
     });
@@ -247,7 +232,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('WFS 1.1: reads the total from numberOfFeatures of the hits answer and pages with MAXFEATURES', async () => {
-    wfs.options.version = '1.1.0';
+    bench.upstream.options.version = '1.1.0';
     const { run, requests } = await harvest();
     expect(run).toMatchObject({ status: 'succeeded', expected: 25, counts: { inserted: 25 } });
     expect(requests.map((q) => [q['VERSION'], q['STARTINDEX'] ?? '0', q['MAXFEATURES']])).toEqual([
@@ -255,25 +240,25 @@ deletePolicy: { mode: retire, maxFraction: 1 }
       ['1.1.0', '10', '10'],
       ['1.1.0', '20', '10'],
     ]);
-    wfs.options.announce = 26;
+    bench.upstream.options.announce = 26;
     const short = await harvest();
     expect(short.run.error).toBe('incomplete: the source announced 26 features but 25 distinct ones arrived (pages overlapped or skipped features); nothing was stored');
   });
 
   it('sends basic auth and a header from environment variables with every request, discovery included', async () => {
     const expectedAuth = `Basic ${Buffer.from('harvester:pw-9').toString('base64')}`;
-    wfs.options.authorized = (headers) => headers.authorization === expectedAuth && headers['x-api-key'] === 'key-7';
+    bench.upstream.options.authorized = (headers) => headers.authorization === expectedAuth && headers['x-api-key'] === 'key-7';
     const collection = uniqueId('wfs-auth');
-    collections.push(collection);
+    bench.collections.push(collection);
     const loaded = await mappingFrom(
-      `source:\n  type: wfs\n  url: ${wfs.url}/wfs\n  typeName: t:points\n  pageSize: 10\n  http:\n    retries: { attempts: 1 }\n    headers: { X-Api-Key: "\${WFS_KEY}" }\n    auth: { type: basic, username: harvester, password: "\${WFS_PASSWORD}" }\ntarget:\n  collection: ${collection}\nidentifiers:\n  id: id\n`,
+      `source:\n  type: wfs\n  url: ${bench.upstream.url}/wfs\n  typeName: t:points\n  pageSize: 10\n  http:\n    retries: { attempts: 1 }\n    headers: { X-Api-Key: "\${WFS_KEY}" }\n    auth: { type: basic, username: harvester, password: "\${WFS_PASSWORD}" }\ntarget:\n  collection: ${collection}\nidentifiers:\n  id: id\n`,
       'test/fixtures/mappings/inline.yaml',
       { ...process.env, WFS_KEY: 'key-7', WFS_PASSWORD: 'pw-9' },
     );
-    const before = wfs.headers.length;
-    const run = await runHarvest(store, loaded, testLogger, { trigger: 'api' });
+    const before = bench.upstream.headers.length;
+    const run = await runHarvest(bench.store, loaded, testLogger, { trigger: 'api' });
     expect(run.error).toBeNull();
-    const sent = wfs.headers.slice(before);
+    const sent = bench.upstream.headers.slice(before);
     // GetCapabilities (ogc-client and placelink), DescribeFeatureType, hits, three pages
     expect(sent.length).toBeGreaterThanOrEqual(7);
     expect(sent.every((h) => h.authorization === expectedAuth && h['x-api-key'] === 'key-7')).toBe(true);
@@ -281,7 +266,7 @@ deletePolicy: { mode: retire, maxFraction: 1 }
   });
 
   it('outputFormat gml keeps GML even when JSON is offered', async () => {
-    wfs.options.operationFormats = [GML, 'application/json'];
+    bench.upstream.options.operationFormats = [GML, 'application/json'];
     const { run, requests } = await harvest('  outputFormat: gml\n');
     expect(run.status).toBe('succeeded');
     expect(requests.every((q) => !('OUTPUTFORMAT' in q))).toBe(true);
