@@ -20,6 +20,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
 COPY mappings ./mappings
+COPY contexts ./contexts
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

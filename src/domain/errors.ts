@@ -251,3 +251,24 @@ export class HarvestRunningError extends PlacelinkError {
 export class InvariantError extends PlacelinkError {
   readonly code = 'invariant';
 }
+
+/** A JSON-LD @context a request refers to could not be loaded (not offline, not allowed, unreachable or not JSON-LD). */
+export class LdContextNotAvailableError extends PlacelinkError {
+  readonly code = 'ld-context-not-available';
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`The JSON-LD @context '${url}' is not available: ${reason}`);
+  }
+}
+
+/** What a request creates exists already (an entity id, a subscription id). */
+export class AlreadyExistsError extends PlacelinkError {
+  readonly code = 'already-exists';
+}
+
+/** The operation is not supported for this resource (e.g. a write to entities a harvest keeps). */
+export class OperationNotSupportedError extends PlacelinkError {
+  readonly code = 'operation-not-supported';
+}
