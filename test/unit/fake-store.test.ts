@@ -279,6 +279,19 @@ describe('batch upserts', () => {
     expect(store.storedFeatures('things').map((f) => f.id)).toEqual(['a', 'b', 'e', 'g']);
   });
 
+  it('gives an inspireId to the first row of the batch that has it even when that row is refused (first_value over every row, as the statement does)', async () => {
+    const { store, key } = await storeWith([{ ...point('holder', 1, 1), localId: 'L1' }]);
+    const summary = await store.features.upsertBatch(key, [
+      { ...point('claimant', 2, 2), localId: 'L1' },
+      { ...point('holder', 1, 1.5), localId: 'L1' },
+    ]);
+    expect(summary.rejected).toEqual([
+      { id: 'claimant', reason: 'its inspireId (namespace + localId) is already used by feature holder' },
+      { id: 'holder', reason: 'its inspireId (namespace + localId) is already used by feature claimant' },
+    ]);
+    expect(store.storedFeatures('things')[0]!.geometry).toEqual({ type: 'Point', coordinates: [1, 1] });
+  });
+
   it('brings a retired feature back as updated, and lets a new feature take a retired one\'s inspireId', async () => {
     const { store, key } = await storeWith([{ ...point('a', 1, 1), localId: 'L1' }, point('b', 2, 2)]);
     await store.harvest('things', async (session) => {
