@@ -286,10 +286,35 @@ describe('numberMatched', () => {
     // Derived from the old cursor it would be 10 + 9 = 19 as well; the count shows it was not derived.
     expect(lastLamps.outcome.numberMatched).toBe(19);
     expect(calls.counts).toHaveLength(2);
-    expect(lastLamps.outcome.prev).toMatchObject({ dataVersion: now.dataVersion });
+    // Its skipped count came from the old version, and its positions say so.
+    expect(lastLamps.outcome.prev).toMatchObject({ skipped: 10, dataVersion: grid.dataVersion });
 
     const last = await read(queries, now, first!.outcome.next!, 40);
     expect(last.outcome).toMatchObject({ numberReturned: 12, numberMatched: 52, next: null });
+  });
+
+  it('does not pass a stale cursor\'s skipped count on as exact: the last page of the walk is counted, not derived from it', async () => {
+    const queries = service();
+    const grid = await collection();
+    const first = await read(queries, grid, { kind: 'start' }, 5, lamps(grid));
+    // Three lamps before the cursor go; 14 are left, of which 12 lie after it.
+    const keep = GRID.filter((f) => !LAMPS.slice(0, 3).includes(f.id));
+    await store.harvest('grid', async (session) => {
+      await session.markSeen(keep.map((f) => f.id));
+      await session.purgeVanished(grid.key);
+      await session.collections.refreshStats(grid.key);
+    });
+    const now = await collection();
+    const matched: Array<number | null> = [];
+    const ids: string[] = [];
+    for (let position = first.outcome.next; position; ) {
+      const page = await read(queries, now, position, 5, lamps(now));
+      matched.push(page.outcome.numberMatched);
+      ids.push(...page.ids);
+      position = page.outcome.next;
+    }
+    expect(ids).toEqual(LAMPS.slice(5));
+    expect(matched).toEqual([14, 14, 14]);
   });
 
   it('derives nothing from a stale cursor whose skipped count no longer holds', async () => {
