@@ -35,6 +35,12 @@ import type { Store } from '../../src/services/ports/store.js';
  * point by its coordinates, exactly as PostGIS does, but any other geometry by the overlap of its
  * bounding box with the box (a superset of ST_Intersects). Counting has no time budget, and
  * `fresh` inserts take the checking path (their outcomes are the same).
+ *
+ * Known differences in form: the GeoJSON text is JSON.stringify's (jsonb's text has a space after
+ * each ':' and ','; the key order is jsonb's), collections are listed in code unit order rather than
+ * the database's collation, extents are exact doubles where PostGIS may round a cached box outward,
+ * and a transaction that writes a collection another one committed since fails at its commit where
+ * PostgreSQL would have made it wait for the row locks.
  */
 
 export interface FakeStoreOptions {
@@ -209,13 +215,17 @@ function positions(geometry: Geometry): Position[] {
   }
 }
 
+/** The box covering boxes (or points as degenerate boxes); null for none. */
+function cover(boxes: Iterable<readonly [number, number, number, number]>): [number, number, number, number] | null {
+  let box: [number, number, number, number] | null = null;
+  for (const [minX, minY, maxX, maxY] of boxes) {
+    box = box ? [Math.min(box[0], minX), Math.min(box[1], minY), Math.max(box[2], maxX), Math.max(box[3], maxY)] : [minX, minY, maxX, maxY];
+  }
+  return box;
+}
+
 function boundingBox(geometry: Geometry | null): [number, number, number, number] | null {
-  if (geometry === null) return null;
-  const all = positions(geometry);
-  if (all.length === 0) return null;
-  const xs = all.map((p) => p[0]!);
-  const ys = all.map((p) => p[1]!);
-  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  return geometry === null ? null : cover(positions(geometry).map((p) => [p[0]!, p[1]!, p[0]!, p[1]!] as const));
 }
 
 /** The digest a harvest compares (feature-sql.ts contentHash), from the JSON text the database would receive. */
@@ -652,21 +662,20 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
           const state = t.write(key);
           if (!state) return;
           const current = [...state.features.values()].filter((f) => f.retiredAt === null);
-          const boxes = current.flatMap((f) => (f.box ? [f.box] : []));
-          const starts = current.flatMap((f) => (f.startMs === null ? [] : [f.startMs]));
-          const ends = current.flatMap((f) => {
-            const end = f.endMs ?? f.startMs;
-            return end === null ? [] : [end];
-          });
+          let start: number | null = null;
+          let end: number | null = null;
+          for (const f of current) {
+            if (f.startMs !== null) start = Math.min(start ?? f.startMs, f.startMs);
+            const last = f.endMs ?? f.startMs;
+            if (last !== null) end = Math.max(end ?? last, last);
+          }
           const types = new Set(current.flatMap((f) => (f.geometry ? [`ST_${f.geometry.type}`] : [])));
           state.row = {
             ...state.row,
             featureCount: current.length,
-            spatialExtent: boxes.length
-              ? [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))]
-              : null,
-            temporalStart: starts.length ? toSeconds(Math.min(...starts)) : null,
-            temporalEnd: ends.length ? toSeconds(Math.max(...ends)) : null,
+            spatialExtent: cover(current.flatMap((f) => (f.box ? [f.box] : []))),
+            temporalStart: start === null ? null : toSeconds(start),
+            temporalEnd: end === null ? null : toSeconds(end),
             geometryTypes: [...types].sort(),
             dataVersion: state.row.dataVersion + 1,
             updatedAt: t.now(),
