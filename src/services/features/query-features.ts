@@ -191,7 +191,11 @@ export function featureQueryService(source: PageSource, options: CountOptions): 
           const hasPrev = position.kind === 'before' ? more : skipped > 0 && firstSeq !== null;
           const isLast = !hasNext && (returned > 0 || skipped === 0);
           const derived = exact && isLast ? skipped + returned : null;
-          const dataVersion = snapshot.version;
+          // A skipped count carried from a cursor of another data version is not exact in this one (features before it
+          // may have come or gone): the positions keep that version, so the pages they lead to count their matches
+          // instead of deriving them from it. A backward page with nothing before it knows its count whatever the version.
+          const staleVersion = !exact && (position.kind === 'after' || (position.kind === 'before' && more)) ? position.dataVersion : null;
+          const dataVersion = staleVersion ?? snapshot.version;
           return {
             numberReturned: returned,
             numberMatched: await numberMatched(snapshot, request.selection, derived),
