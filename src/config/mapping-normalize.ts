@@ -400,9 +400,9 @@ function propertyRule(raw: Raw, index: number, ctx: NormalizeContext): PropertyR
   if (rawUnit && 'from' in rawUnit) {
     const conversion = unitConversion(String(rawUnit['from']), String(rawUnit['to']));
     if ('problem' in conversion) issue(ctx, [...at, 'unit'], conversion.problem);
-    else unit = { ...conversion, label: `${String(rawUnit['from'])} → ${String(rawUnit['to'])}` };
+    else unit = { ...conversion, label: `${String(rawUnit['from'])} → ${String(rawUnit['to'])}`, to: String(rawUnit['to']) };
   } else if (rawUnit) {
-    unit = { scale: Number(rawUnit['scale']), offset: Number(rawUnit['offset'] ?? 0), label: `× ${String(rawUnit['scale'])}` };
+    unit = { scale: Number(rawUnit['scale']), offset: Number(rawUnit['offset'] ?? 0), label: `× ${String(rawUnit['scale'])}`, to: null };
   }
   const cast = (raw['type'] as PropertyRule['cast'] | undefined) ?? null;
   if (unit && cast && !['number', 'integer'].includes(cast)) issue(ctx, [...at, 'type'], `a unit conversion gives a number, not ${cast}`);

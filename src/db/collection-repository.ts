@@ -39,6 +39,8 @@ function toCollection(row: CollectionRow): Collection {
       ngsiLdType: row.ngsi_ld_type,
       ngsiLdContext: row.ngsi_ld_context,
       ngsiLdIdTemplate: row.ngsi_ld_id_template,
+      ngsiLdWritable: row.ngsi_ld_writable,
+      ngsiLdAttributes: row.ngsi_ld_attributes,
     },
     dataVersion: Number(row.data_version),
     createdAt: row.created_at,

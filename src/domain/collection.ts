@@ -1,3 +1,5 @@
+import type { AttributeInfo } from './entity.js';
+
 /** A collection of features as the service knows it (catalog row, not a wire format). */
 export interface Collection {
   /** Internal numeric key; never leaves the service. */
@@ -35,13 +37,28 @@ export interface CollectionHarvestInfo {
   /** Two-letter INSPIRE theme code. */
   readonly inspireTheme: string | null;
   readonly metadataUrl: string | null;
+  /** The NGSI-LD entity type of the features, as `ngsiLdContext` names it; null: the features are no entities. */
   readonly ngsiLdType: string | null;
-  readonly ngsiLdContext: readonly string[];
+  /** The @context the type and property names are in (URLs, or inline contexts of collections created through NGSI-LD). */
+  readonly ngsiLdContext: readonly unknown[];
   /** e.g. urn:ngsi-ld:Streetlight:{namespace}:{localId} */
   readonly ngsiLdIdTemplate: string | null;
+  /** Created by NGSI-LD writes: the API may write its entities (harvested collections are read-only there). */
+  readonly ngsiLdWritable: boolean;
+  /** What the mapping knows of each property (its unit, whether it refers to other entities). */
+  readonly ngsiLdAttributes: Readonly<Record<string, AttributeInfo>>;
 }
 
-export const NO_HARVEST_INFO: CollectionHarvestInfo = { mappingId: null, inspireTheme: null, metadataUrl: null, ngsiLdType: null, ngsiLdContext: [], ngsiLdIdTemplate: null };
+export const NO_HARVEST_INFO: CollectionHarvestInfo = {
+  mappingId: null,
+  inspireTheme: null,
+  metadataUrl: null,
+  ngsiLdType: null,
+  ngsiLdContext: [],
+  ngsiLdIdTemplate: null,
+  ngsiLdWritable: false,
+  ngsiLdAttributes: {},
+};
 
 /** date: a calendar day (YYYY-MM-DD); timestamp: an instant; array: a JSON array of values. */
 export type QueryableType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp' | 'geometry' | 'array';

@@ -174,7 +174,8 @@ export interface PropertyRule {
   readonly values: Readonly<Record<string, Scalar>> | null;
   readonly unmatched: 'keep' | 'null' | 'reject';
   /** output = value * scale + offset */
-  readonly unit: { readonly scale: number; readonly offset: number; readonly label: string } | null;
+  /** `to`: the unit symbol of the output, when the rule converts between named units. */
+  readonly unit: { readonly scale: number; readonly offset: number; readonly label: string; readonly to: string | null } | null;
   readonly default: Scalar | undefined;
   readonly required: boolean;
   readonly onInvalid: 'reject' | 'null';

@@ -81,3 +81,18 @@ export function unitConversion(from: string, to: string): { scale: number; offse
   // base = v * fs + os; out = (base - ot) / ft
   return { scale: source.factor / target.factor, offset: (source.offset - target.offset) / target.factor };
 }
+
+/** UN/CEFACT Recommendation 20 common codes of the units above (NGSI-LD `unitCode`). */
+const UNIT_CODES: Readonly<Record<string, string>> = {
+  mm: 'MMT', cm: 'CMT', dm: 'DMT', m: 'MTR', km: 'KMT', in: 'INH', ft: 'FOT', yd: 'YRD', mi: 'SMI', NM: 'NMI', nmi: 'NMI',
+  m2: 'MTK', 'm²': 'MTK', ha: 'HAR', km2: 'KMK', 'km²': 'KMK', m3: 'MTQ', 'm³': 'MTQ', l: 'LTR', L: 'LTR',
+  mW: 'C31', W: 'WTT', kW: 'KWT', MW: 'MAW', Wh: 'WHR', kWh: 'KWH', MWh: 'MWH', mV: '2Z', V: 'VLT', kV: 'KVT', mA: '4K', A: 'AMP',
+  ms: 'C26', s: 'SEC', min: 'MIN', h: 'HUR', d: 'DAY', K: 'KEL', Cel: 'CEL', '°C': 'CEL', '[degF]': 'FAH', '°F': 'FAH',
+  'm/s': 'MTS', 'km/h': 'KMH', kn: 'KNT', Pa: 'PAL', hPa: 'A97', kPa: 'KPA', bar: 'BAR', lx: 'LUX', '%': 'P1', '1': 'C62',
+  g: 'GRM', kg: 'KGM', t: 'TNE',
+};
+
+/** The UN/CEFACT code of a unit symbol placelink knows; null for others. */
+export function unitCode(symbol: string): string | null {
+  return Object.hasOwn(UNIT_CODES, symbol) ? UNIT_CODES[symbol]! : null;
+}

@@ -1,5 +1,7 @@
 import type { LoadedMapping } from '../config/mappings-loader.js';
 import { NO_HARVEST_INFO, type CollectionDefinition } from '../domain/collection.js';
+import type { AttributeInfo } from '../domain/entity.js';
+import { unitCode } from '../domain/units.js';
 import { HarvestError, PlacelinkError } from '../domain/errors.js';
 import { RUN_DETAIL_LIMIT, type HarvestRun, type RunCounts, type RunRejection, type RunWarning } from '../domain/harvest-run.js';
 import { isSensorSource, type FeatureSource, type Mapping } from '../domain/mapping.js';
@@ -43,6 +45,20 @@ function readerFor(mapping: Mapping, http: HttpClient | null): FeatureSourceRead
   }
 }
 
+/**
+ * What NGSI-LD should know of the mapped properties: the unit a conversion rule writes in, and the
+ * Smart Data Models convention that `ref…` properties hold ids of other entities (Relationships).
+ */
+function attributeInfo(mapping: Mapping): Record<string, AttributeInfo> {
+  const info: Record<string, AttributeInfo> = {};
+  for (const rule of mapping.properties.rules) {
+    const code = rule.unit?.to ? unitCode(rule.unit.to) : null;
+    const relationship = /^ref[A-Z]/.test(rule.name);
+    if (code || relationship) info[rule.name] = { ...(code ? { unitCode: code } : {}), ...(relationship ? { relationship } : {}) };
+  }
+  return info;
+}
+
 export function collectionDefinition(mapping: Mapping, sourceSrid: number): CollectionDefinition {
   const target = mapping.target;
   return {
@@ -62,6 +78,7 @@ export function collectionDefinition(mapping: Mapping, sourceSrid: number): Coll
       ngsiLdType: mapping.ngsiLd?.type ?? null,
       ngsiLdContext: mapping.ngsiLd?.context ?? [],
       ngsiLdIdTemplate: mapping.identifiers.ngsiLdId,
+      ngsiLdAttributes: attributeInfo(mapping),
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Geometry, Position } from 'geojson';
 import { countedWrites } from '../../src/db/feature-changes.js';
-import type { Collection, CollectionDefinition, CollectionHarvestInfo, Queryable } from '../../src/domain/collection.js';
+import { NO_HARVEST_INFO, type Collection, type CollectionDefinition, type CollectionHarvestInfo, type Queryable } from '../../src/domain/collection.js';
 import { HarvestRunningError, InvariantError } from '../../src/domain/errors.js';
 import type { FeatureRecord, WriteSummary } from '../../src/domain/feature.js';
 import type { HarvestRun } from '../../src/domain/harvest-run.js';
@@ -631,7 +631,7 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
               geometryTypes: [],
               queryables: {},
               dataVersion: 0,
-              harvest: harvest ?? { mappingId: null, inspireTheme: null, metadataUrl: null, ngsiLdType: null, ngsiLdContext: [], ngsiLdIdTemplate: null },
+              harvest: harvest ?? NO_HARVEST_INFO,
               createdAt: t.now(),
               updatedAt: t.now(),
             },
@@ -936,6 +936,10 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
     pages,
     runs: runRepository(clock, (collectionId) => harvestLocks.has(collectionId)),
     sensors: emptySensorStore(),
+    entities: {
+      query: () => Promise.reject(unsupported('NGSI-LD entity queries')),
+      byId: () => Promise.reject(unsupported('NGSI-LD entity lookups')),
+    },
     concurrentWrites: false,
     async harvest(collectionId, work) {
       // pg_try_advisory_xact_lock: one harvest per collection id, held until its transaction ends.

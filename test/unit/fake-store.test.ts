@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NO_HARVEST_INFO } from '../../src/domain/collection.js';
 import type { FeatureRecord } from '../../src/domain/feature.js';
 import { HarvestRunningError, InvariantError } from '../../src/domain/errors.js';
 import type { FeatureOutput, FeaturePageQuery, PagePosition } from '../../src/domain/query.js';
@@ -320,7 +321,7 @@ describe('batch upserts', () => {
 describe('collections', () => {
   it('creates with a key, updates descriptive fields, keeps the harvest fields unless given, and lists by id', async () => {
     const store = createFakeStore();
-    const created = await store.collections.save({ id: 'zeta', title: 'Zeta', sourceSrid: 25832, harvest: { mappingId: 'm', inspireTheme: 'ad', metadataUrl: null, ngsiLdType: 'T', ngsiLdContext: ['c'], ngsiLdIdTemplate: null } });
+    const created = await store.collections.save({ id: 'zeta', title: 'Zeta', sourceSrid: 25832, harvest: { ...NO_HARVEST_INFO, mappingId: 'm', inspireTheme: 'ad', ngsiLdType: 'T', ngsiLdContext: ['c'] } });
     expect(created).toEqual({ key: expect.any(Number), created: true });
     expect(await store.collections.save({ id: 'zeta', title: 'Zeta 2', sourceSrid: 4326, keywords: ['k'] })).toEqual({ key: created.key, created: false });
     await store.collections.save({ id: 'alpha', title: 'Alpha', sourceSrid: 4326, inspireNamespace: 'ns' });

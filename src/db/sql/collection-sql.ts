@@ -1,5 +1,6 @@
 import { InvariantError } from '../../domain/errors.js';
 import type { CollectionDefinition, Queryable } from '../../domain/collection.js';
+import type { AttributeInfo } from '../../domain/entity.js';
 import type { SqlQuery } from './sql-query.js';
 
 const COLLECTION_COLUMNS = `collection_key, id, title, description, keywords, license, attribution, item_type,
@@ -7,7 +8,7 @@ const COLLECTION_COLUMNS = `collection_key, id, title, description, keywords, li
   to_char(temporal_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS temporal_start,
   to_char(temporal_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS temporal_end,
   geometry_types, queryables, data_version::text AS data_version,
-  mapping_id, inspire_theme, metadata_url, ngsi_ld_type, ngsi_ld_context, ngsi_ld_id_template,
+  mapping_id, inspire_theme, metadata_url, ngsi_ld_type, ngsi_ld_context, ngsi_ld_id_template, ngsi_ld_writable, ngsi_ld_attributes,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`;
 
@@ -34,8 +35,10 @@ export interface CollectionRow {
   inspire_theme: string | null;
   metadata_url: string | null;
   ngsi_ld_type: string | null;
-  ngsi_ld_context: string[];
+  ngsi_ld_context: unknown[];
   ngsi_ld_id_template: string | null;
+  ngsi_ld_writable: boolean;
+  ngsi_ld_attributes: Record<string, AttributeInfo>;
   created_at: string;
   updated_at: string;
 }
@@ -50,8 +53,9 @@ export const collectionSql = {
     const harvest = definition.harvest;
     return {
       text: `INSERT INTO collection (id, title, description, keywords, license, attribution, source_srid, inspire_namespace,
-                                     mapping_id, inspire_theme, metadata_url, ngsi_ld_type, ngsi_ld_context, ngsi_ld_id_template)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $13, coalesce($14::jsonb, '[]'), $15)
+                                     mapping_id, inspire_theme, metadata_url, ngsi_ld_type, ngsi_ld_context, ngsi_ld_id_template,
+                                     ngsi_ld_writable, ngsi_ld_attributes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $13, coalesce($14::jsonb, '[]'), $15, coalesce($16::boolean, false), coalesce($17::jsonb, '{}'))
              ON CONFLICT (id) DO UPDATE SET
                title = EXCLUDED.title, description = EXCLUDED.description, keywords = EXCLUDED.keywords,
                license = EXCLUDED.license, attribution = EXCLUDED.attribution, source_srid = EXCLUDED.source_srid,
@@ -61,7 +65,9 @@ export const collectionSql = {
                metadata_url = CASE WHEN $9::boolean THEN EXCLUDED.metadata_url ELSE collection.metadata_url END,
                ngsi_ld_type = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_type ELSE collection.ngsi_ld_type END,
                ngsi_ld_context = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_context ELSE collection.ngsi_ld_context END,
-               ngsi_ld_id_template = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_id_template ELSE collection.ngsi_ld_id_template END
+               ngsi_ld_id_template = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_id_template ELSE collection.ngsi_ld_id_template END,
+               ngsi_ld_writable = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_writable ELSE collection.ngsi_ld_writable END,
+               ngsi_ld_attributes = CASE WHEN $9::boolean THEN EXCLUDED.ngsi_ld_attributes ELSE collection.ngsi_ld_attributes END
              RETURNING collection_key, (xmax = 0) AS created`,
       values: [
         definition.id,
@@ -79,6 +85,8 @@ export const collectionSql = {
         harvest?.ngsiLdType ?? null,
         harvest ? JSON.stringify(harvest.ngsiLdContext) : null,
         harvest?.ngsiLdIdTemplate ?? null,
+        harvest?.ngsiLdWritable ?? null,
+        harvest ? JSON.stringify(harvest.ngsiLdAttributes) : null,
       ],
     };
   },

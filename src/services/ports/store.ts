@@ -1,3 +1,4 @@
+import type { EntityStore } from './entity-ports.js';
 import type { CollectionRepository, FeatureRepository, FeatureWrites, PageSource } from './feature-ports.js';
 import type { RunRepository } from './run-ports.js';
 import type { SensorStore } from './sensor-ports.js';
@@ -10,6 +11,8 @@ export interface Store extends FeatureWrites {
   readonly collections: CollectionRepository;
   readonly features: FeatureRepository;
   readonly pages: PageSource;
+  /** NGSI-LD entities: the features of collections that name an entity type. */
+  readonly entities: EntityStore;
   readonly runs: RunRepository;
   /** Sensor sources, datastreams, observations and asset links. */
   readonly sensors: SensorStore;

@@ -1,0 +1,204 @@
+import type { EntityCondition, EntityGeoFilter, EntityLiteral, EntityPath, EntityQuery, EntitySelection } from '../../domain/entity.js';
+import { SqlParams, type SqlQuery } from './sql-query.js';
+
+/**
+ * NGSI-LD entities over the feature rows of entity collections: every filter runs in PostgreSQL on
+ * the rows' columns (the GIN index on properties for equality, the GiST index on the geometry for
+ * geo-queries; the query geometry is never the column transformed).
+ */
+
+/** The metres of one degree of latitude; a degree of longitude is shorter, so a box this wide always covers the distance. */
+const METRES_PER_DEGREE = 111_132;
+
+/** An entity row as one JSON text (parsed by entity-repository.ts). */
+const ENTITY_JSON = `json_build_object('c', f.collection_key, 'id', f.ngsi_ld_id, 'g', ST_AsGeoJSON(f.geom, 9, 0)::json, 'p', f.properties, 'a', f.ngsi_attributes,
+                      'cr', placelink_rfc3339(f.created_at), 'mo', placelink_rfc3339(f.updated_at))::text`;
+
+/** The JSON value at a path: a value (keyValues in properties), a sub-attribute's value or a metadata member (stored attributes). */
+function valueAt(params: SqlParams, path: EntityPath): string {
+  let value: string;
+  if (path.subAttributes.length === 0) value = `(f.properties -> ${params.bind(path.attribute)}::text)`;
+  else {
+    // A sub-attribute is an object with its own value (or object); metadata (observedAt, unitCode …) is a plain member.
+    const chain = [path.attribute, ...path.subAttributes].map((name) => `-> ${params.bind(name)}::text`).join(' ');
+    const node = `(CASE WHEN jsonb_typeof(f.ngsi_attributes -> ${params.bind(path.attribute)}::text) = 'array' THEN NULL ELSE f.ngsi_attributes ${chain} END)`;
+    value = `(CASE WHEN jsonb_typeof(${node}) = 'object' THEN coalesce(${node} -> 'value', ${node} -> 'object') ELSE ${node} END)`;
+  }
+  for (const member of path.members) value = `(${value} -> ${params.bind(member)}::text)`;
+  if (path.language !== null && path.language !== '*') value = `(${value} -> ${params.bind(path.language)}::text)`;
+  return value;
+}
+
+/** A literal as the JSON value it equals (DateTime values may be typed literals, see timeOf). */
+function literalJson(literal: EntityLiteral): string {
+  return JSON.stringify(literal.value);
+}
+
+/** A stored value as a timestamp: an RFC 3339 string, or a JSON-LD typed literal {"@type": "DateTime", "@value": …}. */
+const timeOf = (value: string) => `placelink_timestamp(coalesce(${value} -> '@value', ${value}))`;
+const dateOf = (value: string) => `placelink_date(coalesce(${value} -> '@value', ${value}))`;
+const textOf = (value: string) => `(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${value} #>> '{}' END)`;
+
+/** A comparable SQL expression of a stored value and of a literal of the same kind; values of other kinds give null. */
+function comparable(params: SqlParams, value: string, literal: EntityLiteral): [string, string] {
+  switch (literal.kind) {
+    case 'number':
+      return [`placelink_number(${value})`, `${params.bind(literal.value)}::numeric`];
+    case 'boolean':
+      return [`placelink_boolean(${value})`, `${params.bind(literal.value)}::boolean`];
+    case 'dateTime':
+      return [timeOf(value), `${params.bind(literal.value)}::timestamptz`];
+    case 'date':
+      return [dateOf(value), `${params.bind(literal.value)}::date`];
+    case 'time':
+    case 'string':
+    case 'uri':
+      return [`${textOf(value)} COLLATE "C"`, `${params.bind(literal.value)}::text COLLATE "C"`];
+  }
+}
+
+/** A value of an array matches if any element does (clause 4.9). */
+function anyElement(value: string, test: (element: string) => string): string {
+  return `(${test(value)} OR (jsonb_typeof(${value}) = 'array' AND EXISTS (SELECT 1 FROM jsonb_array_elements(${value}) AS e(v) WHERE ${test('e.v')})))`;
+}
+
+function equalsOne(params: SqlParams, path: EntityPath, literal: EntityLiteral): string {
+  const plain = path.subAttributes.length === 0 && path.members.length === 0 && path.language === null;
+  if (plain && (literal.kind === 'number' || literal.kind === 'string' || literal.kind === 'uri' || literal.kind === 'boolean')) {
+    // jsonb containment: exact in type and value, and served by the GIN index on properties.
+    const json = literalJson(literal);
+    const single = JSON.stringify({ [path.attribute]: JSON.parse(json) as unknown });
+    const inArray = JSON.stringify({ [path.attribute]: [JSON.parse(json) as unknown] });
+    return `(f.properties @> ${params.bind(single)}::jsonb OR f.properties @> ${params.bind(inArray)}::jsonb)`;
+  }
+  return anyElement(valueAt(params, path), (value) => {
+    const [left, right] = comparable(params, value, literal);
+    return `${left} = ${right}`;
+  });
+}
+
+function languageValues(params: SqlParams, path: EntityPath, test: (value: string) => string): string {
+  if (path.language !== '*') return test(valueAt(params, path));
+  return `EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(${valueAt(params, { ...path, language: null })}) = 'object' THEN ${valueAt(params, { ...path, language: null })} END) AS l(k, v) WHERE ${test('l.v')})`;
+}
+
+function conditionSql(params: SqlParams, condition: EntityCondition): string {
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      return `(${condition.operands.map((c) => conditionSql(params, c)).join(condition.kind === 'and' ? ' AND ' : ' OR ')})`;
+    case 'never':
+      return 'false';
+    case 'exists': {
+      const path = condition.path;
+      if (path.subAttributes.length === 0 && path.members.length === 0 && path.language === null) return `f.properties ? ${params.bind(path.attribute)}::text`;
+      return languageValues(params, path, (value) => `${value} IS NOT NULL`);
+    }
+    case 'equals': {
+      const { path } = condition;
+      const matches = `(${condition.values.map((literal) => (path.language === '*' ? languageValues(params, path, (v) => { const [l, r] = comparable(params, v, literal); return `${l} = ${r}`; }) : equalsOne(params, path, literal))).join(' OR ')})`;
+      // != : the attribute is there and none of the values matches (values of other types count as unequal).
+      return condition.negated ? `(${languageValues(params, path, (value) => `${value} IS NOT NULL`)} AND NOT coalesce(${matches}, false))` : matches;
+    }
+    case 'range': {
+      const inRange = languageValues(params, condition.path, (value) =>
+        anyElement(value, (element) => {
+          const [low, lowBound] = comparable(params, element, condition.low);
+          const [, highBound] = comparable(params, element, condition.high);
+          return `(${low} >= ${lowBound} AND ${low} <= ${highBound})`;
+        }),
+      );
+      return condition.negated ? `(${languageValues(params, condition.path, (v) => `${v} IS NOT NULL`)} AND NOT coalesce(${inRange}, false))` : inRange;
+    }
+    case 'compare':
+      return languageValues(params, condition.path, (value) =>
+        anyElement(value, (element) => {
+          const [left, right] = comparable(params, element, condition.value);
+          return `${left} ${condition.operator} ${right}`;
+        }),
+      );
+    case 'pattern': {
+      const matches = languageValues(params, condition.path, (value) => anyElement(value, (element) => `${textOf(element)} ~ ${params.bind(condition.pattern)}::text`));
+      return condition.negated ? `(${languageValues(params, condition.path, (v) => `${v} IS NOT NULL`)} AND NOT coalesce(${matches}, false))` : matches;
+    }
+  }
+}
+
+/** The geometry a geo-query tests: the feature geometry (`location`) or a stored GeoProperty's value. */
+function geometryOf(params: SqlParams, attribute: string | null): string {
+  if (attribute === null) return 'f.geom';
+  return `ST_SetSRID(ST_GeomFromGeoJSON(CASE WHEN jsonb_typeof(f.ngsi_attributes -> ${params.bind(attribute)}::text -> 'value') = 'object' THEN f.ngsi_attributes -> ${params.bind(attribute)}::text -> 'value' END), 4326)`;
+}
+
+/** Geo-queries (clause 4.10) with the Simple Features relations of PostGIS; `near` on the WGS 84 ellipsoid, behind a box on the index. */
+function geoSql(params: SqlParams, geo: EntityGeoFilter): string {
+  const reference = `ST_SetSRID(ST_GeomFromGeoJSON(${params.bind(JSON.stringify(geo.geometry))}::text), 4326)`;
+  const target = geometryOf(params, geo.attribute);
+  const indexed = geo.attribute === null;
+  switch (geo.relation) {
+    case 'near-max': {
+      const metres = params.bind(geo.distance);
+      // Degrees that cover the distance in any direction up to ±85° latitude; the exact test follows.
+      const box = indexed ? `ST_DWithin(${target}, ${reference}, ${metres}::float8 / ${METRES_PER_DEGREE} / greatest(cos(radians(least(abs(ST_YMax(${reference})), 85))), 0.0872)) AND ` : '';
+      return `(${box}ST_DWithin(${target}::geography, ${reference}::geography, ${metres}::float8))`;
+    }
+    case 'near-min':
+      return `(${target} IS NOT NULL AND NOT ST_DWithin(${target}::geography, ${reference}::geography, ${params.bind(geo.distance)}::float8))`;
+    case 'equals':
+      return `(${target} && ${reference} AND ST_Equals(${target}, ${reference}))`;
+    case 'disjoint':
+      return `(${target} IS NOT NULL AND ST_Disjoint(${target}, ${reference}))`;
+    case 'intersects':
+      return `ST_Intersects(${target}, ${reference})`;
+    case 'within':
+      return `ST_Within(${target}, ${reference})`;
+    case 'contains':
+      return `ST_Contains(${target}, ${reference})`;
+    case 'overlaps':
+      return `(${target} && ${reference} AND ST_Overlaps(${target}, ${reference}))`;
+  }
+}
+
+function selectionSql(params: SqlParams, selection: EntitySelection): string {
+  const conditions = [`f.collection_key = ANY(${params.bind(selection.collectionKeys)}::integer[])`];
+  if (selection.condition) conditions.push(conditionSql(params, selection.condition));
+  if (selection.anyAttribute) conditions.push(`f.properties ?| ${params.bind(selection.anyAttribute)}::text[]`);
+  if (selection.geo) conditions.push(geoSql(params, selection.geo));
+  return `(${conditions.join(' AND ')})`;
+}
+
+function whereClause(params: SqlParams, query: Pick<EntityQuery, 'parts' | 'ids' | 'idPattern'>): string {
+  const conditions = ['f.retired_at IS NULL', 'f.ngsi_ld_id IS NOT NULL', `(${query.parts.map((part) => selectionSql(params, part)).join(' OR ')})`];
+  if (query.ids) conditions.push(`f.ngsi_ld_id = ANY(${params.bind(query.ids)}::text[])`);
+  if (query.idPattern !== null) conditions.push(`f.ngsi_ld_id ~ ${params.bind(query.idPattern)}::text`);
+  return conditions.join(' AND ');
+}
+
+export const entitySql = {
+  /** A page of entities in a stable order (collection, then feature position). */
+  page(query: EntityQuery): SqlQuery {
+    const params = new SqlParams();
+    const where = whereClause(params, query);
+    return {
+      text: `SELECT ${ENTITY_JSON} AS json FROM feature f WHERE ${where}
+             ORDER BY f.collection_key, f.seq LIMIT ${params.bind(query.limit)}::integer OFFSET ${params.bind(query.offset)}::bigint`,
+      values: params.values,
+    };
+  },
+
+  count(query: EntityQuery): SqlQuery {
+    const params = new SqlParams();
+    return { text: `SELECT count(*)::bigint AS n FROM feature f WHERE ${whereClause(params, query)}`, values: params.values };
+  },
+
+  /** One entity by id among the given collections. */
+  byId(collectionKeys: readonly number[], id: string): SqlQuery {
+    return {
+      name: 'entity-by-id',
+      text: `SELECT ${ENTITY_JSON} AS json FROM feature f
+             WHERE f.collection_key = ANY($1::integer[]) AND f.ngsi_ld_id = $2::text AND f.retired_at IS NULL
+             ORDER BY f.collection_key LIMIT 1`,
+      values: [collectionKeys, id],
+    };
+  },
+};

@@ -1,0 +1,166 @@
+import type { AttributeInstance, EntityRow } from '../../domain/entity.js';
+import type { TermMap } from '../context/term-map.js';
+import { ATTRIBUTE_MEMBERS } from '../vocabulary.js';
+import type { EntityType } from './entity-types.js';
+
+/** The entity representations of clause 4.5 (keyValues is also called simplified). */
+export type EntityFormat = 'normalized' | 'concise' | 'keyValues';
+
+export interface EncodeOptions {
+  readonly format: EntityFormat;
+  /** Include createdAt and modifiedAt. */
+  readonly sysAttrs: boolean;
+  /** The names of the response (the request's @context on top of the core). */
+  readonly output: TermMap;
+  /** The attribute IRIs to return; null: all. */
+  readonly attributes: ReadonlySet<string> | null;
+  /** Entity members to keep (IRIs, and `id`, `type`) or to leave out; null: no projection. */
+  readonly pick: ReadonlySet<string> | null;
+  readonly omit: ReadonlySet<string> | null;
+  /** A language to pick from LanguageProperties (they are then Properties with `lang`). */
+  readonly lang: string | null;
+}
+
+const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
+
+type Instance = Record<string, unknown>;
+
+/** An attribute of an entity that has only values: its value, and what the mapping knows of it. */
+function derivedAttribute(name: string, value: unknown, type: EntityType): Instance | null {
+  if (value === null || value === undefined) return null;
+  const info = type.collection.attributes[name];
+  if (info?.relationship && (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string')))) return { type: 'Relationship', object: value };
+  return { type: 'Property', value, ...(info?.unitCode ? { unitCode: info.unitCode } : {}) };
+}
+
+/** Sub-attribute names (stored in the collection's terms) renamed into the response's terms, at every depth. */
+function renamed(instance: AttributeInstance, type: EntityType, output: TermMap): Instance {
+  const out: Instance = {};
+  for (const [key, member] of Object.entries(instance)) {
+    if (ATTRIBUTE_MEMBERS.has(key)) out[key] = member;
+    else out[output.compact(type.terms.expand(key))] = member !== null && typeof member === 'object' && !Array.isArray(member) ? renamed(member as AttributeInstance, type, output) : member;
+  }
+  return out;
+}
+
+/** The member that holds an attribute's content, by its type (clause 4.5). */
+const CONTENT: Readonly<Record<string, string>> = {
+  Property: 'value',
+  GeoProperty: 'value',
+  Relationship: 'object',
+  LanguageProperty: 'languageMap',
+  JsonProperty: 'json',
+  VocabProperty: 'vocab',
+  ListProperty: 'valueList',
+  ListRelationship: 'objectList',
+};
+
+function withLanguage(instance: Instance, lang: string | null): Instance {
+  if (lang === null || instance['type'] !== 'LanguageProperty') return instance;
+  const map = (instance['languageMap'] ?? {}) as Record<string, unknown>;
+  const tag = lang in map ? lang : '@none' in map ? '@none' : Object.keys(map)[0];
+  const { languageMap: _map, ...rest } = instance;
+  return { ...rest, type: 'Property', value: tag === undefined ? null : map[tag], ...(tag !== undefined ? { lang: tag } : {}) };
+}
+
+function withoutSystem(instance: Instance, sysAttrs: boolean): Instance {
+  if (sysAttrs) return instance;
+  const { createdAt: _c, modifiedAt: _m, ...rest } = instance;
+  return rest;
+}
+
+/** Concise (clause 4.5.2.2): the type goes where the content member implies it; a lone simple value stands for itself. */
+function concise(instance: Instance): unknown {
+  const type = instance['type'] as string | undefined;
+  const content = type ? CONTENT[type] : undefined;
+  if (!content || !(content in instance)) return instance;
+  const { type: _t, ...rest } = instance;
+  const keys = Object.keys(rest);
+  const value = rest[content];
+  if (type === 'Property' && keys.length === 1 && (value === null || typeof value !== 'object')) return value;
+  return rest;
+}
+
+/** keyValues (clause 4.5.3): the content alone, wrapped where the bare value would be ambiguous. */
+function keyValue(instance: Instance): unknown {
+  switch (instance['type']) {
+    case 'Relationship':
+      return instance['object'];
+    case 'ListProperty':
+      return instance['valueList'];
+    case 'ListRelationship':
+      return instance['objectList'];
+    case 'LanguageProperty':
+      return { languageMap: instance['languageMap'] };
+    case 'JsonProperty':
+      return { json: instance['json'] };
+    case 'VocabProperty':
+      return { vocab: instance['vocab'] };
+    default:
+      return instance['value'];
+  }
+}
+
+function formatted(instances: readonly Instance[], options: EncodeOptions, multiple: boolean): unknown {
+  const prepared = instances.map((instance) => withoutSystem(withLanguage(instance, options.lang), options.sysAttrs));
+  switch (options.format) {
+    case 'normalized':
+      return multiple ? prepared : prepared[0];
+    case 'concise':
+      return multiple ? prepared.map(concise) : concise(prepared[0]!);
+    case 'keyValues': {
+      if (!multiple) return keyValue(prepared[0]!);
+      const dataset: Record<string, unknown> = {};
+      for (const instance of prepared) dataset[typeof instance['datasetId'] === 'string' ? instance['datasetId'] : '@none'] = keyValue(instance);
+      return { dataset };
+    }
+  }
+}
+
+/** Every attribute of an entity row as normalized instances, by IRI. */
+export function attributesOf(row: EntityRow, type: EntityType, output: TermMap): Map<string, { instances: Instance[]; multiple: boolean }> {
+  const out = new Map<string, { instances: Instance[]; multiple: boolean }>();
+  if (row.attributes) {
+    for (const [name, stored] of Object.entries(row.attributes)) {
+      const list = Array.isArray(stored) ? stored : [stored as AttributeInstance];
+      out.set(type.terms.expand(name), { instances: list.map((instance) => renamed(instance, type, output)), multiple: Array.isArray(stored) });
+    }
+  } else {
+    for (const [name, value] of Object.entries(row.properties)) {
+      const attribute = derivedAttribute(name, value, type);
+      if (attribute) out.set(type.terms.expand(name), { instances: [attribute], multiple: false });
+    }
+  }
+  if (!out.has(LOCATION) && row.geometry) out.set(LOCATION, { instances: [{ type: 'GeoProperty', value: row.geometry }], multiple: false });
+  return out;
+}
+
+function kept(member: string, options: EncodeOptions): boolean {
+  if (options.pick && !options.pick.has(member)) return false;
+  return !options.omit?.has(member);
+}
+
+/** An entity in the requested representation, with the response's names. */
+export function encodeEntity(row: EntityRow, type: EntityType, options: EncodeOptions): Record<string, unknown> {
+  const entity: Record<string, unknown> = {};
+  if (kept('id', options)) entity['id'] = row.id;
+  if (kept('type', options)) entity['type'] = options.output.compact(type.typeIri);
+  for (const [iri, attribute] of attributesOf(row, type, options.output)) {
+    if (options.attributes && !options.attributes.has(iri)) continue;
+    if (!kept(iri, options)) continue;
+    entity[options.output.compact(iri)] = formatted(attribute.instances, options, attribute.multiple);
+  }
+  if (options.sysAttrs && options.format !== 'keyValues') {
+    entity['createdAt'] = row.createdAt;
+    entity['modifiedAt'] = row.modifiedAt;
+  }
+  return entity;
+}
+
+/** An entity as a GeoJSON Feature (clause 4.5.16): the geometry from `geometryProperty` (an IRI), the rest in `properties`. */
+export function entityFeature(row: EntityRow, type: EntityType, options: EncodeOptions, geometryProperty: string): Record<string, unknown> {
+  const { id, ...properties } = encodeEntity(row, type, options);
+  const source = attributesOf(row, type, options.output).get(geometryProperty)?.instances[0];
+  const geometry = source && source['type'] === 'GeoProperty' ? source['value'] : null;
+  return { id: id ?? row.id, type: 'Feature', geometry: geometry ?? null, properties };
+}

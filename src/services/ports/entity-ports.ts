@@ -1,0 +1,9 @@
+import type { EntityQuery, EntityRow } from '../../domain/entity.js';
+
+/** Reading NGSI-LD entities from the feature rows of entity collections. */
+export interface EntityStore {
+  /** A page of the query's entities, and how many there are in all when `count` is asked for. */
+  query(query: EntityQuery): Promise<{ rows: EntityRow[]; count: number | null }>;
+  /** One entity by id among the given collections. */
+  byId(collectionKeys: readonly number[], id: string): Promise<EntityRow | null>;
+}
