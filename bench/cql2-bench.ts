@@ -68,7 +68,7 @@ async function ensurePoints(client: pg.Client): Promise<number> {
   await client.query(`CREATE TABLE feature_c${key} PARTITION OF feature FOR VALUES IN (${key})`);
   await client.query(
     `INSERT INTO feature (collection_key, id, namespace, local_id, geom, properties, content_hash)
-     SELECT $1, 'P-' || n, 'bench', 'P-' || n, g, p, placelink_content_hash(g, p, NULL, NULL, NULL)
+     SELECT $1, 'P-' || n, 'bench', 'P-' || n, g, p, sha256(convert_to(ST_AsText(g) || p::text, 'UTF8'))
      FROM (SELECT n, ST_SetSRID(ST_MakePoint(5 + (n % 1000) * 0.01, 47 + (n / 1000) * 0.008), 4326) AS g,
                   jsonb_build_object('n', n, 'category', 'c' || (n % 100), 'value', (n * 37) % 1000 / 10.0) AS p
            FROM generate_series(0, $2::integer - 1) AS n) s`,

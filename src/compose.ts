@@ -3,12 +3,13 @@ import { ADMIN_PROBLEMS } from './admin/problems.js';
 import { healthBlock } from './admin/health-block.js';
 import { runsBlock } from './admin/runs-block.js';
 import { sensorsAdminBlock } from './admin/sensors-admin-block.js';
-import type { Api, BuildingBlock } from './api/building-block.js';
+import { mountedBlocks, type Api, type BuildingBlock } from './api/building-block.js';
 import { SERVICE_INFO } from './api/service-info.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
+import { ngsiLdApi } from './ngsild/ngsild.js';
 import { ogcFeaturesApi } from './ogcapi/ogcapi.js';
 import { datastreamCollectionLinks, datastreamsBlock } from './sensors-api/datastreams-block.js';
 import { assetLinkTemplates } from './sensors-api/asset-links.js';
@@ -16,6 +17,7 @@ import { observationsBlock } from './sensors-api/observations-block.js';
 import { SENSOR_PROBLEMS } from './sensors-api/problems.js';
 import { timeseriesBlock } from './sensors-api/timeseries-block.js';
 import { collectionQueryService } from './services/collection-queries.js';
+import { entityService } from './services/entities/entity-service.js';
 import { cachedCatalog } from './services/features/collection-catalog.js';
 import type { Store } from './services/ports/store.js';
 import { datastreamCatalog } from './services/sensors/datastream-collections.js';
@@ -29,21 +31,29 @@ import { sensorService, type SensorService } from './services/sensors/sensor-ser
  */
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
-  Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs'>> & { readonly html?: HtmlOptions };
+  Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs' | 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdMaxBytes'>> & {
+    readonly html?: HtmlOptions;
+  };
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_COUNT_BUDGET_MS = 250;
 const DEFAULT_FUTURE_SKEW_MS = 300_000;
+const DEFAULT_CONTEXT_TIMEOUT_MS = 5000;
+const DEFAULT_NGSI_LD_MAX_BYTES = 1024 * 1024;
 
 /** The sensor service of an API without loaded sensor mappings (observation collections in the database are still served). */
 function defaultSensors(store: Store, config: ApiConfig, logger: Logger): SensorService {
   return sensorService(store, [], logger, { maxFutureMs: config.observationsFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS });
 }
 
-/** The APIs of the service, root API first: OGC API Features, placelink's sensor endpoints and the operators' endpoints, all at the root. */
+/**
+ * The APIs of the service, root API first: OGC API Features, placelink's sensor endpoints and the
+ * operators' endpoints at the root, NGSI-LD under /ngsi-ld/v1.
+ */
 export function composeApis(store: Store, config: ApiConfig, sensors: SensorService = defaultSensors(store, config, createLogger('silent'))): [Api, ...Api[]] {
   const reads = sensorReads(store, sensors);
-  const collections = datastreamCatalog(cachedCatalog(store.collections, config.catalogTtlMs), store, sensors, config.catalogTtlMs);
+  const catalog = cachedCatalog(store.collections, config.catalogTtlMs);
+  const collections = datastreamCatalog(catalog, store, sensors, config.catalogTtlMs);
   const queries = collectionQueryService(
     { features: store.pages, links: store.sensors.links, sensors, reads },
     { countLimit: config.countLimit, countBudgetMs: config.countBudgetMs ?? DEFAULT_COUNT_BUDGET_MS, linkedTtlMs: Math.max(config.catalogTtlMs, 1000) },
@@ -59,19 +69,26 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     ],
   };
   const adminApi: Api = { name: 'Administration', mount: '', errors: ADMIN_PROBLEMS, blocks: [sensorsAdminBlock(sensors), healthBlock(store), runsBlock(store.runs)] };
+  const ngsiLd = ngsiLdApi({
+    collections: catalog,
+    entities: entityService(store),
+    contextsAllow: config.ngsiLdContextsAllow ?? [],
+    contextTimeoutMs: config.ngsiLdContextTimeoutMs ?? DEFAULT_CONTEXT_TIMEOUT_MS,
+    maxBodyBytes: config.ngsiLdMaxBytes ?? DEFAULT_NGSI_LD_MAX_BYTES,
+  });
   const ogc = ogcFeaturesApi({
     info: SERVICE_INFO,
     mount: '',
     deps: { collections, queries, html: config.html ?? {}, collectionLinks: datastreamCollectionLinks(sensors), assetLinks: (ctx) => assetLinkTemplates(ctx.state.apiBase) },
-    // The root API definition covers every endpoint at the root.
-    alongside: () => [...sensorsApi.blocks, ...adminApi.blocks],
+    // The service's one API definition covers every endpoint, NGSI-LD's under its mount path.
+    alongside: () => [...sensorsApi.blocks, ...adminApi.blocks, ...mountedBlocks(ngsiLd)],
   });
-  return [ogc, sensorsApi, adminApi];
+  return [ogc, sensorsApi, adminApi, ngsiLd];
 }
 
-/** Every building block of every API. */
+/** Every building block of every API, with routes and API definition paths as seen from the service root. */
 export function buildingBlocks(store: Store, config: ApiConfig, sensors?: SensorService): BuildingBlock[] {
-  return composeApis(store, config, sensors).flatMap((api) => api.blocks);
+  return composeApis(store, config, sensors).flatMap(mountedBlocks);
 }
 
 /** Wires the services and APIs on a store into the HTTP application. */

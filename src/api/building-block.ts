@@ -55,3 +55,17 @@ export interface Api {
   readonly errors: ErrorFormat;
   readonly blocks: readonly BuildingBlock[];
 }
+
+/** An API's blocks as seen from the service root: routes and API definition paths under the API's mount path. */
+export function mountedBlocks(api: Api): BuildingBlock[] {
+  if (api.mount === '') return [...api.blocks];
+  const under = (path: string) => `${api.mount}${path}`;
+  return api.blocks.map((block) => ({
+    ...block,
+    routes: block.routes.map((route) => ({ ...route, path: under(route.path) })),
+    openapi(collections) {
+      const fragment = block.openapi(collections);
+      return fragment.paths ? { ...fragment, paths: Object.fromEntries(Object.entries(fragment.paths).map(([path, item]) => [under(path), item])) } : fragment;
+    },
+  }));
+}

@@ -23,7 +23,7 @@ export function queryParameter(name: string, description: string, schema: Record
  * resource's parameters are the modules its enabled blocks contribute; its unknown-parameter check
  * and its OpenAPI parameter list are derived from the same modules.
  */
-export interface QueryParameter<Scope, Draft> {
+export interface QueryParameter<Scope extends object, Draft> {
   /** The parameter names it reads, each declared in `openapi` under the same name. */
   readonly names: readonly string[];
   readonly openapi: Readonly<Record<string, OpenApiParameter>>;
@@ -36,7 +36,7 @@ export interface QueryParameter<Scope, Draft> {
 }
 
 /** The modules in an order where each comes after the ones whose parameters it uses. */
-export function readingOrder<Scope, Draft>(modules: readonly QueryParameter<Scope, Draft>[]): QueryParameter<Scope, Draft>[] {
+export function readingOrder<Scope extends object, Draft>(modules: readonly QueryParameter<Scope, Draft>[]): QueryParameter<Scope, Draft>[] {
   const owner = new Map<string, QueryParameter<Scope, Draft>>();
   for (const module of modules) for (const name of module.names) owner.set(name, module);
   const ordered: QueryParameter<Scope, Draft>[] = [];
@@ -59,7 +59,7 @@ export function readingOrder<Scope, Draft>(modules: readonly QueryParameter<Scop
 }
 
 /** A resource's parameter modules, ready to read a request: unknown names are refused, then each module reads its own. */
-export interface ParameterSet<Scope, Draft> {
+export interface ParameterSet<Scope extends object, Draft> {
   readonly modules: readonly QueryParameter<Scope, Draft>[];
   /** Every parameter the resource accepts for a scope. */
   accepted(scope: Scope): ReadonlySet<string>;
@@ -70,11 +70,18 @@ export interface ParameterSet<Scope, Draft> {
   openapi(): Record<string, OpenApiParameter>;
 }
 
-export function parameterSet<Scope, Draft>(modules: readonly QueryParameter<Scope, Draft>[]): ParameterSet<Scope, Draft> {
+export function parameterSet<Scope extends object, Draft>(modules: readonly QueryParameter<Scope, Draft>[]): ParameterSet<Scope, Draft> {
   const ordered = readingOrder(modules);
   const fixed = new Set(ordered.flatMap((m) => m.names));
   const scoped = ordered.filter((m) => m.scoped);
-  const accepted = (scope: Scope): ReadonlySet<string> => (scoped.length === 0 ? fixed : new Set([...fixed, ...scoped.flatMap((m) => m.scoped!(scope).map((p) => p.name))]));
+  // Scopes are immutable values (collections from the catalog cache): their parameter names are computed once.
+  const byScope = new WeakMap<Scope, ReadonlySet<string>>();
+  const accepted = (scope: Scope): ReadonlySet<string> => {
+    if (scoped.length === 0) return fixed;
+    let names = byScope.get(scope);
+    if (!names) byScope.set(scope, (names = new Set([...fixed, ...scoped.flatMap((m) => m.scoped!(scope).map((p) => p.name))])));
+    return names;
+  };
   return {
     modules: ordered,
     accepted,

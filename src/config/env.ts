@@ -34,6 +34,13 @@ const ENV_SCHEMA = z.object({
   PLACELINK_OBSERVATION_PARTITION: z.enum(['day', 'week', 'month'], { message: 'expected day, week or month' }).default('month'),
   PLACELINK_SENSOR_FEEDS: booleanFlag.default(true),
   PLACELINK_SENSOR_MAINTENANCE_S: z.coerce.number().int().min(1).default(60),
+  PLACELINK_NGSILD_CONTEXTS_ALLOW: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((p) => p.trim()).filter(Boolean))
+    .refine((prefixes) => prefixes.every((p) => /^https?:\/\/[^/]+\//.test(p)), { message: 'expected comma-separated http(s) URL prefixes, each with a host and a path (https://example.org/contexts/)' }),
+  PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  PLACELINK_NGSILD_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
 
 export interface Config {
@@ -70,6 +77,11 @@ export interface Config {
   readonly sensorFeeds: boolean;
   /** How often link rules, partitions ahead and retention are looked after. */
   readonly sensorMaintenanceMs: number;
+  /** URL prefixes NGSI-LD @contexts may be fetched from (the shipped ones never are). */
+  readonly ngsiLdContextsAllow: readonly string[];
+  readonly ngsiLdContextTimeoutMs: number;
+  /** Largest NGSI-LD request body. */
+  readonly ngsiLdMaxBytes: number;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -108,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     observationPartition: v.PLACELINK_OBSERVATION_PARTITION,
     sensorFeeds: v.PLACELINK_SENSOR_FEEDS,
     sensorMaintenanceMs: v.PLACELINK_SENSOR_MAINTENANCE_S * 1000,
+    ngsiLdContextsAllow: v.PLACELINK_NGSILD_CONTEXTS_ALLOW,
+    ngsiLdContextTimeoutMs: v.PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS,
+    ngsiLdMaxBytes: v.PLACELINK_NGSILD_MAX_BYTES,
   };
 }
 

@@ -88,8 +88,10 @@ export interface EntityGeoFilter {
 export interface EntitySelection {
   readonly collectionKeys: readonly number[];
   readonly condition: EntityCondition | null;
-  /** Entities having at least one of these attributes (the deprecated `attrs` filter). */
+  /** Entities having at least one of these attributes (the deprecated `attrs` filter)… */
   readonly anyAttribute: readonly string[] | null;
+  /** …or a location, when `attrs` names it. */
+  readonly withLocation: boolean;
   readonly geo: EntityGeoFilter | null;
 }
 

@@ -10,6 +10,15 @@ const GEOMETRY_NAMES = ['geometry', 'geom', 'the_geom', '_geometry'];
  * primary-geometry queryable (e.g. `geom`) replaces the default `geometry`.
  */
 export function collectionQueryables(collection: Collection): ReadonlyMap<string, Queryable> {
+  let queryables = computed.get(collection);
+  if (!queryables) computed.set(collection, (queryables = queryablesOf(collection)));
+  return queryables;
+}
+
+/** Collections are immutable values (a catalog cache hands out the same object until it changes): their queryables are computed once. */
+const computed = new WeakMap<Collection, ReadonlyMap<string, Queryable>>();
+
+function queryablesOf(collection: Collection): ReadonlyMap<string, Queryable> {
   const stored = collection.queryables;
   const taken = (name: string) => Object.hasOwn(stored, name);
   const hasRole = (role: Queryable['role']) => Object.values(stored).some((q) => q.role === role);

@@ -17,7 +17,14 @@ export function queryLengthGuard(): Middleware {
 /** A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing that could change a URL's meaning. */
 const HOST = /^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const PROTO = /^https?$/i;
-const isPlainHost = (value: string) => HOST.test(value) && URL.canParse(`http://${value}`);
+const plainHosts = new Set<string>();
+/** Hosts already found plain are remembered: a service sees the same few, and URL.canParse costs more than the rest of this middleware. */
+function isPlainHost(value: string): boolean {
+  if (plainHosts.has(value)) return true;
+  const plain = HOST.test(value) && URL.canParse(`http://${value}`);
+  if (plain && plainHosts.size < 100) plainHosts.add(value);
+  return plain;
+}
 
 const firstOf = (header: string) => (header.split(',')[0] ?? '').trim();
 
@@ -40,13 +47,16 @@ export interface RequestContextOptions {
 
 /** Sets the request id and arrival time, and logs each request with its duration. */
 export function requestContext(logger: Logger): Middleware {
+  // The per-request line is written at debug level only: building it costs more than its level check.
+  const logRequests = logger.isLevelEnabled('debug');
   return async (ctx, next) => {
-    const started = process.hrtime.bigint();
+    const started = logRequests ? process.hrtime.bigint() : 0n;
     const given = ctx.get('X-Request-Id');
     const requestId = REQUEST_ID.test(given) ? given : randomUUID();
     ctx.state['requestId'] = requestId;
     ctx.state['receivedAt'] = new Date();
     ctx.set('X-Request-Id', requestId);
+    if (!logRequests) return next();
     try {
       await next();
     } finally {

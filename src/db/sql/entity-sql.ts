@@ -162,7 +162,10 @@ function geoSql(params: SqlParams, geo: EntityGeoFilter): string {
 function selectionSql(params: SqlParams, selection: EntitySelection): string {
   const conditions = [`f.collection_key = ANY(${params.bind(selection.collectionKeys)}::integer[])`];
   if (selection.condition) conditions.push(conditionSql(params, selection.condition));
-  if (selection.anyAttribute) conditions.push(`f.properties ?| ${params.bind(selection.anyAttribute)}::text[]`);
+  if (selection.anyAttribute) {
+    const any = `f.properties ?| ${params.bind(selection.anyAttribute)}::text[]`;
+    conditions.push(selection.withLocation ? `(${any} OR f.geom IS NOT NULL)` : any);
+  }
   if (selection.geo) conditions.push(geoSql(params, selection.geo));
   return `(${conditions.join(' AND ')})`;
 }

@@ -15,9 +15,13 @@ const API_PARAMETERS: ReadonlySet<string> = new Set(Object.values(PARAM));
  * Queryables usable as `name=value` parameters (Part 3 queryables-query-parameters): every one
  * with simple values that is not shadowed by an API parameter.
  */
-export function queryableParameterNames(collection: Collection): [string, Queryable][] {
-  return [...collectionQueryables(collection)].filter(([name, q]) => !API_PARAMETERS.has(name) && q.type !== 'geometry' && q.type !== 'array');
+export function queryableParameterNames(collection: Collection): readonly [string, Queryable][] {
+  let names = byCollection.get(collection);
+  if (!names) byCollection.set(collection, (names = [...collectionQueryables(collection)].filter(([name, q]) => !API_PARAMETERS.has(name) && q.type !== 'geometry' && q.type !== 'array')));
+  return names;
 }
+
+const byCollection = new WeakMap<Collection, readonly [string, Queryable][]>();
 
 const SCALAR_SCHEMAS: Record<string, Record<string, unknown>> = {
   string: { type: 'string' },

@@ -1,5 +1,5 @@
 import type { Geometry, Position } from 'geojson';
-import type { CollectionDefinition } from '../../domain/collection.js';
+import { NO_HARVEST_INFO, type CollectionDefinition, type CollectionHarvestInfo } from '../../domain/collection.js';
 import type { FeatureRecord } from '../../domain/feature.js';
 import { epsgCrs } from '../../geo/crs-registry.js';
 import { positionTransform, transformGeometry } from '../../geo/reproject.js';
@@ -60,9 +60,27 @@ function along(street: Street, t: number, side: number): Position {
   return [x0 + (x1 - x0) * t + nx * side, y0 + (y1 - y0) * t + ny * side];
 }
 
-function record(id: string, geometry: Geometry, properties: Record<string, unknown>, time: string | null = null): FeatureRecord {
+/** Each demo feature is also an NGSI-LD entity of its collection's Smart Data Models type. */
+function record(type: string, id: string, geometry: Geometry, properties: Record<string, unknown>, time: string | null = null): FeatureRecord {
   const toLonLat = positionTransform(epsgCrs(25832), 4326);
-  return { id, namespace: NAMESPACE, localId: id, versionId: null, geometry: transformGeometry(geometry, toLonLat), properties, timeStart: time, timeEnd: time };
+  return {
+    id,
+    namespace: NAMESPACE,
+    localId: id,
+    versionId: null,
+    ngsiLdId: `urn:ngsi-ld:${type}:${NAMESPACE}:${id}`,
+    geometry: transformGeometry(geometry, toLonLat),
+    properties,
+    timeStart: time,
+    timeEnd: time,
+  };
+}
+
+const SMART_DATA_MODELS = 'https://raw.githubusercontent.com/smart-data-models';
+
+/** The NGSI-LD side of a demo collection: its type, the Smart Data Models context, the units the values are in. */
+function entities(type: string, domain: string, attributes: CollectionHarvestInfo['ngsiLdAttributes']): CollectionHarvestInfo {
+  return { ...NO_HARVEST_INFO, ngsiLdType: type, ngsiLdContext: [`${SMART_DATA_MODELS}/dataModel.${domain}/master/context.jsonld`], ngsiLdIdTemplate: `urn:ngsi-ld:${type}:{namespace}:{id}`, ngsiLdAttributes: attributes };
 }
 
 export interface DemoCollection {
@@ -74,7 +92,7 @@ export function demoCollections(): DemoCollection[] {
   const next = random(20261201);
   const grid = streets();
   const streetRecords = grid.map((s, i) =>
-    record(`ST-${pad(i + 1, 2)}`, { type: 'LineString', coordinates: [s.from, s.to] }, { name: s.name, roadClass: i % 3 === 0 ? 'primary' : 'residential', lengthM: round2(Math.hypot(s.to[0]! - s.from[0]!, s.to[1]! - s.from[1]!)) }),
+    record('Road', `ST-${pad(i + 1, 2)}`, { type: 'LineString', coordinates: [s.from, s.to] }, { name: s.name, roadClass: i % 3 === 0 ? 'primary' : 'residential', lengthM: round2(Math.hypot(s.to[0]! - s.from[0]!, s.to[1]! - s.from[1]!)) }),
   );
 
   const lights: FeatureRecord[] = [];
@@ -87,6 +105,7 @@ export function demoCollections(): DemoCollection[] {
       const lampType = LAMP_TYPES[Math.floor(next() * LAMP_TYPES.length)]!;
       lights.push(
         record(
+          'Streetlight',
           id,
           { type: 'Point', coordinates: along(street, d / length, k % 2 === 0 ? 7 : -7) },
           {
@@ -116,7 +135,7 @@ export function demoCollections(): DemoCollection[] {
       const d = along(street, t, 14 + depth);
       const floors = 2 + Math.floor(next() * 6);
       buildings.push(
-        record(id, { type: 'Polygon', coordinates: [[a, b, c, d, a]] }, {
+        record('Building', id, { type: 'Polygon', coordinates: [[a, b, c, d, a]] }, {
           name: `${street.name} ${buildings.length + 1}`,
           category: BUILDING_USES[Math.floor(next() * BUILDING_USES.length)]!,
           floorsAboveGround: floors,
@@ -130,9 +149,39 @@ export function demoCollections(): DemoCollection[] {
 
   const common = { sourceSrid: 25832, inspireNamespace: NAMESPACE, license: 'CC0-1.0', attribution: 'placelink demo data (synthetic)' };
   return [
-    { definition: { ...common, id: 'streetlights', title: 'Street lights', description: 'Street light poles of the demo town centre (synthetic), modelled after the Smart Data Models Streetlight type.', keywords: ['streetlight', 'lighting', 'demo'] }, records: lights },
-    { definition: { ...common, id: 'buildings', title: 'Buildings', description: 'Building footprints beside the demo streets (synthetic), INSPIRE Buildings style attributes.', keywords: ['building', 'INSPIRE BU', 'demo'] }, records: buildings },
-    { definition: { ...common, id: 'streets', title: 'Streets', description: 'Street centre lines of the demo town centre (synthetic).', keywords: ['street', 'transport network', 'demo'] }, records: streetRecords },
+    {
+      definition: {
+        ...common,
+        id: 'streetlights',
+        title: 'Street lights',
+        description: 'Street light poles of the demo town centre (synthetic), modelled after the Smart Data Models Streetlight type.',
+        keywords: ['streetlight', 'lighting', 'demo'],
+        harvest: entities('Streetlight', 'Streetlighting', { wattage: { unitCode: 'WTT' } }),
+      },
+      records: lights,
+    },
+    {
+      definition: {
+        ...common,
+        id: 'buildings',
+        title: 'Buildings',
+        description: 'Building footprints beside the demo streets (synthetic), INSPIRE Buildings style attributes.',
+        keywords: ['building', 'INSPIRE BU', 'demo'],
+        harvest: entities('Building', 'Building', { height: { unitCode: 'MTR' } }),
+      },
+      records: buildings,
+    },
+    {
+      definition: {
+        ...common,
+        id: 'streets',
+        title: 'Streets',
+        description: 'Street centre lines of the demo town centre (synthetic).',
+        keywords: ['street', 'transport network', 'demo'],
+        harvest: entities('Road', 'Transportation', { lengthM: { unitCode: 'MTR' } }),
+      },
+      records: streetRecords,
+    },
   ];
 }
 

@@ -71,10 +71,13 @@ function isUnfiltered(selection: FeatureSelection): boolean {
   return selection.envelopes.length === 0 && selection.time === null && selection.equalities.length === 0 && selection.filter === null;
 }
 
-function selectionKey(selection: FeatureSelection, dataVersion: number): string {
+/** What decides a selection's matches, as text; with a data version it keys the count cache. */
+function selectionKey(selection: FeatureSelection): string {
   const { collectionKey, envelopes, time, equalities, filter } = selection;
-  return JSON.stringify([collectionKey, dataVersion, envelopes, time, equalities, filter]);
+  return JSON.stringify([collectionKey, envelopes, time, equalities, filter]);
 }
+
+const countKey = (selection: string, dataVersion: number) => `${dataVersion}:${selection}`;
 
 const sortValues = (keys: string | undefined): SortValue[] => (keys ? (JSON.parse(keys) as SortValue[]) : []);
 
@@ -113,11 +116,11 @@ export interface CountOptions {
 export function featureQueryService(source: PageSource, options: CountOptions): FeatureQueryService {
   const counts = new CountCache(1000);
 
-  async function numberMatched(snapshot: CollectionSnapshot, selection: FeatureSelection, derived: number | null): Promise<number | null> {
+  async function numberMatched(snapshot: CollectionSnapshot, selection: FeatureSelection, selectionText: string, derived: number | null): Promise<number | null> {
     if (isUnfiltered(selection)) return snapshot.total;
     if (derived !== null) return derived;
     if (options.countLimit === 0) return null;
-    const key = selectionKey(selection, snapshot.version);
+    const key = countKey(selectionText, snapshot.version);
     const cached = counts.get(key);
     if (cached !== undefined) return cached;
     const counted = await source.countFeatures(selection, options.countLimit, options.countBudgetMs);
@@ -131,7 +134,9 @@ export function featureQueryService(source: PageSource, options: CountOptions): 
     async page(collection, request, links) {
       const { position, limit } = request;
       // A count made earlier at this data version (the pages of one query share it) tells the store how big the selection is.
-      const known = isUnfiltered(request.selection) ? undefined : counts.get(selectionKey(request.selection, collection.dataVersion));
+      const unfiltered = isUnfiltered(request.selection);
+      const selectionText = unfiltered ? '' : selectionKey(request.selection);
+      const known = unfiltered ? undefined : counts.get(countKey(selectionText, collection.dataVersion));
       const query: FeaturePageQuery = {
         ...request.selection,
         order: request.order,
@@ -198,7 +203,7 @@ export function featureQueryService(source: PageSource, options: CountOptions): 
           const dataVersion = staleVersion ?? snapshot.version;
           return {
             numberReturned: returned,
-            numberMatched: await numberMatched(snapshot, request.selection, derived),
+            numberMatched: await numberMatched(snapshot, request.selection, selectionText, derived),
             next: hasNext && lastSeq !== null ? { kind: 'after', seq: lastSeq, keys: sortValues(lastKeys), skipped: skipped + returned, dataVersion } : null,
             prev: hasPrev && firstSeq !== null ? { kind: 'before', seq: firstSeq, keys: sortValues(firstKeys), skipped, dataVersion } : null,
           };

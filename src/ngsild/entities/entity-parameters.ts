@@ -1,0 +1,122 @@
+import { integerValue, rejectUnknown, single, type RawQuery } from '../../api/query-values.js';
+import { InvalidParameterError, OperationNotSupportedError } from '../../domain/errors.js';
+import { parseGeoQueryParameters, type GeoQuery } from '../query/geo-query.js';
+import { parseProjection, type Projection } from '../query/projection.js';
+import { parseQuery, type QExpression } from '../query/q-language.js';
+import { isAbsoluteUri } from '../query/query-syntax.js';
+import { parseTypeSelection, type EntityTypeSelection } from '../query/type-selection.js';
+import type { EntityFormat } from './entity-encoder.js';
+
+/** How entities are written: representation, system attributes, projection, language, geometry of GeoJSON. */
+export interface EntityView {
+  readonly format: EntityFormat;
+  readonly sysAttrs: boolean;
+  readonly projection: Projection;
+  readonly lang: string | null;
+  /** The GeoProperty GeoJSON output takes its geometry from. */
+  readonly geometryProperty: string;
+}
+
+export interface EntitySelectionParameters {
+  readonly types: EntityTypeSelection | null;
+  readonly ids: readonly string[] | null;
+  readonly idPattern: string | null;
+  readonly q: QExpression | null;
+  readonly geo: GeoQuery | null;
+}
+
+export interface EntityPage {
+  readonly limit: number;
+  readonly offset: number;
+  readonly count: boolean;
+}
+
+export const LIMIT = { fallback: 20, maximum: 1000 } as const;
+
+/** Parameters of NGSI-LD V1.8.1 placelink knows of but does not implement: naming one is OperationNotSupported, not a silent wrong answer. */
+const UNSUPPORTED = ['csf', 'scopeQ', 'containedBy', 'joinLevel', 'datasetId', 'entityMap', 'orderBy', 'collation', 'expandValues', 'jsonKeys', 'orderFrom', 'orderGeometry'];
+
+const VIEW_PARAMETERS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'join', 'local'];
+export const QUERY_PARAMETERS = new Set([...VIEW_PARAMETERS, 'id', 'type', 'idPattern', 'q', 'georel', 'geometry', 'coordinates', 'geoproperty', 'limit', 'offset', 'count', ...UNSUPPORTED]);
+export const RETRIEVE_PARAMETERS = new Set([...VIEW_PARAMETERS, 'type', ...UNSUPPORTED]);
+
+const OPTIONS = new Set(['keyValues', 'simplified', 'concise', 'normalized', 'sysAttrs']);
+const FORMATS: Readonly<Record<string, EntityFormat>> = { normalized: 'normalized', concise: 'concise', keyValues: 'keyValues', simplified: 'keyValues' };
+
+function list(value: string | undefined): string[] | null {
+  return value === undefined ? null : value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function refuseUnsupported(query: RawQuery): void {
+  for (const name of UNSUPPORTED) if (query[name] !== undefined) throw new OperationNotSupportedError(`the parameter ${name} is not supported by placelink`);
+  const join = single(query, 'join');
+  if (join !== undefined && join !== '@none') throw new OperationNotSupportedError('linked entity retrieval (join=flat|inline) is not supported by placelink');
+}
+
+/** The representation: `format` wins over the older `options` values; keyValues and concise are exclusive. */
+export function readView(query: RawQuery): EntityView {
+  const options = list(single(query, 'options')) ?? [];
+  for (const option of options) if (!OPTIONS.has(option)) throw new InvalidParameterError('options', `options may hold ${[...OPTIONS].join(', ')}; got '${option.slice(0, 40)}'`);
+  const formatRaw = single(query, 'format');
+  if (formatRaw !== undefined && !Object.hasOwn(FORMATS, formatRaw)) throw new InvalidParameterError('format', `format must be one of ${Object.keys(FORMATS).join(', ')}; got '${formatRaw.slice(0, 40)}'`);
+  const fromOptions = options.filter((o) => o !== 'sysAttrs').map((o) => FORMATS[o]!);
+  if (new Set(fromOptions).size > 1) throw new InvalidParameterError('options', 'options may name one representation only');
+  const projection = parseProjection({ attrs: single(query, 'attrs'), pick: single(query, 'pick'), omit: single(query, 'omit') });
+  return {
+    format: formatRaw !== undefined ? FORMATS[formatRaw]! : (fromOptions[0] ?? 'normalized'),
+    sysAttrs: options.includes('sysAttrs'),
+    projection,
+    lang: single(query, 'lang') ?? null,
+    geometryProperty: single(query, 'geometryProperty') ?? 'location',
+  };
+}
+
+export function checkEntityId(id: string, parameter = 'id'): string {
+  if (!isAbsoluteUri(id)) throw new InvalidParameterError(parameter, `an entity id is a URI; '${id.slice(0, 100)}' is not one`);
+  return id;
+}
+
+/** GET /entities: what selects entities (with the minimal-filter rule of clause 5.7.2), the page and the view. */
+export function readEntityQuery(query: RawQuery): { selection: EntitySelectionParameters; page: EntityPage; view: EntityView } {
+  rejectUnknown(query, QUERY_PARAMETERS);
+  refuseUnsupported(query);
+  const view = readView(query);
+  const typeRaw = single(query, 'type');
+  const q = single(query, 'q');
+  const geo = parseGeoQueryParameters({ georel: single(query, 'georel'), geometry: single(query, 'geometry'), coordinates: single(query, 'coordinates'), geoproperty: single(query, 'geoproperty') });
+  const ids = list(single(query, 'id'));
+  if (typeRaw === undefined && view.projection.attrs === null && q === undefined && geo === null) {
+    throw new InvalidParameterError('type', 'a query needs at least one of type, attrs, q or a geo-query (clause 5.7.2); id and idPattern alone select too much');
+  }
+  const count = single(query, 'count');
+  if (count !== undefined && count !== 'true' && count !== 'false') throw new InvalidParameterError('count', `count is true or false, got '${count.slice(0, 20)}'`);
+  const limit = integerValue('limit', single(query, 'limit'), { minimum: 0, maximum: LIMIT.maximum, fallback: LIMIT.fallback });
+  if (limit === 0 && count !== 'true') throw new InvalidParameterError('limit', 'limit=0 is only meaningful together with count=true');
+  const idPattern = single(query, 'idPattern') ?? null;
+  if (idPattern !== null) {
+    try {
+      new RegExp(idPattern, 'u');
+    } catch {
+      throw new InvalidParameterError('idPattern', `idPattern is not a regular expression: ${idPattern.slice(0, 80)}`);
+    }
+  }
+  return {
+    selection: {
+      types: typeRaw === undefined ? null : parseTypeSelection(typeRaw),
+      ids: ids ? ids.map((id) => checkEntityId(id)) : null,
+      idPattern,
+      q: q === undefined ? null : parseQuery(q, { parameter: 'q' }),
+      geo,
+    },
+    page: { limit, offset: integerValue('offset', single(query, 'offset'), { minimum: 0, maximum: Number.MAX_SAFE_INTEGER, fallback: 0 }), count: count === 'true' },
+    view,
+  };
+}
+
+/** GET /entities/{entityId}: an optional type and the view. */
+export function readRetrieve(query: RawQuery): { types: EntityTypeSelection | null; view: EntityView } {
+  rejectUnknown(query, RETRIEVE_PARAMETERS);
+  refuseUnsupported(query);
+  const typeRaw = single(query, 'type');
+  return { types: typeRaw === undefined ? null : parseTypeSelection(typeRaw), view: readView(query) };
+}

@@ -1,0 +1,83 @@
+import type { EntityQuery, EntityRow } from '../../domain/entity.js';
+import type { EntityService } from '../../services/entities/entity-service.js';
+import type { CollectionReader } from '../../services/features/collection-catalog.js';
+import type { TermMap, TermMaps } from '../context/term-map.js';
+import { entityFeature, encodeEntity, type EncodeOptions } from './entity-encoder.js';
+import type { EntityPage, EntitySelectionParameters, EntityView } from './entity-parameters.js';
+import { entityTypes, type EntityType } from './entity-types.js';
+import { resolveGeoQuery, resolveQuery, selectTypes } from './query-resolution.js';
+
+const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
+
+export interface EntityReaderDeps {
+  readonly collections: CollectionReader;
+  readonly entities: EntityService;
+  readonly terms: TermMaps;
+}
+
+/** Entities of a query in the request's names, with the collection each row came from. */
+export interface EncodedPage {
+  readonly entities: readonly Record<string, unknown>[];
+  readonly count: number | null;
+}
+
+/** Reads entities and writes them in the request's names and representation. */
+export interface EntityReader {
+  query(selection: EntitySelectionParameters, page: EntityPage, view: EntityView, request: TermMap, geoJson: boolean): Promise<EncodedPage>;
+  /** null: no entity with that id (among the types given). */
+  retrieve(id: string, types: EntitySelectionParameters['types'], view: EntityView, request: TermMap, geoJson: boolean): Promise<Record<string, unknown> | null>;
+}
+
+function encodeOptions(view: EntityView, request: TermMap): EncodeOptions {
+  const iris = (names: readonly string[]) => new Set(names.map((name) => (name === 'id' || name === 'type' ? name : request.expand(name))));
+  return {
+    format: view.format,
+    sysAttrs: view.sysAttrs,
+    output: request,
+    attributes: view.projection.attrs ? iris(view.projection.attrs) : null,
+    pick: view.projection.pick ? iris(view.projection.pick.map((t) => t.name)) : null,
+    omit: view.projection.omit ? iris(view.projection.omit.map((t) => t.name)) : null,
+    lang: view.lang,
+  };
+}
+
+export function entityReader(deps: EntityReaderDeps): EntityReader {
+  function encode(rows: readonly EntityRow[], types: readonly EntityType[], view: EntityView, request: TermMap, geoJson: boolean): Record<string, unknown>[] {
+    const byKey = new Map(types.map((t) => [t.collection.key, t]));
+    const options = encodeOptions(view, request);
+    const geometryProperty = request.expand(view.geometryProperty);
+    return rows.map((row) => {
+      const type = byKey.get(row.collectionKey)!;
+      return geoJson ? entityFeature(row, type, options, geometryProperty) : encodeEntity(row, type, options);
+    });
+  }
+
+  return {
+    async query(selection, page, view, request, geoJson) {
+      const types = selectTypes(selection.types, await entityTypes(deps.collections, deps.terms), request);
+      const attrs = view.projection.attrs?.map((name) => request.expand(name)) ?? null;
+      const query: EntityQuery = {
+        parts: types.map((type) => ({
+          collectionKeys: [type.collection.key],
+          condition: selection.q ? resolveQuery(selection.q, type, request) : null,
+          anyAttribute: attrs ? attrs.filter((iri) => iri !== LOCATION).map((iri) => type.terms.compact(iri)) : null,
+          withLocation: attrs?.includes(LOCATION) ?? false,
+          geo: selection.geo ? resolveGeoQuery(selection.geo, type, request) : null,
+        })),
+        ids: selection.ids,
+        idPattern: selection.idPattern,
+        limit: page.limit,
+        offset: page.offset,
+        count: page.count,
+      };
+      const { rows, count } = await deps.entities.query(query);
+      return { entities: encode(rows, types, view, request, geoJson), count };
+    },
+
+    async retrieve(id, typeSelection, view, request, geoJson) {
+      const types = selectTypes(typeSelection, await entityTypes(deps.collections, deps.terms), request);
+      const row = await deps.entities.byId(types.map((t) => t.collection.key), id);
+      return row ? encode([row], types, view, request, geoJson)[0]! : null;
+    },
+  };
+}

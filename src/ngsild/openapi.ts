@@ -1,0 +1,85 @@
+import type { OpenApiFragment } from '../api/building-block.js';
+import { LIMIT } from './entities/entity-parameters.js';
+import { MEDIA } from './vocabulary.js';
+
+/**
+ * The NGSI-LD routes in placelink's OpenAPI document, with their parameters; the full schemas of
+ * NGSI-LD payloads are the ETSI OpenAPI's (ngsi-ld-api-v1.8.1.yaml), which the bodies follow.
+ */
+const query = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const header = (name: string, description: string) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } });
+
+const PARAMETERS = {
+  ngsildId: query('id', 'Comma-separated entity ids (URIs).'),
+  ngsildType: query('type', 'Entity type selection: names in the request @context, `,` or `|` for OR, `(A;B)` for AND, `*` for any.'),
+  ngsildIdPattern: query('idPattern', 'A regular expression the entity id matches.'),
+  ngsildQ: query('q', 'NGSI-LD query language (clause 4.9): `;` AND, `|` OR, parentheses, comparisons, ranges, lists, ~= regular expressions, dotted and [member] paths.'),
+  ngsildAttrs: query('attrs', 'Attributes to return (and entities must have at least one of).'),
+  ngsildPick: query('pick', 'Entity members to return.'),
+  ngsildOmit: query('omit', 'Entity members to leave out.'),
+  ngsildGeorel: query('georel', 'near;maxDistance==m, near;minDistance==m, equals, disjoint, intersects, within, contains, overlaps.'),
+  ngsildGeometry: query('geometry', 'Point, MultiPoint, LineString, MultiLineString, Polygon or MultiPolygon.'),
+  ngsildCoordinates: query('coordinates', 'GeoJSON coordinates of the reference geometry, in WGS 84.'),
+  ngsildGeoproperty: query('geoproperty', 'The GeoProperty the geo-query tests (default location).'),
+  ngsildGeometryProperty: query('geometryProperty', 'The GeoProperty GeoJSON output takes its geometry from (default location).'),
+  ngsildLang: query('lang', 'The language of LanguageProperties to return.'),
+  ngsildLimit: query('limit', `Entities per page (0 with count=true; at most ${LIMIT.maximum}).`, { type: 'integer', minimum: 0, maximum: LIMIT.maximum, default: LIMIT.fallback }),
+  ngsildOffset: query('offset', 'Entities to skip.', { type: 'integer', minimum: 0, default: 0 }),
+  ngsildCount: query('count', 'Announce how many entities match in NGSILD-Results-Count.', { type: 'boolean' }),
+  ngsildOptions: query('options', 'keyValues, concise, normalized, sysAttrs.'),
+  ngsildFormat: query('format', 'normalized, concise, keyValues (simplified).', { type: 'string', enum: ['normalized', 'concise', 'keyValues', 'simplified'] }),
+  ngsildLink: header('Link', 'The @context of the names in the request (rel="http://www.w3.org/ns/json-ld#context").'),
+  entityId: { name: 'entityId', in: 'path', required: true, description: 'An entity id (URI).', schema: { type: 'string' } },
+};
+
+const ref = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const body = (description: string) => ({ description, content: { [MEDIA.json]: { schema: {} }, [MEDIA.jsonLd]: { schema: {} }, [MEDIA.geoJson]: { schema: {} } } });
+const problem = (description: string) => ({ description, content: { [MEDIA.json]: { schema: { $ref: '#/components/schemas/ngsildProblemDetails' } } } });
+
+const ERRORS = { '400': problem('InvalidRequest or BadRequestData.'), '404': problem('ResourceNotFound.'), '406': problem('No representation the Accept header allows.'), '503': problem('LdContextNotAvailable, or the database is unavailable.') };
+const VIEW = ['ngsildAttrs', 'ngsildPick', 'ngsildOmit', 'ngsildGeometryProperty', 'ngsildLang', 'ngsildOptions', 'ngsildFormat', 'ngsildLink'].map(ref);
+const SELECTION = ['ngsildId', 'ngsildType', 'ngsildIdPattern', 'ngsildQ', 'ngsildGeorel', 'ngsildGeometry', 'ngsildCoordinates', 'ngsildGeoproperty'].map(ref);
+const PAGING = ['ngsildLimit', 'ngsildOffset', 'ngsildCount'].map(ref);
+
+export function consumptionOpenApi(): OpenApiFragment {
+  return {
+    parameters: PARAMETERS,
+    schemas: {
+      ngsildProblemDetails: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: { type: { type: 'string', format: 'uri' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } },
+      },
+    },
+    paths: {
+      '/entities': {
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'Query entities (clause 5.7.2)',
+          operationId: 'ngsildQueryEntities',
+          parameters: [...SELECTION, ...VIEW, ...PAGING],
+          responses: { '200': body('The entities (an array; a FeatureCollection with Accept: application/geo+json).'), ...ERRORS },
+        },
+      },
+      '/entities/{entityId}': {
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'Retrieve an entity (clause 5.7.1)',
+          operationId: 'ngsildRetrieveEntity',
+          parameters: [ref('entityId'), ref('ngsildType'), ...VIEW],
+          responses: { '200': body('The entity (a Feature with Accept: application/geo+json).'), ...ERRORS },
+        },
+      },
+      '/entityOperations/query': {
+        post: {
+          tags: ['NGSI-LD'],
+          summary: 'Query entities with a Query body (clause 5.7.2)',
+          operationId: 'ngsildQueryEntitiesPost',
+          parameters: [...PAGING, ref('ngsildOptions'), ref('ngsildFormat'), ref('ngsildLink')],
+          requestBody: { required: true, content: { [MEDIA.json]: { schema: { type: 'object' } }, [MEDIA.jsonLd]: { schema: { type: 'object' } } } },
+          responses: { '200': body('The entities.'), ...ERRORS },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { ApiContext } from '../api/building-block.js';
+import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
+import type { Representation } from './negotiation.js';
+import type { RequestContext } from './request-context.js';
+import { CONTEXT_REL, HEADER, MEDIA } from './vocabulary.js';
+
+/**
+ * The @context of a JSON-LD body: the request's own with the core context last (clause 5.5.7: its
+ * terms win), or the core context alone.
+ */
+function bodyContextOf(request: RequestContext): unknown {
+  if (request.context.length === 0) return CORE_CONTEXT_URL;
+  return request.context.includes(CORE_CONTEXT_URL) ? request.context : [...request.context, CORE_CONTEXT_URL];
+}
+
+function contextLink(url: string): string {
+  return `<${url}>; rel="${CONTEXT_REL}"; type="${MEDIA.jsonLd}"`;
+}
+
+/**
+ * A JSON body in the representation chosen (clause 6.3.6): application/json names the @context in a
+ * Link header, application/ld+json carries it in the body (in each entity of an array), GeoJSON in
+ * the FeatureCollection or Feature unless the client prefers `body=json`.
+ */
+export function writeBody(ctx: ApiContext, body: Record<string, unknown> | readonly Record<string, unknown>[], representation: Representation, request: RequestContext): void {
+  const context = bodyContextOf(request);
+  const withContext = (member: Record<string, unknown>) => ({ ...member, '@context': context });
+  if (representation === 'ld+json') {
+    ctx.type = MEDIA.jsonLd;
+    ctx.body = Array.isArray(body) ? body.map(withContext) : withContext(body as Record<string, unknown>);
+    return;
+  }
+  const linkUrl = request.linkUrl ?? CORE_CONTEXT_URL;
+  if (representation === 'geo+json') {
+    ctx.type = MEDIA.geoJson;
+    const document = Array.isArray(body) ? { type: 'FeatureCollection', features: body } : body;
+    if (/\bbody=json\b/.test(ctx.get(HEADER.prefer))) {
+      ctx.append(HEADER.link, contextLink(linkUrl));
+      ctx.body = document;
+    } else ctx.body = withContext(document as Record<string, unknown>);
+    return;
+  }
+  ctx.type = MEDIA.json;
+  ctx.append(HEADER.link, contextLink(linkUrl));
+  ctx.body = body;
+}
+
+/** rel next/prev links of an offset-paged list, in the Link header (clause 6.3.10). */
+export function pagingLinks(ctx: ApiContext, offset: number, limit: number, returned: number, total: number | null): void {
+  const link = (to: number, rel: string) => {
+    const query = new URLSearchParams(ctx.querystring);
+    query.set('offset', String(to));
+    query.set('limit', String(limit));
+    ctx.append(HEADER.link, `<${ctx.path}?${query}>; rel="${rel}"; type="${MEDIA.jsonLd}"`);
+  };
+  if (limit === 0) return;
+  const more = total === null ? returned === limit : offset + returned < total;
+  if (more) link(offset + limit, 'next');
+  if (offset > 0) link(Math.max(0, offset - limit), 'prev');
+}
