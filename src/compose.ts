@@ -82,6 +82,7 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     deps: { collections, queries, html: config.html ?? {}, collectionLinks: datastreamCollectionLinks(sensors), assetLinks: (ctx) => assetLinkTemplates(ctx.state.apiBase) },
     // The service's one API definition covers every endpoint, NGSI-LD's under its mount path.
     alongside: () => [...sensorsApi.blocks, ...adminApi.blocks, ...mountedBlocks(ngsiLd)],
+    related: (ctx) => [{ href: `${ctx.state.baseUrl}${ngsiLd.mount}/types`, rel: 'related', type: 'application/json', title: 'The same places as NGSI-LD entities: entity types (NGSI-LD API)' }],
   });
   return [ogc, sensorsApi, adminApi, ngsiLd];
 }

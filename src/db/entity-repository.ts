@@ -1,5 +1,5 @@
 import type { Geometry } from 'geojson';
-import type { EntityRow } from '../domain/entity.js';
+import type { AttributeUse, EntityRow } from '../domain/entity.js';
 import type { EntityStore } from '../services/ports/entity-ports.js';
 import type { Database } from './database.js';
 import { entitySql } from './sql/entity-sql.js';
@@ -28,6 +28,10 @@ export function entityRepository(db: Database): EntityStore {
         query.count ? db.query<{ n: string }>(entitySql.count(query)) : Promise.resolve(null),
       ]);
       return { rows: rows.map((r) => toRow(r.json)), count: counted ? Number(counted[0]!.n) : null };
+    },
+    async attributeUses(collectionKeys) {
+      if (collectionKeys.length === 0) return [];
+      return db.query<AttributeUse>(entitySql.attributeUses(collectionKeys));
     },
     async byId(collectionKeys, id) {
       if (collectionKeys.length === 0) return null;

@@ -84,6 +84,15 @@ export interface EntityGeoFilter {
   readonly attribute: string | null;
 }
 
+/** An attribute name of a collection's entities: the attribute types it comes in and how many entities have it. */
+export interface AttributeUse {
+  readonly collectionKey: number;
+  /** The stored name. */
+  readonly name: string;
+  readonly types: readonly string[];
+  readonly entities: number;
+}
+
 /** The entities of some collections that one condition selects (collections sharing one @context are queried together). */
 export interface EntitySelection {
   readonly collectionKeys: readonly number[];

@@ -3,6 +3,7 @@ import type { CollectionReader } from '../services/features/collection-catalog.j
 import type { EntityService } from '../services/entities/entity-service.js';
 import { consumptionBlock } from './consumption-block.js';
 import { contextLoader } from './context/context-loader.js';
+import { discoveryBlock } from './discovery-block.js';
 import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
 import { termMaps } from './context/term-map.js';
 import { entityReader } from './entities/entity-reader.js';
@@ -32,6 +33,6 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
     name: 'NGSI-LD',
     mount: NGSI_LD_MOUNT,
     errors: NGSI_LD_PROBLEMS,
-    blocks: [consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes })],
+    blocks: [consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes }), discoveryBlock({ collections: options.collections, entities: options.entities, terms })],
   };
 }

@@ -83,3 +83,25 @@ export function consumptionOpenApi(): OpenApiFragment {
     },
   };
 }
+
+const detailsParameter = { name: 'details', in: 'query', required: false, description: 'true: each type or attribute in detail.', schema: { type: 'boolean' } };
+const discovery = (operationId: string, summary: string, pathParameter?: string) => ({
+  get: {
+    tags: ['NGSI-LD'],
+    summary,
+    operationId,
+    parameters: pathParameter ? [{ name: pathParameter, in: 'path', required: true, description: 'A name in the request @context, or an IRI.', schema: { type: 'string' } }, ref('ngsildLink')] : [detailsParameter, ref('ngsildLink')],
+    responses: { '200': body('The description.'), ...ERRORS },
+  },
+});
+
+export function discoveryOpenApi(): OpenApiFragment {
+  return {
+    paths: {
+      '/types': discovery('ngsildEntityTypes', 'Entity types there are (clauses 5.7.5, 5.7.6)'),
+      '/types/{type}': discovery('ngsildEntityType', 'One entity type with its attributes (clause 5.7.7)', 'type'),
+      '/attributes': discovery('ngsildAttributes', 'Attributes there are (clauses 5.7.8, 5.7.9)'),
+      '/attributes/{attribute}': discovery('ngsildAttribute', 'One attribute (clause 5.7.10)', 'attribute'),
+    },
+  };
+}

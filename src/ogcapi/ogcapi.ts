@@ -46,8 +46,10 @@ export interface OgcFeaturesApiOptions {
   readonly deps: FeaturesApiDeps;
   /** Default: standardExtensions(deps). */
   readonly extensions?: readonly FeaturesExtension[];
-  /** Blocks of other APIs at the same mount that its landing page, /conformance and /api describe too. */
+  /** Blocks of other APIs that its landing page, /conformance and /api describe too. */
   readonly alongside?: () => readonly BuildingBlock[];
+  /** Links of the landing page to the entry points of other APIs. */
+  readonly related?: (ctx: ApiContext) => Link[];
 }
 
 /** OGC API – Features over a set of collections, with its own service description, mountable under a path. */
@@ -55,7 +57,7 @@ export function ogcFeaturesApi(options: OgcFeaturesApiOptions): Api {
   const extensions = options.extensions ?? standardExtensions(options.deps);
   const parameters = featureParameters([...CORE_PARAMETERS, ...extensions.flatMap((e) => e.parameters)]);
   const blocks: BuildingBlock[] = [];
-  const landingLinks = (ctx: ApiContext): Link[] => extensions.flatMap((e) => e.landingLinks?.(ctx) ?? []);
+  const landingLinks = (ctx: ApiContext): Link[] => [...extensions.flatMap((e) => e.landingLinks?.(ctx) ?? []), ...(options.related?.(ctx) ?? [])];
   blocks.push(featuresBlock({ info: options.info, deps: options.deps, parameters, described: () => [...blocks, ...(options.alongside?.() ?? [])], landingLinks }), ...extensions);
   return { name: 'OGC API – Features', mount: options.mount, errors: OGC_PROBLEMS, blocks };
 }

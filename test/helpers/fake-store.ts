@@ -939,6 +939,7 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
     entities: {
       query: () => Promise.reject(unsupported('NGSI-LD entity queries')),
       byId: () => Promise.reject(unsupported('NGSI-LD entity lookups')),
+      attributeUses: () => Promise.reject(unsupported('NGSI-LD attribute discovery')),
     },
     concurrentWrites: false,
     async harvest(collectionId, work) {

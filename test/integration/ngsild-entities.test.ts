@@ -263,6 +263,27 @@ describe('NGSI-LD entities over the feature rows', () => {
     expect(answer.body).toMatchObject({ type: `https://uri.etsi.org/ngsi-ld/errors/${type}`, status, title: expect.any(String), detail: expect.any(String) });
   });
 
+  it('discovers entity types and attributes in the request names', async () => {
+    const list = (await get('/types')).body as { type: string; typeList: string[] };
+    expect(list.type).toBe('EntityTypeList');
+    expect(list.typeList).toEqual(expect.arrayContaining(['Streetlight', 'https://smartdatamodels.org/dataModel.Building/Building']));
+    const info = (await get('/types/Streetlight')).body as { typeName: string; entityCount: number; attributeDetails: { attributeName: string; attributeTypes: string[] }[] };
+    expect(info.typeName).toBe('Streetlight');
+    expect(info.entityCount).toBeGreaterThanOrEqual(36);
+    expect(info.attributeDetails).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ attributeName: 'wattage', attributeTypes: ['Property'] }),
+        expect.objectContaining({ attributeName: 'refStreetlightGroup', attributeTypes: ['Relationship'] }),
+        expect.objectContaining({ attributeName: 'location', attributeTypes: ['GeoProperty'] }),
+      ]),
+    );
+    const attribute = (await get('/attributes/wattage')).body as { attributeCount: number; typeNames: string[] };
+    expect(attribute.typeNames).toContain('Streetlight');
+    expect(attribute.attributeCount).toBeGreaterThanOrEqual(36);
+    expect((await get('/attributes')).body).toMatchObject({ type: 'AttributeList', attributeList: expect.arrayContaining(['wattage', 'powerState']) });
+    expect((await get('/types/NoSuchType')).status).toBe(404);
+  });
+
   it('refuses a representation it cannot produce with 406', async () => {
     expect((await get('/entities?type=Streetlight', { Accept: 'application/xml' })).status).toBe(406);
   });

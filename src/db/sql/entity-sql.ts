@@ -194,6 +194,27 @@ export const entitySql = {
     return { text: `SELECT count(*)::bigint AS n FROM feature f WHERE ${whereClause(params, query)}`, values: params.values };
   },
 
+  /**
+   * Per collection, each attribute its entities hold with the types it comes in: the names of stored
+   * attributes (types from the instance, or the first of several), and location where there is a geometry.
+   */
+  attributeUses(collectionKeys: readonly number[]): SqlQuery {
+    return {
+      text: `SELECT f.collection_key AS "collectionKey", a.key AS name, array_agg(DISTINCT coalesce(a.value ->> 'type', a.value -> 0 ->> 'type', 'Property')) AS types,
+                    count(DISTINCT f.seq)::integer AS entities
+             FROM feature f CROSS JOIN LATERAL jsonb_each(coalesce(f.ngsi_attributes, '{}'::jsonb)) a
+             WHERE f.collection_key = ANY($1::integer[]) AND f.retired_at IS NULL AND f.ngsi_ld_id IS NOT NULL
+             GROUP BY 1, 2
+             UNION ALL
+             SELECT f.collection_key, 'location', ARRAY['GeoProperty'], count(*)::integer
+             FROM feature f
+             WHERE f.collection_key = ANY($1::integer[]) AND f.retired_at IS NULL AND f.ngsi_ld_id IS NOT NULL AND f.geom IS NOT NULL
+               AND NOT coalesce(f.ngsi_attributes ? 'location', false)
+             GROUP BY 1`,
+      values: [collectionKeys],
+    };
+  },
+
   /** One entity by id among the given collections. */
   byId(collectionKeys: readonly number[], id: string): SqlQuery {
     return {

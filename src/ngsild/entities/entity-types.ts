@@ -7,6 +7,11 @@ export interface EntityType {
   readonly collection: EntityCollection;
   readonly terms: TermMap;
   readonly typeIri: string;
+  /** How many entities the collection holds (its feature count). */
+  readonly entities: number;
+  /** The names of its features' properties (queryables), for collections whose entities have values only. */
+  readonly properties: readonly string[];
+  readonly located: boolean;
 }
 
 /** Every entity collection, with its names loaded (term maps are cached per context, so this is cheap). */
@@ -16,7 +21,14 @@ export async function entityTypes(collections: CollectionReader, maps: TermMaps)
     const entity = entityCollectionOf(collection);
     if (!entity) continue;
     const terms = await maps.of(entity.context);
-    out.push({ collection: entity, terms, typeIri: terms.expand(entity.type) });
+    out.push({
+      collection: entity,
+      terms,
+      typeIri: terms.expand(entity.type),
+      entities: collection.featureCount,
+      properties: Object.entries(collection.queryables).flatMap(([name, q]) => (q.role === undefined && q.type !== 'geometry' ? [name] : [])),
+      located: collection.geometryTypes.length > 0,
+    });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { EntityQuery, EntityRow } from '../../domain/entity.js';
+import type { AttributeUse, EntityQuery, EntityRow } from '../../domain/entity.js';
 
 /** Reading NGSI-LD entities from the feature rows of entity collections. */
 export interface EntityStore {
@@ -6,4 +6,6 @@ export interface EntityStore {
   query(query: EntityQuery): Promise<{ rows: EntityRow[]; count: number | null }>;
   /** One entity by id among the given collections. */
   byId(collectionKeys: readonly number[], id: string): Promise<EntityRow | null>;
+  /** The attributes the entities of these collections have, read from their stored attributes (and locations). */
+  attributeUses(collectionKeys: readonly number[]): Promise<AttributeUse[]>;
 }
