@@ -33,9 +33,13 @@ export function entityRepository(db: Database): EntityStore {
       if (collectionKeys.length === 0) return [];
       return db.query<AttributeUse>(entitySql.attributeUses(collectionKeys));
     },
-    async byId(collectionKeys, id) {
+    async deviceCount() {
+      const [row] = await db.query<{ n: number }>(entitySql.deviceCount());
+      return row!.n;
+    },
+    async byId(collectionKeys, linkedKeys, id) {
       if (collectionKeys.length === 0) return null;
-      const [row] = await db.query<{ json: string }>(entitySql.byId(collectionKeys, id));
+      const [row] = await db.query<{ json: string }>(entitySql.byId(collectionKeys, linkedKeys, id));
       return row ? toRow(row.json) : null;
     },
   };

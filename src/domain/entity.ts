@@ -8,6 +8,9 @@ import type { Geometry } from 'geojson';
  * `ngsiAttributes`. Attribute names are stored as the collection's own @context compacts them.
  */
 
+/** The key standing for the Devices (one per datastream) among entity collections; no collection has it. */
+export const DEVICE_COLLECTION_KEY = 0;
+
 /** What a collection's mapping says about an attribute it fills, for entities without stored attributes. */
 export interface AttributeInfo {
   /** UN/CEFACT common code of the unit the values are in. */
@@ -101,6 +104,8 @@ export interface EntitySelection {
   readonly anyAttribute: readonly string[] | null;
   /** …or a location, when `attrs` names it. */
   readonly withLocation: boolean;
+  /** The collections have assets linked to sensors: their entities carry refDevice Relationships. */
+  readonly linked: boolean;
   readonly geo: EntityGeoFilter | null;
 }
 

@@ -83,7 +83,7 @@ export function unitConversion(from: string, to: string): { scale: number; offse
 }
 
 /** UN/CEFACT Recommendation 20 common codes of the units above (NGSI-LD `unitCode`). */
-const UNIT_CODES: Readonly<Record<string, string>> = {
+export const UNIT_CODES: Readonly<Record<string, string>> = {
   mm: 'MMT', cm: 'CMT', dm: 'DMT', m: 'MTR', km: 'KMT', in: 'INH', ft: 'FOT', yd: 'YRD', mi: 'SMI', NM: 'NMI', nmi: 'NMI',
   m2: 'MTK', 'm²': 'MTK', ha: 'HAR', km2: 'KMK', 'km²': 'KMK', m3: 'MTQ', 'm³': 'MTQ', l: 'LTR', L: 'LTR',
   mW: 'C31', W: 'WTT', kW: 'KWT', MW: 'MAW', Wh: 'WHR', kWh: 'KWH', MWh: 'MWH', mV: '2Z', V: 'VLT', kV: 'KVT', mA: '4K', A: 'AMP',

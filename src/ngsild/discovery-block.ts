@@ -32,8 +32,8 @@ const DETAILS = new Set(['details']);
  * collections written through NGSI-LD read their stored attributes, harvested ones their properties.
  */
 async function summaries(deps: DiscoveryDeps): Promise<Map<string, TypeSummary>> {
-  const types = await entityTypes(deps.collections, deps.terms);
-  const writable = types.filter((t) => t.collection.writable);
+  const types = await entityTypes(deps);
+  const writable = types.filter((t) => t.stored);
   const uses = await deps.entities.attributeUses(writable.map((t) => t.collection.key));
   const out = new Map<string, TypeSummary>();
   const add = (typeIri: string, attributeIri: string, attributeType: string, entities: number) => {
@@ -46,7 +46,7 @@ async function summaries(deps: DiscoveryDeps): Promise<Map<string, TypeSummary>>
   for (const type of types) {
     const summary = out.get(type.typeIri) ?? { iri: type.typeIri, entities: 0, attributes: new Map() };
     out.set(type.typeIri, { ...summary, entities: summary.entities + type.entities });
-    if (type.collection.writable) continue;
+    if (type.stored) continue;
     for (const name of type.properties) add(type.typeIri, type.terms.expand(name), type.collection.attributes[name]?.relationship ? 'Relationship' : 'Property', type.entities);
     if (type.located) add(type.typeIri, LOCATION, 'GeoProperty', type.entities);
   }

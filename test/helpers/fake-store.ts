@@ -940,6 +940,7 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
       query: () => Promise.reject(unsupported('NGSI-LD entity queries')),
       byId: () => Promise.reject(unsupported('NGSI-LD entity lookups')),
       attributeUses: () => Promise.reject(unsupported('NGSI-LD attribute discovery')),
+      deviceCount: async () => 0,
     },
     concurrentWrites: false,
     async harvest(collectionId, work) {

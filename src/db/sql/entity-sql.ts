@@ -1,4 +1,6 @@
 import type { EntityCondition, EntityGeoFilter, EntityLiteral, EntityPath, EntityQuery, EntitySelection } from '../../domain/entity.js';
+import { DEVICE_COLLECTION_KEY } from '../../domain/entity.js';
+import { UNIT_CODES } from '../../domain/units.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
 
 /**
@@ -10,9 +12,66 @@ import { SqlParams, type SqlQuery } from './sql-query.js';
 /** The metres of one degree of latitude; a degree of longitude is shorter, so a box this wide always covers the distance. */
 const METRES_PER_DEGREE = 111_132;
 
-/** An entity row as one JSON text (parsed by entity-repository.ts). */
-const ENTITY_JSON = `json_build_object('c', f.collection_key, 'id', f.ngsi_ld_id, 'g', ST_AsGeoJSON(f.geom, 9, 0)::json, 'p', f.properties, 'a', f.ngsi_attributes,
-                      'cr', placelink_rfc3339(f.created_at), 'mo', placelink_rfc3339(f.updated_at))::text`;
+/**
+ * An entity row as one JSON text (parsed by entity-repository.ts). Features of collections with
+ * linked sensors also carry `refDevice`: Relationships to the Devices of their current links.
+ */
+function entityJson(linked: boolean): string {
+  const refDevice = `(SELECT CASE count(*) WHEN 0 THEN NULL WHEN 1 THEN to_jsonb(min(${DEVICE_ID})) ELSE jsonb_agg(${DEVICE_ID} ORDER BY d.id) END
+                       FROM asset_link l JOIN datastream d USING (datastream_key)
+                       WHERE l.collection_key = f.collection_key AND l.asset_id = f.id AND l.valid_to IS NULL)`;
+  const properties = linked ? `f.properties || jsonb_strip_nulls(jsonb_build_object('refDevice', ${refDevice}))` : 'f.properties';
+  const attributes = linked
+    ? `CASE WHEN f.ngsi_attributes IS NULL THEN NULL ELSE f.ngsi_attributes || jsonb_strip_nulls(jsonb_build_object('refDevice',
+         CASE WHEN ${refDevice} IS NOT NULL THEN jsonb_build_object('type', 'Relationship', 'object', ${refDevice}) END)) END`
+    : 'f.ngsi_attributes';
+  return `json_build_object('c', f.collection_key, 'id', f.ngsi_ld_id, 'g', ST_AsGeoJSON(f.geom, 9, 0)::json, 'p', ${properties}, 'a', ${attributes},
+                            'cr', placelink_rfc3339(f.created_at), 'mo', placelink_rfc3339(f.updated_at))::text`;
+}
+
+/** The entity id of a datastream's Device. */
+const DEVICE_ID = `'urn:ngsi-ld:Device:' || d.id`;
+
+/**
+ * The name of a Device's measured attribute: its observed property's name in lower camel case
+ * ("air temperature" → airTemperature), or `measurement`.
+ */
+const MEASURED_NAME = `coalesce(nullif(lower(left(m.camel, 1)) || substr(m.camel, 2), ''), 'measurement')`;
+
+/**
+ * Each datastream as an NGSI-LD Device (Smart Data Models) in the columns of a feature row: its name,
+ * the observed property (controlledProperty), its latest value with observedAt and unitCode, its place,
+ * and a Relationship to each asset it is currently linked to (with the link's rule and distance).
+ * $codes: UN/CEFACT codes of unit symbols.
+ */
+function deviceRows(params: SqlParams): string {
+  const codes = params.bind(JSON.stringify(UNIT_CODES));
+  const link = `jsonb_build_object('type', 'Relationship', 'object', a.ngsi_ld_id, 'rule', jsonb_build_object('type', 'Property', 'value', l.rule))
+                || CASE WHEN l.distance_m IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('distance', jsonb_build_object('type', 'Property', 'value', l.distance_m, 'unitCode', 'MTR')) END`;
+  return `(SELECT ${DEVICE_COLLECTION_KEY} AS collection_key, d.datastream_key::bigint AS seq, ${DEVICE_ID} AS ngsi_ld_id, d.id, d.geom, NULL::timestamptz AS retired_at,
+                  d.created_at, d.updated_at,
+                  jsonb_strip_nulls(jsonb_build_object('name', d.name, 'description', d.description, 'category', 'sensor',
+                    'controlledProperty', d.observed_property ->> 'name', 'controlledAsset', c.objects)) || jsonb_strip_nulls(jsonb_build_object(${MEASURED_NAME}, v.value)) AS properties,
+                  jsonb_strip_nulls(jsonb_build_object(
+                    'name', jsonb_build_object('type', 'Property', 'value', d.name),
+                    'description', CASE WHEN d.description IS NOT NULL THEN jsonb_build_object('type', 'Property', 'value', d.description) END,
+                    'category', jsonb_build_object('type', 'Property', 'value', 'sensor'),
+                    'controlledProperty', CASE WHEN d.observed_property ->> 'name' IS NOT NULL THEN jsonb_build_object('type', 'Property', 'value', d.observed_property ->> 'name') END,
+                    ${MEASURED_NAME}, CASE WHEN v.value IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object('type', 'Property', 'value', v.value,
+                      'observedAt', placelink_rfc3339(o.phenomenon_time), 'unitCode', ${codes}::jsonb ->> (d.unit ->> 'symbol'))) END,
+                    'controlledAsset', c.instances,
+                    'location', CASE WHEN d.geom IS NOT NULL THEN jsonb_build_object('type', 'GeoProperty', 'value', ST_AsGeoJSON(d.geom, 9, 0)::jsonb) END)) AS ngsi_attributes
+           FROM datastream d
+           LEFT JOIN observation_latest o USING (datastream_key)
+           CROSS JOIN LATERAL (SELECT regexp_replace(initcap(coalesce(d.observed_property ->> 'name', '')), '[^A-Za-z0-9]|^[0-9]+', '', 'g') AS camel) m
+           CROSS JOIN LATERAL (SELECT coalesce(to_jsonb(o.result_number), o.result) AS value) v
+           LEFT JOIN LATERAL (
+             SELECT CASE count(*) WHEN 0 THEN NULL WHEN 1 THEN to_jsonb(min(a.ngsi_ld_id)) ELSE jsonb_agg(a.ngsi_ld_id ORDER BY a.ngsi_ld_id) END AS objects,
+                    CASE count(*) WHEN 0 THEN NULL WHEN 1 THEN (array_agg(${link}))[1]
+                         ELSE jsonb_agg(${link} || jsonb_build_object('datasetId', 'urn:ngsi-ld:Dataset:link:' || l.link_id) ORDER BY a.ngsi_ld_id) END AS instances
+             FROM asset_link l JOIN feature a ON a.collection_key = l.collection_key AND a.id = l.asset_id AND a.retired_at IS NULL AND a.ngsi_ld_id IS NOT NULL
+             WHERE l.datastream_key = d.datastream_key AND l.valid_to IS NULL) c ON true) f`;
+}
 
 /** The JSON value at a path: a value (keyValues in properties), a sub-attribute's value or a metadata member (stored attributes). */
 function valueAt(params: SqlParams, path: EntityPath): string {
@@ -170,28 +229,45 @@ function selectionSql(params: SqlParams, selection: EntitySelection): string {
   return `(${conditions.join(' AND ')})`;
 }
 
-function whereClause(params: SqlParams, query: Pick<EntityQuery, 'parts' | 'ids' | 'idPattern'>): string {
-  const conditions = ['f.retired_at IS NULL', 'f.ngsi_ld_id IS NOT NULL', `(${query.parts.map((part) => selectionSql(params, part)).join(' OR ')})`];
+function whereClause(params: SqlParams, parts: readonly EntitySelection[], query: Pick<EntityQuery, 'ids' | 'idPattern'>): string {
+  const conditions = ['f.retired_at IS NULL', 'f.ngsi_ld_id IS NOT NULL', `(${parts.map((part) => selectionSql(params, part)).join(' OR ')})`];
   if (query.ids) conditions.push(`f.ngsi_ld_id = ANY(${params.bind(query.ids)}::text[])`);
   if (query.idPattern !== null) conditions.push(`f.ngsi_ld_id ~ ${params.bind(query.idPattern)}::text`);
   return conditions.join(' AND ');
+}
+
+const isDevices = (part: EntitySelection) => part.collectionKeys.includes(DEVICE_COLLECTION_KEY);
+
+/**
+ * The query's entity rows: from the feature table (features of collections with linked sensors apart,
+ * as they carry refDevice) and, when Devices are asked for, from the datastreams.
+ */
+function entityRows(params: SqlParams, query: EntityQuery, columns: (linked: boolean) => string): string {
+  const branches: string[] = [];
+  const features = query.parts.filter((p) => !isDevices(p));
+  for (const linked of [false, true]) {
+    const parts = features.filter((p) => p.linked === linked);
+    if (parts.length) branches.push(`SELECT ${columns(linked)} FROM feature f WHERE ${whereClause(params, parts, query)}`);
+  }
+  const devices = query.parts.filter(isDevices);
+  if (devices.length) branches.push(`SELECT ${columns(false)} FROM ${deviceRows(params)} WHERE ${whereClause(params, devices, query)}`);
+  return branches.join(' UNION ALL ');
 }
 
 export const entitySql = {
   /** A page of entities in a stable order (collection, then feature position). */
   page(query: EntityQuery): SqlQuery {
     const params = new SqlParams();
-    const where = whereClause(params, query);
+    const rows = entityRows(params, query, (linked) => `${entityJson(linked)} AS json, f.collection_key, f.seq`);
     return {
-      text: `SELECT ${ENTITY_JSON} AS json FROM feature f WHERE ${where}
-             ORDER BY f.collection_key, f.seq LIMIT ${params.bind(query.limit)}::integer OFFSET ${params.bind(query.offset)}::bigint`,
+      text: `SELECT json FROM (${rows}) e ORDER BY collection_key, seq LIMIT ${params.bind(query.limit)}::integer OFFSET ${params.bind(query.offset)}::bigint`,
       values: params.values,
     };
   },
 
   count(query: EntityQuery): SqlQuery {
     const params = new SqlParams();
-    return { text: `SELECT count(*)::bigint AS n FROM feature f WHERE ${whereClause(params, query)}`, values: params.values };
+    return { text: `SELECT count(*)::bigint AS n FROM (${entityRows(params, query, () => '1')}) e`, values: params.values };
   },
 
   /**
@@ -199,30 +275,42 @@ export const entitySql = {
    * attributes (types from the instance, or the first of several), and location where there is a geometry.
    */
   attributeUses(collectionKeys: readonly number[]): SqlQuery {
+    const params = new SqlParams();
+    const keys = params.bind(collectionKeys);
+    const source = collectionKeys.includes(DEVICE_COLLECTION_KEY)
+      ? `(SELECT collection_key, seq, ngsi_ld_id, geom, retired_at, ngsi_attributes FROM feature UNION ALL SELECT collection_key, seq, ngsi_ld_id, geom, retired_at, ngsi_attributes FROM ${deviceRows(params)})`
+      : 'feature';
     return {
       text: `SELECT f.collection_key AS "collectionKey", a.key AS name, array_agg(DISTINCT coalesce(a.value ->> 'type', a.value -> 0 ->> 'type', 'Property')) AS types,
                     count(DISTINCT f.seq)::integer AS entities
-             FROM feature f CROSS JOIN LATERAL jsonb_each(coalesce(f.ngsi_attributes, '{}'::jsonb)) a
-             WHERE f.collection_key = ANY($1::integer[]) AND f.retired_at IS NULL AND f.ngsi_ld_id IS NOT NULL
+             FROM ${source} f CROSS JOIN LATERAL jsonb_each(coalesce(f.ngsi_attributes, '{}'::jsonb)) a
+             WHERE f.collection_key = ANY(${keys}::integer[]) AND f.retired_at IS NULL AND f.ngsi_ld_id IS NOT NULL
              GROUP BY 1, 2
              UNION ALL
              SELECT f.collection_key, 'location', ARRAY['GeoProperty'], count(*)::integer
-             FROM feature f
-             WHERE f.collection_key = ANY($1::integer[]) AND f.retired_at IS NULL AND f.ngsi_ld_id IS NOT NULL AND f.geom IS NOT NULL
+             FROM ${source} f
+             WHERE f.collection_key = ANY(${keys}::integer[]) AND f.retired_at IS NULL AND f.ngsi_ld_id IS NOT NULL AND f.geom IS NOT NULL
                AND NOT coalesce(f.ngsi_attributes ? 'location', false)
              GROUP BY 1`,
-      values: [collectionKeys],
+      values: params.values,
     };
   },
 
-  /** One entity by id among the given collections. */
-  byId(collectionKeys: readonly number[], id: string): SqlQuery {
-    return {
-      name: 'entity-by-id',
-      text: `SELECT ${ENTITY_JSON} AS json FROM feature f
-             WHERE f.collection_key = ANY($1::integer[]) AND f.ngsi_ld_id = $2::text AND f.retired_at IS NULL
-             ORDER BY f.collection_key LIMIT 1`,
-      values: [collectionKeys, id],
-    };
+  deviceCount: (): SqlQuery => ({ name: 'entity-device-count', text: 'SELECT count(*)::integer AS n FROM datastream', values: [] }),
+
+  /** One entity by id among the given collections (features of linked collections with refDevice; Devices from the datastreams). */
+  byId(collectionKeys: readonly number[], linkedKeys: readonly number[], id: string): SqlQuery {
+    const params = new SqlParams();
+    const part = (keys: readonly number[], linked: boolean): EntitySelection => ({ collectionKeys: keys, condition: null, anyAttribute: null, withLocation: false, geo: null, linked });
+    const features = collectionKeys.filter((k) => k !== DEVICE_COLLECTION_KEY);
+    const linked = features.filter((k) => linkedKeys.includes(k));
+    const plain = features.filter((k) => !linkedKeys.includes(k));
+    const parts = [
+      ...(plain.length ? [part(plain, false)] : []),
+      ...(linked.length ? [part(linked, true)] : []),
+      ...(collectionKeys.includes(DEVICE_COLLECTION_KEY) ? [part([DEVICE_COLLECTION_KEY], false)] : []),
+    ];
+    const rows = entityRows(params, { parts, ids: [id], idPattern: null, limit: 1, offset: 0, count: false }, (isLinked) => `${entityJson(isLinked)} AS json, f.collection_key`);
+    return { text: `SELECT json FROM (${rows}) e ORDER BY collection_key LIMIT 1`, values: params.values };
   },
 };

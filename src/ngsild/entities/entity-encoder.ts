@@ -25,11 +25,18 @@ const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
 
 type Instance = Record<string, unknown>;
 
-/** An attribute of an entity that has only values: its value, and what the mapping knows of it. */
+/** URIs (a scheme, then the rest): what a Relationship's object can be. */
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+const isUris = (value: unknown) => (typeof value === 'string' ? URI.test(value) : Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && URI.test(v)));
+
+/**
+ * An attribute of an entity that has only values: its value, and what the mapping knows of it; by the
+ * Smart Data Models convention a `ref…` attribute holding entity ids is a Relationship.
+ */
 function derivedAttribute(name: string, value: unknown, type: EntityType): Instance | null {
   if (value === null || value === undefined) return null;
   const info = type.collection.attributes[name];
-  if (info?.relationship && (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string')))) return { type: 'Relationship', object: value };
+  if ((info?.relationship || /^ref[A-Z]/.test(name)) && isUris(value)) return { type: 'Relationship', object: value };
   return { type: 'Property', value, ...(info?.unitCode ? { unitCode: info.unitCode } : {}) };
 }
 

@@ -54,7 +54,7 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
 
   return {
     async query(selection, page, view, request, geoJson) {
-      const types = selectTypes(selection.types, await entityTypes(deps.collections, deps.terms), request);
+      const types = selectTypes(selection.types, await entityTypes(deps), request);
       const attrs = view.projection.attrs?.map((name) => request.expand(name)) ?? null;
       const query: EntityQuery = {
         parts: types.map((type) => ({
@@ -63,6 +63,7 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
           anyAttribute: attrs ? attrs.filter((iri) => iri !== LOCATION).map((iri) => type.terms.compact(iri)) : null,
           withLocation: attrs?.includes(LOCATION) ?? false,
           geo: selection.geo ? resolveGeoQuery(selection.geo, type, request) : null,
+          linked: type.linked,
         })),
         ids: selection.ids,
         idPattern: selection.idPattern,
@@ -75,7 +76,7 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
     },
 
     async retrieve(id, typeSelection, view, request, geoJson) {
-      const types = selectTypes(typeSelection, await entityTypes(deps.collections, deps.terms), request);
+      const types = selectTypes(typeSelection, await entityTypes(deps), request);
       const row = await deps.entities.byId(types.map((t) => t.collection.key), id);
       return row ? encode([row], types, view, request, geoJson)[0]! : null;
     },

@@ -1,4 +1,5 @@
-import { entityCollectionOf, type EntityCollection } from '../../domain/entity.js';
+import { DEVICE_COLLECTION_KEY, entityCollectionOf, type EntityCollection } from '../../domain/entity.js';
+import type { EntityService } from '../../services/entities/entity-service.js';
 import type { CollectionReader } from '../../services/features/collection-catalog.js';
 import type { TermMap, TermMaps } from '../context/term-map.js';
 
@@ -12,15 +13,37 @@ export interface EntityType {
   /** The names of its features' properties (queryables), for collections whose entities have values only. */
   readonly properties: readonly string[];
   readonly located: boolean;
+  /** Its entities keep whole attributes (written through NGSI-LD, or Devices), which discovery reads. */
+  readonly stored: boolean;
+  /** Its assets are linked to sensors (the entities carry refDevice). */
+  readonly linked: boolean;
 }
 
-/** Every entity collection, with its names loaded (term maps are cached per context, so this is cheap). */
-export async function entityTypes(collections: CollectionReader, maps: TermMaps): Promise<EntityType[]> {
+export interface EntityTypeSources {
+  readonly collections: CollectionReader;
+  readonly entities: EntityService;
+  readonly terms: TermMaps;
+}
+
+/** The sensors' Devices, one per datastream, named as Smart Data Models does. */
+const DEVICES: EntityCollection = {
+  key: DEVICE_COLLECTION_KEY,
+  id: 'devices',
+  type: 'Device',
+  context: ['https://raw.githubusercontent.com/smart-data-models/dataModel.Device/master/context.jsonld'],
+  writable: false,
+  mappingId: null,
+  attributes: {},
+};
+
+/** Every entity collection, and the Devices when there are datastreams, with their names loaded (term maps are cached per context). */
+export async function entityTypes(sources: EntityTypeSources): Promise<EntityType[]> {
+  const [collections, linked, devices] = await Promise.all([sources.collections.list(), sources.entities.linkedCollections(), sources.entities.deviceCount()]);
   const out: EntityType[] = [];
-  for (const collection of await collections.list()) {
+  for (const collection of collections) {
     const entity = entityCollectionOf(collection);
     if (!entity) continue;
-    const terms = await maps.of(entity.context);
+    const terms = await sources.terms.of(entity.context);
     out.push({
       collection: entity,
       terms,
@@ -28,7 +51,13 @@ export async function entityTypes(collections: CollectionReader, maps: TermMaps)
       entities: collection.featureCount,
       properties: Object.entries(collection.queryables).flatMap(([name, q]) => (q.role === undefined && q.type !== 'geometry' ? [name] : [])),
       located: collection.geometryTypes.length > 0,
+      stored: entity.writable,
+      linked: linked.has(collection.key),
     });
+  }
+  if (devices > 0) {
+    const terms = await sources.terms.of(DEVICES.context);
+    out.push({ collection: DEVICES, terms, typeIri: terms.expand(DEVICES.type), entities: devices, properties: [], located: true, stored: true, linked: false });
   }
   return out;
 }
