@@ -10,7 +10,7 @@ import type { Config } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import { ngsiLdApi } from './ngsild/ngsild.js';
-import { ogcFeaturesApi } from './ogcapi/ogcapi.js';
+import { itemUrl, ogcFeaturesApi } from './ogcapi/ogcapi.js';
 import { datastreamCollectionLinks, datastreamsBlock } from './sensors-api/datastreams-block.js';
 import { assetLinkTemplates } from './sensors-api/asset-links.js';
 import { observationsBlock } from './sensors-api/observations-block.js';
@@ -75,6 +75,7 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     contextsAllow: config.ngsiLdContextsAllow ?? [],
     contextTimeoutMs: config.ngsiLdContextTimeoutMs ?? DEFAULT_CONTEXT_TIMEOUT_MS,
     maxBodyBytes: config.ngsiLdMaxBytes ?? DEFAULT_NGSI_LD_MAX_BYTES,
+    itemUrl: (ctx) => (collectionId, featureId) => itemUrl(ctx.state.baseUrl, collectionId, featureId),
   });
   const ogc = ogcFeaturesApi({
     info: SERVICE_INFO,

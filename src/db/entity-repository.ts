@@ -7,6 +7,7 @@ import { entitySql } from './sql/entity-sql.js';
 interface EntityJson {
   c: number;
   id: string;
+  f: string | null;
   g: Geometry | null;
   p: Record<string, unknown>;
   a: EntityRow['attributes'];
@@ -16,7 +17,7 @@ interface EntityJson {
 
 function toRow(json: string): EntityRow {
   const e = JSON.parse(json) as EntityJson;
-  return { collectionKey: e.c, id: e.id, geometry: e.g, properties: e.p, attributes: e.a, createdAt: e.cr, modifiedAt: e.mo };
+  return { collectionKey: e.c, id: e.id, featureId: e.f, geometry: e.g, properties: e.p, attributes: e.a, createdAt: e.cr, modifiedAt: e.mo };
 }
 
 export function entityRepository(db: Database): EntityStore {

@@ -39,6 +39,8 @@ export type AttributeInstance = Readonly<Record<string, unknown>>;
 export interface EntityRow {
   readonly collectionKey: number;
   readonly id: string;
+  /** The feature the entity is (its OGC API item id); null for Devices. */
+  readonly featureId: string | null;
   readonly geometry: Geometry | null;
   /** Attribute values (keyValues), by stored name. */
   readonly properties: Readonly<Record<string, unknown>>;

@@ -1,9 +1,9 @@
-import type { BuildingBlock } from '../api/building-block.js';
+import type { ApiContext, BuildingBlock } from '../api/building-block.js';
 import { readJsonBody } from '../api/request-body.js';
 import { ResourceNotFoundError } from '../domain/errors.js';
 import type { TermMaps } from './context/term-map.js';
 import { checkEntityId, readEntityQuery, readRetrieve } from './entities/entity-parameters.js';
-import type { EntityReader } from './entities/entity-reader.js';
+import type { EntityReader, ItemUrl } from './entities/entity-reader.js';
 import { bodyMediaType, representation } from './negotiation.js';
 import { readQueryBody } from './entities/query-body.js';
 import { bodyContext, linkedContext } from './request-context.js';
@@ -15,6 +15,8 @@ export interface ConsumptionDeps {
   readonly reader: EntityReader;
   readonly terms: TermMaps;
   readonly maxBodyBytes: number;
+  /** Where the OGC API item of a feature is, for a request. */
+  readonly itemUrl?: (ctx: ApiContext) => ItemUrl;
 }
 
 /** Context consumption (clause 5.7): query entities (GET and POST), retrieve an entity. */
@@ -31,7 +33,7 @@ export function consumptionBlock(deps: ConsumptionDeps): BuildingBlock {
           const request = linkedContext(ctx);
           const { selection, page, view } = readEntityQuery(ctx.query);
           const terms = await deps.terms.of(request.context);
-          const result = await deps.reader.query(selection, page, view, terms, as === 'geo+json');
+          const result = await deps.reader.query(selection, page, view, terms, as === 'geo+json', deps.itemUrl?.(ctx));
           if (result.count !== null) ctx.set(HEADER.resultsCount, String(result.count));
           pagingLinks(ctx, page.offset, page.limit, result.entities.length, result.count);
           writeBody(ctx, result.entities, as, request);
@@ -47,7 +49,7 @@ export function consumptionBlock(deps: ConsumptionDeps): BuildingBlock {
           const request = bodyContext(ctx, body, mediaType);
           const { selection, page, view } = readQueryBody(body, ctx.query);
           const terms = await deps.terms.of(request.context);
-          const result = await deps.reader.query(selection, page, view, terms, as === 'geo+json');
+          const result = await deps.reader.query(selection, page, view, terms, as === 'geo+json', deps.itemUrl?.(ctx));
           if (result.count !== null) ctx.set(HEADER.resultsCount, String(result.count));
           pagingLinks(ctx, page.offset, page.limit, result.entities.length, result.count);
           writeBody(ctx, result.entities, as, request);
@@ -62,7 +64,7 @@ export function consumptionBlock(deps: ConsumptionDeps): BuildingBlock {
           const id = checkEntityId(String(ctx.params['entityId']), 'entityId');
           const { types, view } = readRetrieve(ctx.query);
           const terms = await deps.terms.of(request.context);
-          const entity = await deps.reader.retrieve(id, types, view, terms, as === 'geo+json');
+          const entity = await deps.reader.retrieve(id, types, view, terms, as === 'geo+json', deps.itemUrl?.(ctx));
           if (!entity) throw new ResourceNotFoundError(`entity ${id}`);
           if (view.projection.attrs && Object.keys(entity).every((k) => k === 'id' || k === 'type')) {
             throw new ResourceNotFoundError(`attributes ${view.projection.attrs.join(', ')} of entity ${id}`);

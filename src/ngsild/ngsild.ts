@@ -1,4 +1,4 @@
-import type { Api } from '../api/building-block.js';
+import type { Api, ApiContext } from '../api/building-block.js';
 import type { CollectionReader } from '../services/features/collection-catalog.js';
 import type { EntityService } from '../services/entities/entity-service.js';
 import { consumptionBlock } from './consumption-block.js';
@@ -6,7 +6,7 @@ import { contextLoader } from './context/context-loader.js';
 import { discoveryBlock } from './discovery-block.js';
 import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
 import { termMaps } from './context/term-map.js';
-import { entityReader } from './entities/entity-reader.js';
+import { entityReader, type ItemUrl } from './entities/entity-reader.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
 import { NGSI_LD_MOUNT } from './vocabulary.js';
 
@@ -17,6 +17,8 @@ export interface NgsiLdApiOptions {
   readonly contextsAllow: readonly string[];
   readonly contextTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** Where the OGC API item of a feature is: entities link back to it (`describedBy`). */
+  readonly itemUrl?: (ctx: ApiContext) => ItemUrl;
 }
 
 /** How long a fetched @context is kept. */
@@ -33,6 +35,6 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
     name: 'NGSI-LD',
     mount: NGSI_LD_MOUNT,
     errors: NGSI_LD_PROBLEMS,
-    blocks: [consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes }), discoveryBlock({ collections: options.collections, entities: options.entities, terms })],
+    blocks: [consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }), discoveryBlock({ collections: options.collections, entities: options.entities, terms })],
   };
 }

@@ -63,6 +63,11 @@ export function ogcFeaturesApi(options: OgcFeaturesApiOptions): Api {
 }
 
 export { collectionPath, listedCollectionDocument } from './features/collection-document.js';
+
+/** The URL of a feature as an item of the API at `apiBase`. */
+export function itemUrl(apiBase: string, collectionId: string, featureId: string): string {
+  return `${apiBase}/collections/${encodeURIComponent(collectionId)}/items/${encodeURIComponent(featureId)}`;
+}
 export { requireCollection, type CollectionLink, type FeaturesApiDeps } from './features/deps.js';
 export { parseLimit } from './params/limit.js';
 export { parseOffset } from './params/paging.js';

@@ -129,7 +129,17 @@ describe('NGSI-LD entities over the feature rows', () => {
       wattage: { type: 'Property', value: 60, unitCode: 'WTT' },
       refStreetlightGroup: { type: 'Relationship', object: 'urn:ngsi-ld:StreetlightGroup:G0' },
       location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [9.733, 52.37] } },
+      describedBy: { type: 'Property', value: `${server.url}/collections/${lights}/items/L-3` },
     });
+  });
+
+  it('round-trips by id: OGC API item → NGSI-LD entity → OGC API item', async () => {
+    const item = (await (await fetch(`${server.url}/collections/${lights}/items/L-5?f=json`)).json()) as { links: { rel: string; href: string }[] };
+    const entityId = item.links.find((l) => l.rel === 'describes')!.href;
+    const entity = (await get(`/entities/${encodeURIComponent(entityId)}`)).body as { id: string; describedBy: { value: string } };
+    expect(entity.id).toBe(entityId);
+    const back = (await (await fetch(`${entity.describedBy.value}?f=json`)).json()) as { id: string };
+    expect(back.id).toBe('L-5');
   });
 
   it('expands, with jsonld.js over the offline contexts, to the Smart Data Models and NGSI-LD IRIs', async () => {

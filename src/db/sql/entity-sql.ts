@@ -25,7 +25,7 @@ function entityJson(linked: boolean): string {
     ? `CASE WHEN f.ngsi_attributes IS NULL THEN NULL ELSE f.ngsi_attributes || jsonb_strip_nulls(jsonb_build_object('refDevice',
          CASE WHEN ${refDevice} IS NOT NULL THEN jsonb_build_object('type', 'Relationship', 'object', ${refDevice}) END)) END`
     : 'f.ngsi_attributes';
-  return `json_build_object('c', f.collection_key, 'id', f.ngsi_ld_id, 'g', ST_AsGeoJSON(f.geom, 9, 0)::json, 'p', ${properties}, 'a', ${attributes},
+  return `json_build_object('c', f.collection_key, 'id', f.ngsi_ld_id, 'f', CASE WHEN f.collection_key <> ${DEVICE_COLLECTION_KEY} THEN f.id END, 'g', ST_AsGeoJSON(f.geom, 9, 0)::json, 'p', ${properties}, 'a', ${attributes},
                             'cr', placelink_rfc3339(f.created_at), 'mo', placelink_rfc3339(f.updated_at))::text`;
 }
 

@@ -19,7 +19,12 @@ export interface EncodeOptions {
   readonly omit: ReadonlySet<string> | null;
   /** A language to pick from LanguageProperties (they are then Properties with `lang`). */
   readonly lang: string | null;
+  /** The URL of a feature as an OGC API item, for the entity's `describedBy` link back to it. */
+  readonly itemUrl?: (collectionId: string, featureId: string) => string;
 }
+
+/** The Property that links an entity to the OGC API item of the same feature (one thing, both APIs). */
+const DESCRIBED_BY = 'https://uri.etsi.org/ngsi-ld/default-context/describedBy';
 
 const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
 
@@ -142,6 +147,11 @@ export function attributesOf(row: EntityRow, type: EntityType, output: TermMap):
   return out;
 }
 
+function withItemLink(attributes: ReturnType<typeof attributesOf>, row: EntityRow, type: EntityType, options: EncodeOptions): ReturnType<typeof attributesOf> {
+  if (!options.itemUrl || row.featureId === null || attributes.has(DESCRIBED_BY)) return attributes;
+  return attributes.set(DESCRIBED_BY, { instances: [{ type: 'Property', value: options.itemUrl(type.collection.id, row.featureId) }], multiple: false });
+}
+
 function kept(member: string, options: EncodeOptions): boolean {
   if (options.pick && !options.pick.has(member)) return false;
   return !options.omit?.has(member);
@@ -152,7 +162,7 @@ export function encodeEntity(row: EntityRow, type: EntityType, options: EncodeOp
   const entity: Record<string, unknown> = {};
   if (kept('id', options)) entity['id'] = row.id;
   if (kept('type', options)) entity['type'] = options.output.compact(type.typeIri);
-  for (const [iri, attribute] of attributesOf(row, type, options.output)) {
+  for (const [iri, attribute] of withItemLink(attributesOf(row, type, options.output), row, type, options)) {
     if (options.attributes && !options.attributes.has(iri)) continue;
     if (!kept(iri, options)) continue;
     entity[options.output.compact(iri)] = formatted(attribute.instances, options, attribute.multiple);

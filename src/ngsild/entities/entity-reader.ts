@@ -15,6 +15,9 @@ export interface EntityReaderDeps {
   readonly terms: TermMaps;
 }
 
+/** Where the OGC API item of a feature is, for this request (entities link to it). */
+export type ItemUrl = (collectionId: string, featureId: string) => string;
+
 /** Entities of a query in the request's names, with the collection each row came from. */
 export interface EncodedPage {
   readonly entities: readonly Record<string, unknown>[];
@@ -23,12 +26,12 @@ export interface EncodedPage {
 
 /** Reads entities and writes them in the request's names and representation. */
 export interface EntityReader {
-  query(selection: EntitySelectionParameters, page: EntityPage, view: EntityView, request: TermMap, geoJson: boolean): Promise<EncodedPage>;
+  query(selection: EntitySelectionParameters, page: EntityPage, view: EntityView, request: TermMap, geoJson: boolean, itemUrl?: ItemUrl): Promise<EncodedPage>;
   /** null: no entity with that id (among the types given). */
-  retrieve(id: string, types: EntitySelectionParameters['types'], view: EntityView, request: TermMap, geoJson: boolean): Promise<Record<string, unknown> | null>;
+  retrieve(id: string, types: EntitySelectionParameters['types'], view: EntityView, request: TermMap, geoJson: boolean, itemUrl?: ItemUrl): Promise<Record<string, unknown> | null>;
 }
 
-function encodeOptions(view: EntityView, request: TermMap): EncodeOptions {
+function encodeOptions(view: EntityView, request: TermMap, itemUrl: ItemUrl | undefined): EncodeOptions {
   const iris = (names: readonly string[]) => new Set(names.map((name) => (name === 'id' || name === 'type' ? name : request.expand(name))));
   return {
     format: view.format,
@@ -38,13 +41,14 @@ function encodeOptions(view: EntityView, request: TermMap): EncodeOptions {
     pick: view.projection.pick ? iris(view.projection.pick.map((t) => t.name)) : null,
     omit: view.projection.omit ? iris(view.projection.omit.map((t) => t.name)) : null,
     lang: view.lang,
+    ...(itemUrl ? { itemUrl } : {}),
   };
 }
 
 export function entityReader(deps: EntityReaderDeps): EntityReader {
-  function encode(rows: readonly EntityRow[], types: readonly EntityType[], view: EntityView, request: TermMap, geoJson: boolean): Record<string, unknown>[] {
+  function encode(rows: readonly EntityRow[], types: readonly EntityType[], view: EntityView, request: TermMap, geoJson: boolean, itemUrl: ItemUrl | undefined): Record<string, unknown>[] {
     const byKey = new Map(types.map((t) => [t.collection.key, t]));
-    const options = encodeOptions(view, request);
+    const options = encodeOptions(view, request, itemUrl);
     const geometryProperty = request.expand(view.geometryProperty);
     return rows.map((row) => {
       const type = byKey.get(row.collectionKey)!;
@@ -53,7 +57,7 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
   }
 
   return {
-    async query(selection, page, view, request, geoJson) {
+    async query(selection, page, view, request, geoJson, itemUrl) {
       const types = selectTypes(selection.types, await entityTypes(deps), request);
       const attrs = view.projection.attrs?.map((name) => request.expand(name)) ?? null;
       const query: EntityQuery = {
@@ -72,13 +76,13 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
         count: page.count,
       };
       const { rows, count } = await deps.entities.query(query);
-      return { entities: encode(rows, types, view, request, geoJson), count };
+      return { entities: encode(rows, types, view, request, geoJson, itemUrl), count };
     },
 
-    async retrieve(id, typeSelection, view, request, geoJson) {
+    async retrieve(id, typeSelection, view, request, geoJson, itemUrl) {
       const types = selectTypes(typeSelection, await entityTypes(deps), request);
       const row = await deps.entities.byId(types.map((t) => t.collection.key), id);
-      return row ? encode([row], types, view, request, geoJson)[0]! : null;
+      return row ? encode([row], types, view, request, geoJson, itemUrl)[0]! : null;
     },
   };
 }
