@@ -38,6 +38,12 @@ export interface Database extends SqlExecutor {
   queryWithin<Row extends object = Record<string, unknown>>(query: SqlQuery, budgetMs: number): Promise<Row[] | null>;
   /** Runs `work` on one dedicated connection (session-level locks, several transactions in a row). */
   withConnection<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel`, on a connection of its own that is opened again
+   * after a failure (`onNotify` is called then too, for what was missed); null on PGlite, whose one
+   * session cannot be notified by itself.
+   */
+  listen(channel: string, onNotify: () => void): Promise<{ close(): Promise<void> } | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -58,6 +64,9 @@ export interface DatabaseOptions {
   /** Overrides whether transactions bulk load with COPY (default: not on PGlite). */
   readonly copyFromStdin?: boolean;
 }
+
+/** How long a listening connection that failed waits before it is opened again. */
+const LISTEN_RETRY_MS = 1000;
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
 
@@ -213,6 +222,52 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
         client.release(error as Error);
         throw translateDatabaseError(error);
       }
+    },
+
+    async listen(channel, onNotify) {
+      if (pglite) return null;
+      let client: pg.Client | null = null;
+      let closed = false;
+      let retry: NodeJS.Timeout | null = null;
+      const open = async (): Promise<void> => {
+        const next = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? 'placelink'} listener`, connectionTimeoutMillis: 5_000 });
+        next.on('notification', () => onNotify());
+        next.on('error', (error) => {
+          logger.warn({ err: error, channel }, 'the listening database connection failed; opening it again');
+          reopen(next);
+        });
+        next.on('end', () => reopen(next));
+        await next.connect();
+        await next.query(sessionSql.listen(channel).text);
+        client = next;
+      };
+      const reopen = (failed: pg.Client) => {
+        if (closed || client !== failed || retry) return;
+        client = null;
+        void failed.end().catch(() => {});
+        const attempt = () => {
+          retry = null;
+          if (closed) return;
+          open().then(onNotify, () => {
+            retry = setTimeout(attempt, LISTEN_RETRY_MS);
+            retry.unref();
+          });
+        };
+        retry = setTimeout(attempt, LISTEN_RETRY_MS);
+        retry.unref();
+      };
+      try {
+        await open();
+      } catch (error) {
+        throw translateDatabaseError(error);
+      }
+      return {
+        async close() {
+          closed = true;
+          if (retry) clearTimeout(retry);
+          await (client as pg.Client | null)?.end().catch(() => {});
+        },
+      };
     },
 
     async ping() {

@@ -11,6 +11,7 @@ import { openHarvestSession } from './harvest-session.js';
 import { migrationsCurrent, readMigrations } from './migrate.js';
 import { runRepository } from './run-repository.js';
 import { sensorRepository } from './sensor-repository.js';
+import { subscriptionStore } from './subscription-repository.js';
 
 /** On a transaction's connection (`copyFrom`), first fills bulk load with COPY. */
 function repositories(executor: SqlExecutor & Partial<Pick<TransactionExecutor, 'copyFrom'>>, pglite: boolean): Repositories {
@@ -52,6 +53,7 @@ export async function createStore(db: Database, options: StoreOptions = {}): Pro
     transaction: (work) => announced(async (tx) => repositories(tx, db.pglite), work),
     pages: featurePages(db),
     entities: entityRepository(db),
+    subscriptions: subscriptionStore(db),
     async ready() {
       try {
         return await migrationsCurrent(db, migrations);

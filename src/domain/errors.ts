@@ -272,3 +272,8 @@ export class AlreadyExistsError extends PlacelinkError {
 export class OperationNotSupportedError extends PlacelinkError {
   readonly code = 'operation-not-supported';
 }
+
+/** A notification could not be delivered to its endpoint (refused, unreachable, timed out); it is retried. */
+export class NotificationDeliveryError extends PlacelinkError {
+  readonly code = 'notification-delivery';
+}

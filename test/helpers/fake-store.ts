@@ -11,6 +11,7 @@ import type { FeatureRow, PageChunk, RowStream } from '../../src/services/ports/
 import type { RunRepository } from '../../src/services/ports/run-ports.js';
 import type { LinkRepository, SensorStore } from '../../src/services/ports/sensor-ports.js';
 import type { Store } from '../../src/services/ports/store.js';
+import type { SubscriptionStore } from '../../src/services/ports/subscription-ports.js';
 
 /**
  * An in-memory Store for unit tests of services and handlers (the fake store of STYLE.md's testing
@@ -468,6 +469,17 @@ function failing<K extends string>(names: readonly K[], prefix: string): Record<
   const methods = {} as Record<K, () => Promise<never>>;
   for (const name of names) methods[name] = notImplemented(`${prefix}${name}`);
   return methods;
+}
+
+const SUBSCRIPTION_METHODS = ['create', 'byId', 'page', 'count', 'update', 'remove', 'reacting', 'listen'] as const;
+
+/** NGSI-LD subscriptions are not faked: the APIs compose, and using them fails naming the method. */
+function noSubscriptionStore(): SubscriptionStore {
+  return {
+    ...failing(SUBSCRIPTION_METHODS, 'subscriptions.'),
+    changes: failing(['claim', 'settle'], 'subscriptions.changes.'),
+    outbox: failing(['claim', 'complete', 'claimPeriodic', 'settlePeriodic'], 'subscriptions.outbox.'),
+  };
 }
 
 /** No sensor sources and no asset links, so the APIs can be composed on the fake; anything else fails naming the method. */
@@ -936,6 +948,7 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
     pages,
     runs: runRepository(clock, (collectionId) => harvestLocks.has(collectionId)),
     sensors: emptySensorStore(),
+    subscriptions: noSubscriptionStore(),
     entities: {
       query: () => Promise.reject(unsupported('NGSI-LD entity queries')),
       byId: () => Promise.reject(unsupported('NGSI-LD entity lookups')),

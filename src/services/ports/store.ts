@@ -2,6 +2,7 @@ import type { EntityStore } from './entity-ports.js';
 import type { CollectionRepository, FeatureRepository, FeatureWrites, PageSource } from './feature-ports.js';
 import type { RunRepository } from './run-ports.js';
 import type { SensorStore } from './sensor-ports.js';
+import type { SubscriptionStore } from './subscription-ports.js';
 
 /**
  * Every port of the persistence layer in one object: src/db implements it, the composition root
@@ -16,6 +17,8 @@ export interface Store extends FeatureWrites {
   readonly runs: RunRepository;
   /** Sensor sources, datastreams, observations and asset links. */
   readonly sensors: SensorStore;
+  /** NGSI-LD subscriptions, the change log of entities and the outbox of notifications. */
+  readonly subscriptions: SubscriptionStore;
   /** Database reachable and schema current. */
   ready(): Promise<boolean>;
 }
