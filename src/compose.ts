@@ -9,7 +9,8 @@ import { buildApp } from './app.js';
 import type { Config } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
-import { ngsiLdApi } from './ngsild/ngsild.js';
+import { ngsiLdApi, startNgsiLdNotifier } from './ngsild/ngsild.js';
+import type { Notifier } from './ngsild/subscriptions/notifier.js';
 import { itemUrl, ogcFeaturesApi } from './ogcapi/ogcapi.js';
 import { datastreamCollectionLinks, datastreamsBlock } from './sensors-api/datastreams-block.js';
 import { assetLinkTemplates } from './sensors-api/asset-links.js';
@@ -74,6 +75,7 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     entities: entityService(store),
     contextsAllow: config.ngsiLdContextsAllow ?? [],
     contextTimeoutMs: config.ngsiLdContextTimeoutMs ?? DEFAULT_CONTEXT_TIMEOUT_MS,
+    subscriptions: store.subscriptions,
     maxBodyBytes: config.ngsiLdMaxBytes ?? DEFAULT_NGSI_LD_MAX_BYTES,
     itemUrl: (ctx) => (collectionId, featureId) => itemUrl(ctx.state.baseUrl, collectionId, featureId),
   });
@@ -96,6 +98,28 @@ export function buildingBlocks(store: Store, config: ApiConfig, sensors?: Sensor
 /** Wires the services and APIs on a store into the HTTP application. */
 export function composeApi(store: Store, config: ApiConfig, logger: Logger, sensors: SensorService = defaultSensors(store, config, logger)): Koa {
   return buildApp({ logger, apis: composeApis(store, config, sensors), baseUrl: config.baseUrl, trustProxy: config.trustProxy });
+}
+
+export type NotifierConfig = Pick<
+  Config,
+  'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdNotifyTimeoutMs' | 'ngsiLdNotifyBackoffMaxMs' | 'ngsiLdNotifyConcurrency' | 'ngsiLdNotifyBatch' | 'ngsiLdNotifyPollMs'
+>;
+
+/** Delivers the notifications of NGSI-LD subscriptions from the store's change log (every serving process runs one; they share the work). */
+export function startNotifications(store: Store, config: NotifierConfig, logger: Logger): Promise<Notifier> {
+  return startNgsiLdNotifier({
+    collections: store.collections,
+    entities: entityService(store),
+    subscriptions: store.subscriptions,
+    contextsAllow: config.ngsiLdContextsAllow,
+    contextTimeoutMs: config.ngsiLdContextTimeoutMs,
+    timeoutMs: config.ngsiLdNotifyTimeoutMs,
+    backoffMaxMs: config.ngsiLdNotifyBackoffMaxMs,
+    concurrency: config.ngsiLdNotifyConcurrency,
+    batchSize: config.ngsiLdNotifyBatch,
+    pollMs: config.ngsiLdNotifyPollMs,
+    logger,
+  });
 }
 
 /** How requests too broken to tell which API they were for are answered (the root API's format). */

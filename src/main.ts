@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { composeApi, ROOT_ERRORS } from './compose.js';
+import { composeApi, ROOT_ERRORS, startNotifications } from './compose.js';
 import { redactedConfig, type Config } from './config/env.js';
 import { loadMappings, type LoadedMapping } from './config/mappings-loader.js';
 import { migrate } from './db/migrate.js';
@@ -13,6 +13,7 @@ import { startMqttFeed, type MqttFeed } from './ingest/mqtt/mqtt-subscriber.js';
 import type { Logger } from './logger.js';
 import { createChangeFeed } from './services/change-feed.js';
 import { loadDemoData } from './services/features/demo-data.js';
+import type { Notifier } from './ngsild/subscriptions/notifier.js';
 import type { Store } from './services/ports/store.js';
 import { sensorMappings } from './services/sensors/sensor-registry.js';
 import { sensorService, type SensorService } from './services/sensors/sensor-service.js';
@@ -59,6 +60,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let stopping = false;
   let scheduler: HarvestScheduler | null = null;
   const feeds: MqttFeed[] = [];
+  let notifier: Notifier | null = null;
   let maintenance: NodeJS.Timeout | null = null;
   let maintaining: Promise<void> = Promise.resolve();
   const maintain = () => {
@@ -84,6 +86,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }
     }
     maintain();
+    if (!stopping) notifier = await startNotifications(store, config, logger);
     if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
   });
 
@@ -112,6 +115,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await Promise.all(feeds.map((feed) => feed.stop().catch((error: unknown) => logger.warn({ err: error }, 'MQTT feed did not stop cleanly'))));
       if (maintenance) clearTimeout(maintenance);
       await maintaining;
+      // Deliveries under way finish; what is not delivered stays in the outbox for the next start.
+      await (notifier as Notifier | null)?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => server.closeAllConnections(), 10_000);

@@ -41,6 +41,11 @@ const ENV_SCHEMA = z.object({
     .refine((prefixes) => prefixes.every((p) => /^https?:\/\/[^/]+\//.test(p)), { message: 'expected comma-separated http(s) URL prefixes, each with a host and a path (https://example.org/contexts/)' }),
   PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   PLACELINK_NGSILD_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  PLACELINK_NGSILD_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  PLACELINK_NGSILD_NOTIFY_BACKOFF_MAX_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  PLACELINK_NGSILD_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  PLACELINK_NGSILD_NOTIFY_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  PLACELINK_NGSILD_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 
 export interface Config {
@@ -82,6 +87,16 @@ export interface Config {
   readonly ngsiLdContextTimeoutMs: number;
   /** Largest NGSI-LD request body. */
   readonly ngsiLdMaxBytes: number;
+  /** How long delivering one NGSI-LD notification may take before it counts as failed. */
+  readonly ngsiLdNotifyTimeoutMs: number;
+  /** The longest wait between attempts to deliver to a failing endpoint. */
+  readonly ngsiLdNotifyBackoffMaxMs: number;
+  /** Subscriptions one process delivers to at once. */
+  readonly ngsiLdNotifyConcurrency: number;
+  /** Entity changes matched against the subscriptions per round. */
+  readonly ngsiLdNotifyBatch: number;
+  /** How often the change log and outbox are looked at when no NOTIFY came. */
+  readonly ngsiLdNotifyPollMs: number;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -123,6 +138,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ngsiLdContextsAllow: v.PLACELINK_NGSILD_CONTEXTS_ALLOW,
     ngsiLdContextTimeoutMs: v.PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS,
     ngsiLdMaxBytes: v.PLACELINK_NGSILD_MAX_BYTES,
+    ngsiLdNotifyTimeoutMs: v.PLACELINK_NGSILD_NOTIFY_TIMEOUT_MS,
+    ngsiLdNotifyBackoffMaxMs: v.PLACELINK_NGSILD_NOTIFY_BACKOFF_MAX_S * 1000,
+    ngsiLdNotifyConcurrency: v.PLACELINK_NGSILD_NOTIFY_CONCURRENCY,
+    ngsiLdNotifyBatch: v.PLACELINK_NGSILD_NOTIFY_BATCH,
+    ngsiLdNotifyPollMs: v.PLACELINK_NGSILD_NOTIFY_POLL_MS,
   };
 }
 

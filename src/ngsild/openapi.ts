@@ -105,3 +105,66 @@ export function discoveryOpenApi(): OpenApiFragment {
     },
   };
 }
+
+const subscriptionIdParameter = { name: 'subscriptionId', in: 'path', required: true, description: 'A subscription id (URI).', schema: { type: 'string' } };
+const subscriptionBody = {
+  required: true,
+  description: 'A Subscription (clause 5.2.12) as the ETSI OpenAPI defines it; names in the request @context.',
+  content: { [MEDIA.json]: { schema: { type: 'object' } }, [MEDIA.jsonLd]: { schema: { type: 'object' } } },
+};
+const noContent = { description: 'Done; no body.' };
+const subscriptions = (description: string) => ({ description, content: { [MEDIA.json]: { schema: {} }, [MEDIA.jsonLd]: { schema: {} } } });
+
+export function subscriptionOpenApi(): OpenApiFragment {
+  return {
+    paths: {
+      '/subscriptions': {
+        post: {
+          tags: ['NGSI-LD'],
+          summary: 'Create a subscription (clause 5.8.1)',
+          operationId: 'ngsildCreateSubscription',
+          parameters: [ref('ngsildLink')],
+          requestBody: subscriptionBody,
+          responses: { '201': { description: 'Created; Location names the subscription.' }, ...ERRORS, '409': problem('AlreadyExists: a subscription with that id exists.') },
+        },
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'Query subscriptions (clause 5.8.4)',
+          operationId: 'ngsildQuerySubscriptions',
+          parameters: [
+            query('limit', 'Subscriptions per page (0 with count=true; at most 1000).', { type: 'integer', minimum: 0, maximum: 1000, default: 20 }),
+            ref('ngsildOffset'),
+            ref('ngsildCount'),
+            query('options', 'sysAttrs: include createdAt and modifiedAt.'),
+            ref('ngsildLink'),
+          ],
+          responses: { '200': subscriptions('The subscriptions, with their status and delivery counters.'), ...ERRORS },
+        },
+      },
+      '/subscriptions/{subscriptionId}': {
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'Retrieve a subscription (clause 5.8.3)',
+          operationId: 'ngsildRetrieveSubscription',
+          parameters: [subscriptionIdParameter, query('options', 'sysAttrs: include createdAt and modifiedAt.'), ref('ngsildLink')],
+          responses: { '200': subscriptions('The subscription, with its status and delivery counters.'), ...ERRORS },
+        },
+        patch: {
+          tags: ['NGSI-LD'],
+          summary: 'Update a subscription (clause 5.8.2)',
+          operationId: 'ngsildUpdateSubscription',
+          parameters: [subscriptionIdParameter, ref('ngsildLink')],
+          requestBody: { ...subscriptionBody, description: 'A subscription fragment with type "Subscription"; null removes an optional member.' },
+          responses: { '204': noContent, ...ERRORS },
+        },
+        delete: {
+          tags: ['NGSI-LD'],
+          summary: 'Delete a subscription (clause 5.8.5)',
+          operationId: 'ngsildDeleteSubscription',
+          parameters: [subscriptionIdParameter],
+          responses: { '204': noContent, ...ERRORS },
+        },
+      },
+    },
+  };
+}

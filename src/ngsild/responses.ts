@@ -8,12 +8,13 @@ import { CONTEXT_REL, HEADER, MEDIA } from './vocabulary.js';
  * The @context of a JSON-LD body: the request's own with the core context last (clause 5.5.7: its
  * terms win), or the core context alone.
  */
-function bodyContextOf(request: RequestContext): unknown {
+export function bodyContextOf(request: RequestContext): unknown {
   if (request.context.length === 0) return CORE_CONTEXT_URL;
   return request.context.includes(CORE_CONTEXT_URL) ? request.context : [...request.context, CORE_CONTEXT_URL];
 }
 
-function contextLink(url: string): string {
+/** The Link header value naming a JSON-LD @context. */
+export function contextLink(url: string): string {
   return `<${url}>; rel="${CONTEXT_REL}"; type="${MEDIA.jsonLd}"`;
 }
 

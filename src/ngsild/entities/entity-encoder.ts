@@ -56,7 +56,7 @@ function renamed(instance: AttributeInstance, type: EntityType, output: TermMap)
 }
 
 /** The member that holds an attribute's content, by its type (clause 4.5). */
-const CONTENT: Readonly<Record<string, string>> = {
+export const ATTRIBUTE_CONTENT: Readonly<Record<string, string>> = {
   Property: 'value',
   GeoProperty: 'value',
   Relationship: 'object',
@@ -84,7 +84,7 @@ function withoutSystem(instance: Instance, sysAttrs: boolean): Instance {
 /** Concise (clause 4.5.2.2): the type goes where the content member implies it; a lone simple value stands for itself. */
 function concise(instance: Instance): unknown {
   const type = instance['type'] as string | undefined;
-  const content = type ? CONTENT[type] : undefined;
+  const content = type ? ATTRIBUTE_CONTENT[type] : undefined;
   if (!content || !(content in instance)) return instance;
   const { type: _t, ...rest } = instance;
   const keys = Object.keys(rest);
@@ -113,7 +113,8 @@ function keyValue(instance: Instance): unknown {
   }
 }
 
-function formatted(instances: readonly Instance[], options: EncodeOptions, multiple: boolean): unknown {
+/** An attribute's instances (normalized, in the response's names) in the representation asked for. */
+export function formatAttribute(instances: readonly Instance[], options: EncodeOptions, multiple: boolean): unknown {
   const prepared = instances.map((instance) => withoutSystem(withLanguage(instance, options.lang), options.sysAttrs));
   switch (options.format) {
     case 'normalized':
@@ -152,7 +153,8 @@ function withItemLink(attributes: ReturnType<typeof attributesOf>, row: EntityRo
   return attributes.set(DESCRIBED_BY, { instances: [{ type: 'Property', value: options.itemUrl(type.collection.id, row.featureId) }], multiple: false });
 }
 
-function kept(member: string, options: EncodeOptions): boolean {
+/** Whether the projection (pick, omit) keeps an entity member: `id`, `type` or an attribute IRI. */
+export function keptMember(member: string, options: EncodeOptions): boolean {
   if (options.pick && !options.pick.has(member)) return false;
   return !options.omit?.has(member);
 }
@@ -160,12 +162,12 @@ function kept(member: string, options: EncodeOptions): boolean {
 /** An entity in the requested representation, with the response's names. */
 export function encodeEntity(row: EntityRow, type: EntityType, options: EncodeOptions): Record<string, unknown> {
   const entity: Record<string, unknown> = {};
-  if (kept('id', options)) entity['id'] = row.id;
-  if (kept('type', options)) entity['type'] = options.output.compact(type.typeIri);
+  if (keptMember('id', options)) entity['id'] = row.id;
+  if (keptMember('type', options)) entity['type'] = options.output.compact(type.typeIri);
   for (const [iri, attribute] of withItemLink(attributesOf(row, type, options.output), row, type, options)) {
     if (options.attributes && !options.attributes.has(iri)) continue;
-    if (!kept(iri, options)) continue;
-    entity[options.output.compact(iri)] = formatted(attribute.instances, options, attribute.multiple);
+    if (!keptMember(iri, options)) continue;
+    entity[options.output.compact(iri)] = formatAttribute(attribute.instances, options, attribute.multiple);
   }
   if (options.sysAttrs && options.format !== 'keyValues') {
     entity['createdAt'] = row.createdAt;

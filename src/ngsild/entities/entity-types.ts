@@ -36,8 +36,12 @@ const DEVICES: EntityCollection = {
   attributes: {},
 };
 
-/** Every entity collection, and the Devices when there are datastreams, with their names loaded (term maps are cached per context). */
-export async function entityTypes(sources: EntityTypeSources): Promise<EntityType[]> {
+/**
+ * Every entity collection, and the Devices when there are datastreams (or always, with `allDevices`:
+ * a change to a Device can come before the count of datastreams is read again), with their names
+ * loaded (term maps are cached per context).
+ */
+export async function entityTypes(sources: EntityTypeSources, allDevices = false): Promise<EntityType[]> {
   const [collections, linked, devices] = await Promise.all([sources.collections.list(), sources.entities.linkedCollections(), sources.entities.deviceCount()]);
   const out: EntityType[] = [];
   for (const collection of collections) {
@@ -55,7 +59,7 @@ export async function entityTypes(sources: EntityTypeSources): Promise<EntityTyp
       linked: linked.has(collection.key),
     });
   }
-  if (devices > 0) {
+  if (devices > 0 || allDevices) {
     const terms = await sources.terms.of(DEVICES.context);
     out.push({ collection: DEVICES, terms, typeIri: terms.expand(DEVICES.type), entities: devices, properties: [], located: true, stored: true, linked: false });
   }

@@ -1,0 +1,115 @@
+import type { Logger } from '../../logger.js';
+import type { SubscriptionStore } from '../../services/ports/subscription-ports.js';
+import { deliveries, type SendNotification } from './delivery.js';
+import type { Dispatcher } from './dispatcher.js';
+import { postNotification } from './http-endpoint.js';
+import { mqttPublisher } from './mqtt-endpoint.js';
+
+export interface NotifierSettings {
+  /** How long a delivery may take. */
+  readonly timeoutMs: number;
+  readonly backoffMaxMs: number;
+  /** Subscriptions delivered to at once. */
+  readonly concurrency: number;
+  /** How often the change log and outbox are looked at without a NOTIFY (and where LISTEN is not available). */
+  readonly pollMs: number;
+}
+
+export interface Notifier {
+  /** Finishes the round and the deliveries under way, then stops. */
+  stop(): Promise<void>;
+}
+
+/** A wake-up call a loop can wait for, with a timeout; a call while it is busy is kept for its next wait. */
+function signal() {
+  let pending = false;
+  let release: (() => void) | null = null;
+  return {
+    notify() {
+      pending = true;
+      release?.();
+    },
+    async wait(ms: number): Promise<void> {
+      if (pending) {
+        pending = false;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          release = null;
+          resolve();
+        }
+        release = done;
+      });
+      pending = false;
+    },
+  };
+}
+
+/**
+ * Runs the dispatcher and the deliveries of one process: woken by the database (LISTEN/NOTIFY) when
+ * a transaction wrote changes or notifications, and by a poll every `pollMs` otherwise. Several
+ * processes share the work through their claims.
+ */
+export async function startNotifier(store: SubscriptionStore, dispatch: Dispatcher, settings: NotifierSettings, logger: Logger): Promise<Notifier> {
+  const mqtt = mqttPublisher();
+  const send: SendNotification = (subscription, message, timeoutMs) => {
+    const endpoint = subscription.definition.notification.endpoint;
+    return endpoint.uri.startsWith('mqtt') ? mqtt.publish(endpoint.uri, message, endpoint.notifierInfo ?? [], timeoutMs) : postNotification(endpoint.uri, message, timeoutMs);
+  };
+  const dispatchWake = signal();
+  const deliveryWake = signal();
+  const delivery = deliveries({ outbox: store.outbox, send, logger, lanes: settings.concurrency, timeoutMs: settings.timeoutMs, backoffMaxMs: settings.backoffMaxMs, onLaneDone: () => deliveryWake.notify() });
+  let running = true;
+
+  async function dispatchLoop(): Promise<void> {
+    while (running) {
+      let busy = false;
+      try {
+        const handled = await dispatch.round();
+        const periodic = await dispatch.periodic();
+        if (handled + periodic > 0) deliveryWake.notify();
+        busy = handled > 0;
+      } catch (error) {
+        logger.warn({ err: error }, 'dispatching NGSI-LD notifications failed; the changes stay and are tried again');
+      }
+      if (!busy) await dispatchWake.wait(settings.pollMs);
+    }
+  }
+
+  async function deliveryLoop(): Promise<void> {
+    while (running) {
+      let started = 0;
+      try {
+        started = await delivery.pump();
+      } catch (error) {
+        logger.warn({ err: error }, 'claiming NGSI-LD notifications failed; they are tried again');
+      }
+      if (started === 0) await deliveryWake.wait(settings.pollMs);
+    }
+  }
+
+  const wake = () => {
+    dispatchWake.notify();
+    deliveryWake.notify();
+  };
+  const listener = await store.listen(wake).catch((error: unknown) => {
+    logger.warn({ err: error }, 'cannot LISTEN for NGSI-LD changes; polling only');
+    return null;
+  });
+  const loops = Promise.all([dispatchLoop(), deliveryLoop()]);
+  logger.info({ listening: listener !== null, pollMs: settings.pollMs }, 'NGSI-LD notifier started');
+
+  return {
+    async stop() {
+      running = false;
+      wake();
+      await loops;
+      await delivery.idle();
+      await listener?.close();
+      await mqtt.close();
+    },
+  };
+}
