@@ -7,10 +7,14 @@
 -- with its change row or not at all. While no subscription that reacts to changes is active the
 -- triggers stop after one look at ngsild_subscription.
 --
--- A dispatcher (src/ngsild/subscriptions) claims change rows (FOR UPDATE SKIP LOCKED, with a lease
--- so a dead process's claim runs out), matches them against the subscriptions and writes
--- notifications into the outbox ngsild_notification in one transaction with the deletion of the
--- change rows; deliveries claim outbox rows the same way and delete them once delivered.
+-- The triggers send no NOTIFY: PostgreSQL serializes the commits of transactions that notify (a lock
+-- held through the commit's WAL flush), which would serialize concurrent ingestion. The dispatcher
+-- (src/ngsild/subscriptions) is woken by its own process's committed-change events and polls for
+-- changes other processes wrote. It claims change rows (FOR UPDATE SKIP LOCKED, with a lease so a
+-- dead process's claim runs out), matches them against the subscriptions and writes notifications into
+-- the outbox ngsild_notification in one transaction with the deletion of the change rows; that
+-- transaction notifies, so the deliveries of every process wake; they claim outbox rows the same way
+-- and delete them once delivered.
 
 CREATE TABLE ngsild_subscription (
   subscription_id      text PRIMARY KEY,
@@ -169,7 +173,6 @@ BEGIN
   SELECT n.collection_key, n.ngsi_ld_id, 'created'
   FROM placelink_new_features n JOIN collection c ON c.collection_key = n.collection_key AND c.ngsi_ld_type IS NOT NULL
   WHERE n.ngsi_ld_id IS NOT NULL AND n.retired_at IS NULL;
-  IF FOUND THEN PERFORM pg_notify('placelink_ngsild', 'change'); END IF;
   RETURN NULL;
 END
 $$;
@@ -199,7 +202,6 @@ BEGIN
   SELECT p.collection_key, p.new_id, 'updated', d.created, d.updated, d.deleted, d.previous
   FROM pairs p CROSS JOIN LATERAL placelink_ngsild_diff(p.op, p.np, p.oa, p.na, p.og, p.ng) d
   WHERE p.was AND p.is_now AND p.old_id = p.new_id AND cardinality(d.created) + cardinality(d.updated) + cardinality(d.deleted) > 0;
-  IF FOUND THEN PERFORM pg_notify('placelink_ngsild', 'change'); END IF;
   RETURN NULL;
 END
 $$;
@@ -213,7 +215,6 @@ BEGIN
   SELECT o.collection_key, o.ngsi_ld_id, 'deleted', placelink_ngsild_last_state(o.properties, o.ngsi_attributes, o.geom, o.created_at, o.updated_at)
   FROM placelink_old_features o JOIN collection c ON c.collection_key = o.collection_key AND c.ngsi_ld_type IS NOT NULL
   WHERE o.ngsi_ld_id IS NOT NULL AND o.retired_at IS NULL;
-  IF FOUND THEN PERFORM pg_notify('placelink_ngsild', 'change'); END IF;
   RETURN NULL;
 END
 $$;
@@ -243,7 +244,6 @@ BEGIN
   IF NOT placelink_ngsild_watched() THEN RETURN NULL; END IF;
   INSERT INTO ngsild_change (collection_key, entity_id, event)
   SELECT 0, 'urn:ngsi-ld:Device:' || n.id, 'created' FROM placelink_new_datastreams n;
-  IF FOUND THEN PERFORM pg_notify('placelink_ngsild', 'change'); END IF;
   RETURN NULL;
 END
 $$;
@@ -259,7 +259,6 @@ BEGIN
   JOIN placelink_new_datastreams n USING (datastream_key)
   CROSS JOIN LATERAL placelink_ngsild_diff(placelink_ngsild_device_values(o.name, o.description, o.observed_property), placelink_ngsild_device_values(n.name, n.description, n.observed_property), NULL, NULL, o.geom, n.geom) d
   WHERE cardinality(d.created) + cardinality(d.updated) + cardinality(d.deleted) > 0;
-  IF FOUND THEN PERFORM pg_notify('placelink_ngsild', 'change'); END IF;
   RETURN NULL;
 END
 $$;
@@ -272,7 +271,6 @@ BEGIN
   INSERT INTO ngsild_change (collection_key, entity_id, event, previous)
   SELECT 0, 'urn:ngsi-ld:Device:' || o.id, 'deleted', placelink_ngsild_last_state(placelink_ngsild_device_values(o.name, o.description, o.observed_property), NULL, o.geom, o.created_at, o.updated_at)
   FROM placelink_old_datastreams o;
-  IF FOUND THEN PERFORM pg_notify('placelink_ngsild', 'change'); END IF;
   RETURN NULL;
 END
 $$;
@@ -302,7 +300,6 @@ BEGIN
     CROSS JOIN LATERAL (SELECT placelink_device_attribute(d.observed_property) AS name) a
     CROSS JOIN LATERAL (SELECT coalesce(to_jsonb(o.result_number), o.result) AS value) v;
   END IF;
-  IF FOUND THEN PERFORM pg_notify('placelink_ngsild', 'change'); END IF;
   RETURN NULL;
 END
 $$;

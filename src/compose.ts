@@ -20,6 +20,7 @@ import { timeseriesBlock } from './sensors-api/timeseries-block.js';
 import { collectionQueryService } from './services/collection-queries.js';
 import { entityService } from './services/entities/entity-service.js';
 import { cachedCatalog } from './services/features/collection-catalog.js';
+import type { ChangeFeed } from './services/ports/changes.js';
 import type { Store } from './services/ports/store.js';
 import { datastreamCatalog } from './services/sensors/datastream-collections.js';
 import { sensorReads } from './services/sensors/sensor-reads.js';
@@ -105,12 +106,16 @@ export type NotifierConfig = Pick<
   'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdNotifyTimeoutMs' | 'ngsiLdNotifyBackoffMaxMs' | 'ngsiLdNotifyConcurrency' | 'ngsiLdNotifyBatch' | 'ngsiLdNotifyPollMs'
 >;
 
-/** Delivers the notifications of NGSI-LD subscriptions from the store's change log (every serving process runs one; they share the work). */
-export function startNotifications(store: Store, config: NotifierConfig, logger: Logger): Promise<Notifier> {
+/**
+ * Delivers the notifications of NGSI-LD subscriptions from the store's change log (every serving
+ * process runs one; they share the work); `changes` is the process's feed of committed changes.
+ */
+export function startNotifications(store: Store, changes: ChangeFeed, config: NotifierConfig, logger: Logger): Promise<Notifier> {
   return startNgsiLdNotifier({
     collections: store.collections,
     entities: entityService(store),
     subscriptions: store.subscriptions,
+    changes,
     contextsAllow: config.ngsiLdContextsAllow,
     contextTimeoutMs: config.ngsiLdContextTimeoutMs,
     timeoutMs: config.ngsiLdNotifyTimeoutMs,

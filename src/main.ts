@@ -86,7 +86,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }
     }
     maintain();
-    if (!stopping) notifier = await startNotifications(store, config, logger);
+    if (!stopping) notifier = await startNotifications(store, changes, config, logger);
     if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
   });
 

@@ -45,7 +45,7 @@ const ENV_SCHEMA = z.object({
   PLACELINK_NGSILD_NOTIFY_BACKOFF_MAX_S: z.coerce.number().int().min(1).max(86_400).default(300),
   PLACELINK_NGSILD_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   PLACELINK_NGSILD_NOTIFY_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
-  PLACELINK_NGSILD_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  PLACELINK_NGSILD_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
 
 export interface Config {
@@ -95,7 +95,7 @@ export interface Config {
   readonly ngsiLdNotifyConcurrency: number;
   /** Entity changes matched against the subscriptions per round. */
   readonly ngsiLdNotifyBatch: number;
-  /** How often the change log and outbox are looked at when no NOTIFY came. */
+  /** How often the change log and the outbox are looked at without being woken (changes of other processes). */
   readonly ngsiLdNotifyPollMs: number;
 }
 

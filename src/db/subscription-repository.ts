@@ -6,7 +6,7 @@ import type { DeliveryLane, SubscriptionStore } from '../services/ports/subscrip
 import type { Database } from './database.js';
 import { subscriptionSql, type ChangeRow, type LaneRow, type SubscriptionRow } from './sql/subscription-sql.js';
 
-/** The channel the triggers of migration 0040 and the outbox notify on. */
+/** The channel settlements notify on when they put notifications into the outbox. */
 const CHANNEL = 'placelink_ngsild';
 
 function toSubscription(row: SubscriptionRow): StoredSubscription {
@@ -102,19 +102,24 @@ export function subscriptionStore(db: Database): SubscriptionStore {
       },
       async settle(claim, notifications) {
         const ids = claim.changes.map((c) => c.changeId);
-        return db.transaction(async (tx) => {
-          const [removed] = await tx.query<{ n: number }>(subscriptionSql.releaseChanges(ids, claim.token));
-          // The claim ran out and another process took (some of) the changes: it notifies for them.
-          if (removed!.n !== ids.length) throw new ClaimLostError('the claim on the changes ran out');
-          const plain = notifications.filter((n) => !n.coalesce);
-          if (plain.length) await tx.query(subscriptionSql.insertNotifications(plain));
-          for (const notification of notifications.filter((n) => n.coalesce)) await tx.query(subscriptionSql.coalesceNotification(notification));
-          if (notifications.length) await tx.query(subscriptionSql.wake());
-          return true;
-        }).catch((error: unknown) => {
-          if (error instanceof ClaimLostError) return false;
-          throw error;
-        });
+        const coalesced = notifications.filter((n) => n.coalesce);
+        if (coalesced.length === 0) {
+          const [row] = await db.query<{ n: number }>(subscriptionSql.settle(ids, claim.token, notifications));
+          return row!.n === ids.length;
+        }
+        // Throttled subscriptions' notifications join waiting ones: statements of their own, in one transaction.
+        return db
+          .transaction(async (tx) => {
+            const [row] = await tx.query<{ n: number }>(subscriptionSql.settle(ids, claim.token, notifications.filter((n) => !n.coalesce)));
+            if (row!.n !== ids.length) throw new ClaimLostError('the claim on the changes ran out');
+            for (const notification of coalesced) await tx.query(subscriptionSql.coalesceNotification(notification));
+            await tx.query(subscriptionSql.wake());
+            return true;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof ClaimLostError) return false;
+            throw error;
+          });
       },
     },
 
@@ -122,12 +127,8 @@ export function subscriptionStore(db: Database): SubscriptionStore {
       async claim(lanes, perLane, leaseMs, busy) {
         return toLanes(await db.query<LaneRow>(subscriptionSql.claimLanes(lanes, perLane, leaseMs, busy)));
       },
-      async complete(outcome) {
-        await db.transaction(async (tx) => {
-          if (outcome.delivered.length) await tx.query(subscriptionSql.deleteDelivered(outcome.delivered));
-          if (outcome.failed.length || outcome.untried.length) await tx.query(subscriptionSql.releaseNotifications(outcome.failed, outcome.untried));
-          await tx.query(subscriptionSql.recordDelivery(outcome.subscriptionId, outcome.delivered.length + outcome.failed.length, outcome.failed.length, outcome));
-        });
+      async complete(outcomes) {
+        await db.query(subscriptionSql.complete(outcomes));
       },
       async claimPeriodic(limit, leaseMs) {
         return (await db.query<SubscriptionRow>(subscriptionSql.claimPeriodic(limit, leaseMs))).map(toSubscription);

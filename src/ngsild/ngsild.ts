@@ -2,6 +2,7 @@ import type { Api, ApiContext } from '../api/building-block.js';
 import type { Logger } from '../logger.js';
 import { cachedCatalog, type CollectionReader } from '../services/features/collection-catalog.js';
 import type { EntityService } from '../services/entities/entity-service.js';
+import type { ChangeFeed } from '../services/ports/changes.js';
 import type { SubscriptionStore } from '../services/ports/subscription-ports.js';
 import { consumptionBlock } from './consumption-block.js';
 import { contextLoader } from './context/context-loader.js';
@@ -65,6 +66,8 @@ export interface NgsiLdNotifierOptions extends NgsiLdNames, NotifierSettings {
   readonly collections: CollectionReader;
   readonly entities: EntityService;
   readonly subscriptions: SubscriptionStore;
+  /** The committed changes of this process, which wake the dispatcher. */
+  readonly changes: ChangeFeed;
   /** Changes claimed per round. */
   readonly batchSize: number;
   readonly logger: Logger;
@@ -85,5 +88,5 @@ export function startNgsiLdNotifier(options: NgsiLdNotifierOptions): Promise<Not
     logger: options.logger,
     batchSize: options.batchSize,
   });
-  return startNotifier(options.subscriptions, dispatch, options, options.logger);
+  return startNotifier(options.subscriptions, dispatch, options.changes, options, options.logger);
 }

@@ -68,8 +68,10 @@ describe('combining the changes of a batch per entity', () => {
     expect([...one!.deleted]).toEqual(['x']);
   });
 
-  it('keeps a creation a creation, ends with a deletion, and a creation after a deletion is one', () => {
-    expect(combineChanges([change(1, 'created'), change(2, 'updated', { updated: ['name'] })]).map((e) => e.event)).toEqual(['created']);
+  it('keeps a creation a creation (with the updates after it), ends with a deletion, and a creation after a deletion is one', () => {
+    const [created] = combineChanges([change(1, 'created'), change(2, 'updated', { updated: ['name'], previous: previous({ name: 'A' }) })]);
+    expect(created).toMatchObject({ event: 'created', previous: null });
+    expect([...created!.updated]).toEqual(['name']);
     expect(combineChanges([change(1, 'updated', { updated: ['name'] }), change(2, 'deleted', { previous: previous({ name: 'A' }) })])).toMatchObject([{ event: 'deleted', changedAt: '2026-03-01T00:00:01Z', previous: { values: { name: 'A' } } }]);
     expect(combineChanges([change(1, 'deleted'), change(2, 'created')]).map((e) => e.event)).toEqual(['created']);
   });
@@ -104,6 +106,8 @@ describe('which subscriptions a change concerns', () => {
     ['attributeCreated: an entity without attributes', { notificationTrigger: ['attributeCreated'] }, 'created', {}, false],
     ['entityUpdated: an attribute deleted', { notificationTrigger: ['entityUpdated'] }, 'updated', { deleted: ['name'] }, true],
     ['entityUpdated: a creation', { notificationTrigger: ['entityUpdated'] }, 'created', { created: ['name'] }, false],
+    ['entityUpdated: created and updated in one batch', { notificationTrigger: ['entityUpdated'] }, 'created', { created: ['name'], updated: ['name'] }, true],
+    ['attributeDeleted: created and an attribute deleted in one batch', { notificationTrigger: ['attributeDeleted'] }, 'created', { created: ['name'], deleted: ['powerState'] }, true],
     ['watched: another attribute updated', { watchedAttributes: ['powerState'] }, 'updated', { updated: ['name'] }, false],
     ['watched: the attribute created by an update', { watchedAttributes: ['powerState'] }, 'updated', { updated: ['name'], created: ['powerState'] }, true],
     ['watched with entityUpdated: another attribute', { watchedAttributes: ['powerState'], notificationTrigger: ['entityUpdated'] }, 'updated', { updated: ['name'] }, false],

@@ -1,4 +1,4 @@
-import type { NewNotification } from '../../services/ports/subscription-ports.js';
+import type { DeliveryOutcome, NewNotification } from '../../services/ports/subscription-ports.js';
 import type { SubscriptionRecord } from '../../domain/subscription.js';
 import { type SqlQuery } from './sql-query.js';
 
@@ -112,10 +112,24 @@ export const subscriptionSql = {
     values: [limit, leaseMs, token],
   }),
 
-  /** Removes claimed changes, as long as the claim is still this process's: how many it removed. */
-  releaseChanges: (changeIds: readonly number[], token: string): SqlQuery => ({
-    text: `WITH gone AS (DELETE FROM ngsild_change WHERE change_id = ANY($1::bigint[]) AND claim_token = $2::uuid RETURNING 1) SELECT count(*)::integer AS n FROM gone`,
-    values: [changeIds, token],
+  /**
+   * Removes claimed changes and puts their notifications into the outbox in one statement, only when
+   * every change is still claimed by this claim (as the statement's snapshot sees them): how many
+   * were removed. A claim taken over meanwhile removes nothing here; the process that took it over
+   * notifies (at worst twice, never not at all).
+   */
+  settle: (changeIds: readonly number[], token: string, notifications: readonly NewNotification[]): SqlQuery => ({
+    text: `WITH mine AS (
+             SELECT count(*) = $3 AS whole FROM ngsild_change WHERE change_id = ANY($1::bigint[]) AND claim_token = $2::uuid
+           ), gone AS (
+             DELETE FROM ngsild_change c USING mine WHERE mine.whole AND c.change_id = ANY($1::bigint[]) AND c.claim_token = $2::uuid RETURNING 1
+           ), written AS (
+             INSERT INTO ngsild_notification (notification_id, subscription_id, data, changed_at)
+             SELECT i.* FROM unnest($4::uuid[], $5::text[], $6::json[], $7::timestamptz[]) AS i, mine WHERE mine.whole
+             RETURNING 1
+           )
+           SELECT (SELECT count(*) FROM gone)::integer AS n, CASE WHEN EXISTS (SELECT 1 FROM written) THEN pg_notify('placelink_ngsild', '') END AS woken`,
+    values: [changeIds, token, changeIds.length, ...notificationArrays(notifications)],
   }),
 
   insertNotifications: (notifications: readonly NewNotification[]): SqlQuery => ({
@@ -143,7 +157,7 @@ export const subscriptionSql = {
   }),
 
   /** Wakes the deliveries of every process. */
-  wake: (): SqlQuery => ({ name: 'ngsild-wake', text: `SELECT pg_notify('placelink_ngsild', 'outbox')`, values: [] }),
+  wake: (): SqlQuery => ({ name: 'ngsild-wake', text: `SELECT pg_notify('placelink_ngsild', '')`, values: [] }),
 
   /**
    * Claims lanes: subscriptions that may be notified now, each with its oldest waiting notifications
@@ -181,25 +195,39 @@ export const subscriptionSql = {
     values: [lanes, perLane, leaseMs, busy],
   }),
 
-  deleteDelivered: (ids: readonly string[]): SqlQuery => ({ text: 'DELETE FROM ngsild_notification WHERE notification_id = ANY($1::uuid[])', values: [ids] }),
-
-  /** Claims given back: failed attempts stay counted, untried ones are as if never claimed. */
-  releaseNotifications: (failed: readonly string[], untried: readonly string[]): SqlQuery => ({
-    text: `UPDATE ngsild_notification SET lease_until = NULL, attempts = CASE WHEN notification_id = ANY($2::uuid[]) THEN attempts - 1 ELSE attempts END
-           WHERE notification_id = ANY($1::uuid[]) OR notification_id = ANY($2::uuid[])`,
-    values: [failed, untried],
-  }),
-
-  /** The counters of clause 5.2.14, the failure streak and the backoff after a lane. */
-  recordDelivery: (subscriptionId: string, sent: number, failed: number, outcome: { lastNotification: string | null; lastSuccess: string | null; lastFailure: string | null; retryAt: string | null }): SqlQuery => ({
-    text: `UPDATE ngsild_subscription SET times_sent = times_sent + $2, times_failed = times_failed + $3,
-             last_notification = coalesce($4::timestamptz, last_notification), last_success = coalesce($5::timestamptz, last_success),
-             last_failure = coalesce($6::timestamptz, last_failure),
-             last_status = CASE WHEN $6::timestamptz IS NOT NULL THEN 'failed' WHEN $5::timestamptz IS NOT NULL THEN 'ok' ELSE last_status END,
-             consecutive_failures = CASE WHEN $6::timestamptz IS NOT NULL THEN consecutive_failures + 1 WHEN $5::timestamptz IS NOT NULL THEN 0 ELSE consecutive_failures END,
-             retry_at = $7::timestamptz
-           WHERE subscription_id = $1`,
-    values: [subscriptionId, sent, failed, outcome.lastNotification, outcome.lastSuccess, outcome.lastFailure, outcome.retryAt],
+  /**
+   * How lanes went, in one statement: delivered notifications go, the claims of the others are given
+   * back (a failed attempt stays counted, an untried one is as if never claimed), and each
+   * subscription's counters of clause 5.2.14, failure streak and backoff follow.
+   */
+  complete: (outcomes: readonly DeliveryOutcome[]): SqlQuery => ({
+    text: `WITH delivered AS (
+             DELETE FROM ngsild_notification WHERE notification_id = ANY($1::uuid[])
+           ), released AS (
+             UPDATE ngsild_notification SET lease_until = NULL, attempts = CASE WHEN notification_id = ANY($3::uuid[]) THEN attempts - 1 ELSE attempts END
+             WHERE notification_id = ANY($2::uuid[]) OR notification_id = ANY($3::uuid[])
+           )
+           UPDATE ngsild_subscription s SET times_sent = s.times_sent + o.sent, times_failed = s.times_failed + o.failed,
+             last_notification = coalesce(o.last_notification, s.last_notification), last_success = coalesce(o.last_success, s.last_success),
+             last_failure = coalesce(o.last_failure, s.last_failure),
+             last_status = CASE WHEN o.last_failure IS NOT NULL THEN 'failed' WHEN o.last_success IS NOT NULL THEN 'ok' ELSE s.last_status END,
+             consecutive_failures = CASE WHEN o.last_failure IS NOT NULL THEN s.consecutive_failures + 1 WHEN o.last_success IS NOT NULL THEN 0 ELSE s.consecutive_failures END,
+             retry_at = o.retry_at
+           FROM unnest($4::text[], $5::integer[], $6::integer[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
+                AS o(subscription_id, sent, failed, last_notification, last_success, last_failure, retry_at)
+           WHERE s.subscription_id = o.subscription_id`,
+    values: [
+      outcomes.flatMap((o) => o.delivered),
+      outcomes.flatMap((o) => o.failed),
+      outcomes.flatMap((o) => o.untried),
+      outcomes.map((o) => o.subscriptionId),
+      outcomes.map((o) => o.delivered.length + o.failed.length),
+      outcomes.map((o) => o.failed.length),
+      outcomes.map((o) => o.lastNotification),
+      outcomes.map((o) => o.lastSuccess),
+      outcomes.map((o) => o.lastFailure),
+      outcomes.map((o) => o.retryAt),
+    ],
   }),
 
   claimPeriodic: (limit: number, leaseMs: number): SqlQuery => ({

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger.js';
-import type { DeliveryLane, Outbox } from '../../services/ports/subscription-ports.js';
+import type { DeliveryLane, DeliveryOutcome, Outbox } from '../../services/ports/subscription-ports.js';
 import type { StoredSubscription } from '../../domain/subscription.js';
 import { notificationMessage, type NotificationMessage } from './notification-message.js';
 
@@ -38,11 +38,39 @@ export function backoffMs(failures: number, maxMs: number, cooldownMs = 0): numb
  * answer was lost is made again, with the same notification id).
  */
 export function deliveries(deps: DeliveryDeps) {
+  /** Lanes under way (until their outcome is recorded), by subscription. */
   const busy = new Map<string, Promise<void>>();
   // A claim outlives one attempt with room to spare; a lane stops before an attempt could outlive its claim.
   const leaseMs = 2 * deps.timeoutMs + 5000;
+  /** Outcomes of finished lanes, recorded together (one transaction for the lanes that end at about the same time). */
+  let finished: { outcome: DeliveryOutcome; recorded: () => void }[] = [];
+  let recording: Promise<void> | null = null;
 
-  async function runLane(lane: DeliveryLane, claimedAt: number): Promise<void> {
+  async function record(): Promise<void> {
+    // Lanes that finish in this turn of the event loop share the transaction.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (finished.length) {
+      const batch = finished;
+      finished = [];
+      try {
+        await deps.outbox.complete(batch.map((f) => f.outcome));
+      } catch (error) {
+        // The claims run out and the notifications are delivered again: at least once.
+        deps.logger.warn({ err: error, lanes: batch.length }, 'the outcome of notifications could not be recorded; they will be delivered again');
+      }
+      for (const f of batch) f.recorded();
+    }
+    recording = null;
+  }
+
+  function recorded(outcome: DeliveryOutcome): Promise<void> {
+    return new Promise((resolve) => {
+      finished.push({ outcome, recorded: resolve });
+      recording ??= record();
+    });
+  }
+
+  async function runLane(lane: DeliveryLane, claimedAt: number): Promise<DeliveryOutcome> {
     const subscription = lane.subscription;
     const endpoint = subscription.definition.notification.endpoint;
     const timeoutMs = Math.min(endpoint.timeout ?? deps.timeoutMs, deps.timeoutMs);
@@ -67,22 +95,16 @@ export function deliveries(deps: DeliveryDeps) {
       }
     }
     const attempted = new Set([...delivered, ...failed]);
-    const retryAt = failed.length ? new Date(Date.now() + backoffMs(lane.consecutiveFailures + 1, deps.backoffMaxMs, endpoint.cooldown)).toISOString() : null;
-    try {
-      await deps.outbox.complete({
-        subscriptionId: subscription.id,
-        delivered,
-        failed,
-        untried: lane.notifications.map((n) => n.id).filter((id) => !attempted.has(id)),
-        lastNotification,
-        lastSuccess,
-        lastFailure,
-        retryAt,
-      });
-    } catch (error) {
-      // The claim runs out and the lane is delivered again: at least once.
-      deps.logger.warn({ err: error, subscription: subscription.id }, 'the outcome of notifications could not be recorded; they will be delivered again');
-    }
+    return {
+      subscriptionId: subscription.id,
+      delivered,
+      failed,
+      untried: lane.notifications.map((n) => n.id).filter((id) => !attempted.has(id)),
+      lastNotification,
+      lastSuccess,
+      lastFailure,
+      retryAt: failed.length ? new Date(Date.now() + backoffMs(lane.consecutiveFailures + 1, deps.backoffMaxMs, endpoint.cooldown)).toISOString() : null,
+    };
   }
 
   return {
@@ -96,16 +118,18 @@ export function deliveries(deps: DeliveryDeps) {
         const id = lane.subscription.id;
         busy.set(
           id,
-          runLane(lane, claimedAt).finally(() => {
-            busy.delete(id);
-            deps.onLaneDone();
-          }),
+          runLane(lane, claimedAt)
+            .then(recorded)
+            .finally(() => {
+              busy.delete(id);
+              deps.onLaneDone();
+            }),
         );
       }
       return lanes.length;
     },
 
-    /** Waits for the lanes under way. */
+    /** Waits for the lanes under way and the recording of their outcomes. */
     async idle(): Promise<void> {
       await Promise.all(busy.values());
     },

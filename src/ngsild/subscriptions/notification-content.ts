@@ -59,10 +59,10 @@ export function previousRow(entity: Pick<ChangedEntity, 'collectionKey' | 'entit
   };
 }
 
-/** The attributes (IRIs) a change touched: a created entity has created all it has, a deleted one deleted all it had. */
+/** The attributes (IRIs) a change touched (TouchedAttributes). */
 export function touchedAttributes(entity: ChangedEntity, row: EntityRow | null, type: EntityType, output: CompiledSubscription['output']): TouchedAttributes {
   const iris = (names: ReadonlySet<string>) => [...names].map((name) => (name === 'location' ? LOCATION : type.terms.expand(name)));
-  if (entity.event === 'created') return { created: row ? [...attributesOf(row, type, output).keys()] : [], updated: [], deleted: [] };
+  if (entity.event === 'created') return { created: row ? [...attributesOf(row, type, output).keys()] : [], updated: iris(entity.updated), deleted: iris(entity.deleted) };
   if (entity.event === 'deleted') return { created: [], updated: [], deleted: entity.previous ? [...attributesOf(previousRow(entity, entity.previous), type, output).keys()] : [] };
   return { created: iris(entity.created), updated: iris(entity.updated), deleted: iris(entity.deleted) };
 }

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
+import type { ChangeFeed } from '../../services/ports/changes.js';
 import type { SubscriptionStore } from '../../services/ports/subscription-ports.js';
 import { deliveries, type SendNotification } from './delivery.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -19,6 +21,9 @@ export interface Notifier {
   /** Finishes the round and the deliveries under way, then stops. */
   stop(): Promise<void>;
 }
+
+/** The shortest time between two dispatch rounds. */
+const ROUND_INTERVAL_MS = 50;
 
 /** A wake-up call a loop can wait for, with a timeout; a call while it is busy is kept for its next wait. */
 function signal() {
@@ -49,11 +54,12 @@ function signal() {
 }
 
 /**
- * Runs the dispatcher and the deliveries of one process: woken by the database (LISTEN/NOTIFY) when
- * a transaction wrote changes or notifications, and by a poll every `pollMs` otherwise. Several
- * processes share the work through their claims.
+ * Runs the dispatcher and the deliveries of one process. The dispatcher is woken by the changes this
+ * process commits (its change feed) and polls every `pollMs` for those of other processes (a CLI
+ * import); the deliveries are woken by the database (LISTEN/NOTIFY) whenever any process has put
+ * notifications into the outbox, and poll too. Several processes share the work through their claims.
  */
-export async function startNotifier(store: SubscriptionStore, dispatch: Dispatcher, settings: NotifierSettings, logger: Logger): Promise<Notifier> {
+export async function startNotifier(store: SubscriptionStore, dispatch: Dispatcher, changes: ChangeFeed, settings: NotifierSettings, logger: Logger): Promise<Notifier> {
   const mqtt = mqttPublisher();
   const send: SendNotification = (subscription, message, timeoutMs) => {
     const endpoint = subscription.definition.notification.endpoint;
@@ -65,8 +71,14 @@ export async function startNotifier(store: SubscriptionStore, dispatch: Dispatch
   let running = true;
 
   async function dispatchLoop(): Promise<void> {
+    let lastRound = 0;
     while (running) {
       let busy = false;
+      // Rounds at most every ROUND_INTERVAL_MS: under a stream of commits one round takes what came
+      // meanwhile, and a subscription gets one notification for it rather than one per commit.
+      const wait = lastRound + ROUND_INTERVAL_MS - Date.now();
+      if (wait > 0) await sleep(wait);
+      lastRound = Date.now();
       try {
         const handled = await dispatch.round();
         const periodic = await dispatch.periodic();
@@ -91,12 +103,9 @@ export async function startNotifier(store: SubscriptionStore, dispatch: Dispatch
     }
   }
 
-  const wake = () => {
-    dispatchWake.notify();
-    deliveryWake.notify();
-  };
-  const listener = await store.listen(wake).catch((error: unknown) => {
-    logger.warn({ err: error }, 'cannot LISTEN for NGSI-LD changes; polling only');
+  const unsubscribe = changes.subscribe(async () => dispatchWake.notify());
+  const listener = await store.listen(() => deliveryWake.notify()).catch((error: unknown) => {
+    logger.warn({ err: error }, 'cannot LISTEN for NGSI-LD notifications; polling only');
     return null;
   });
   const loops = Promise.all([dispatchLoop(), deliveryLoop()]);
@@ -105,7 +114,9 @@ export async function startNotifier(store: SubscriptionStore, dispatch: Dispatch
   return {
     async stop() {
       running = false;
-      wake();
+      unsubscribe();
+      dispatchWake.notify();
+      deliveryWake.notify();
       await loops;
       await delivery.idle();
       await listener?.close();

@@ -89,7 +89,8 @@ function mergedPrevious(earlier: PreviousState | null, later: PreviousState | nu
 
 /**
  * The changes of a batch per entity, in the order entities first changed. A deletion ends what came
- * before it; a creation (or one after a deletion) stays a creation; updates add up.
+ * before it; a creation (or one after a deletion) stays a creation, with the attribute changes after
+ * it; updates add up.
  */
 export function combineChanges(changes: readonly EntityChange[]): ChangedEntity[] {
   const out = new Map<string, ChangedEntity>();
@@ -100,13 +101,13 @@ export function combineChanges(changes: readonly EntityChange[]): ChangedEntity[
     if (!before) out.set(key, own);
     else if (change.event === 'deleted') out.set(key, { ...own, changedAt: before.changedAt });
     else if (change.event === 'created' || before.event === 'deleted') out.set(key, { ...own, event: 'created', changedAt: before.changedAt });
-    else if (before.event === 'updated') {
+    else {
       out.set(key, {
         ...before,
         created: new Set([...before.created, ...own.created]),
         updated: new Set([...before.updated, ...own.updated]),
         deleted: new Set([...before.deleted, ...own.deleted].filter((name) => !own.created.has(name))),
-        previous: mergedPrevious(before.previous, change.previous),
+        previous: before.event === 'created' ? null : mergedPrevious(before.previous, change.previous),
       });
     }
   }
@@ -119,7 +120,11 @@ export function selects(compiled: CompiledSubscription, entity: Pick<ChangedEnti
   return compiled.selectors.some((s) => s.keys.has(entity.collectionKey) && (s.id === null || s.id === entity.entityId) && (s.idPattern === null || s.idPattern.test(entity.entityId)));
 }
 
-/** The attributes (IRIs) an entity change created, updated and deleted; a created entity created all it has, a deleted one deleted all it had. */
+/**
+ * The attributes (IRIs) an entity change created, updated and deleted. A created entity has created
+ * all it has (and `updated` holds what changed after its creation in the same batch); a deleted one
+ * deleted all it had.
+ */
 export interface TouchedAttributes {
   readonly created: readonly string[];
   readonly updated: readonly string[];
@@ -131,17 +136,13 @@ export function triggers(compiled: CompiledSubscription, event: ChangedEntity['e
   const watched = (names: readonly string[]) => compiled.watched === null || names.some((name) => compiled.watched!.has(name));
   // An entity trigger fires for an entity without attributes too; an attribute trigger needs one.
   const on = (trigger: NotificationTrigger, names: readonly string[]) => compiled.triggers.has(trigger) && (trigger.startsWith('entity') || names.length > 0) && watched(names);
+  const updates = () => on('attributeUpdated', touched.updated) || on('attributeDeleted', touched.deleted);
   switch (event) {
     case 'created':
-      return on('entityCreated', touched.created) || on('attributeCreated', touched.created);
+      return on('entityCreated', touched.created) || on('attributeCreated', touched.created) || (touched.updated.length + touched.deleted.length > 0 && (on('entityUpdated', [...touched.updated, ...touched.deleted]) || updates()));
     case 'deleted':
       return on('entityDeleted', touched.deleted) || on('attributeDeleted', touched.deleted);
     case 'updated':
-      return (
-        on('entityUpdated', [...touched.created, ...touched.updated, ...touched.deleted]) ||
-        on('attributeCreated', touched.created) ||
-        on('attributeUpdated', touched.updated) ||
-        on('attributeDeleted', touched.deleted)
-      );
+      return on('entityUpdated', [...touched.created, ...touched.updated, ...touched.deleted]) || on('attributeCreated', touched.created) || updates();
   }
 }

@@ -80,7 +80,8 @@ export interface Outbox {
    * throttled subscription), claimed for `leaseMs`.
    */
   claim(lanes: number, perLane: number, leaseMs: number, busy: readonly string[]): Promise<DeliveryLane[]>;
-  complete(outcome: DeliveryOutcome): Promise<void>;
+  /** Records how lanes went, together. */
+  complete(outcomes: readonly DeliveryOutcome[]): Promise<void>;
   /** Periodic subscriptions whose time has come, claimed for `leaseMs`. */
   claimPeriodic(limit: number, leaseMs: number): Promise<StoredSubscription[]>;
   /** Puts a periodic notification into the outbox (none when nothing matched) and schedules the next one. */
@@ -92,8 +93,8 @@ export interface SubscriptionStore extends SubscriptionRepository {
   readonly changes: ChangeLog;
   readonly outbox: Outbox;
   /**
-   * Calls `wake` whenever another transaction has written changes or notifications (LISTEN/NOTIFY),
-   * and once after each reconnection; null where the database cannot notify (the embedded PostGIS).
+   * Calls `wake` whenever a process has put notifications into the outbox (LISTEN/NOTIFY), and after a
+   * reconnection; null where the database cannot notify (the embedded PostGIS).
    */
   listen(wake: () => void): Promise<{ close(): Promise<void> } | null>;
 }
