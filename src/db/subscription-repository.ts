@@ -121,6 +121,9 @@ export function subscriptionStore(db: Database): SubscriptionStore {
             throw error;
           });
       },
+      async release(claim) {
+        await db.query(subscriptionSql.releaseChanges(claim.token));
+      },
     },
 
     outbox: {

@@ -477,7 +477,7 @@ const SUBSCRIPTION_METHODS = ['create', 'byId', 'page', 'count', 'update', 'remo
 function noSubscriptionStore(): SubscriptionStore {
   return {
     ...failing(SUBSCRIPTION_METHODS, 'subscriptions.'),
-    changes: failing(['claim', 'settle'], 'subscriptions.changes.'),
+    changes: failing(['claim', 'settle', 'release'], 'subscriptions.changes.'),
     outbox: failing(['claim', 'complete', 'claimPeriodic', 'settlePeriodic'], 'subscriptions.outbox.'),
   };
 }

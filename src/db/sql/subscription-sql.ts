@@ -132,6 +132,8 @@ export const subscriptionSql = {
     values: [changeIds, token, changeIds.length, ...notificationArrays(notifications)],
   }),
 
+  releaseChanges: (token: string): SqlQuery => ({ text: 'UPDATE ngsild_change SET claimed_until = NULL, claim_token = NULL WHERE claim_token = $1::uuid', values: [token] }),
+
   insertNotifications: (notifications: readonly NewNotification[]): SqlQuery => ({
     text: `INSERT INTO ngsild_notification (notification_id, subscription_id, data, changed_at)
            SELECT * FROM unnest($1::uuid[], $2::text[], $3::json[], $4::timestamptz[])`,

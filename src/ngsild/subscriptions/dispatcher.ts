@@ -152,7 +152,14 @@ export function dispatcher(deps: DispatcherDeps) {
     async round(): Promise<number> {
       const claim = await deps.store.changes.claim(deps.batchSize, CLAIM_LEASE_MS);
       if (!claim) return 0;
-      const notifications = await notificationsFor(claim.changes);
+      let notifications: NewNotification[];
+      try {
+        notifications = await notificationsFor(claim.changes);
+      } catch (error) {
+        // The next round (after the poll interval) tries them again, rather than after the lease.
+        await deps.store.changes.release(claim).catch(() => {});
+        throw error;
+      }
       if (!(await deps.store.changes.settle(claim, notifications))) deps.logger.warn({ changes: claim.changes.length }, 'another process took over changes this one had claimed; it notifies for them');
       return claim.changes.length;
     },

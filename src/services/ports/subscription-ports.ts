@@ -40,6 +40,8 @@ export interface ChangeLog {
   claim(limit: number, leaseMs: number): Promise<ClaimedChanges | null>;
   /** Writes the notifications and removes the claimed changes in one transaction; false (nothing written) when the claim had run out and another process took the changes. */
   settle(claim: ClaimedChanges, notifications: readonly NewNotification[]): Promise<boolean>;
+  /** Gives claimed changes back at once (the round that claimed them failed). */
+  release(claim: ClaimedChanges): Promise<void>;
 }
 
 /** A notification waiting in the outbox, claimed for delivery. */
