@@ -31,7 +31,7 @@ import { sensorService, type SensorService } from './services/sensors/sensor-ser
  */
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
-  Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs' | 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdMaxBytes'>> & {
+  Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs' | 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdMaxBytes' | 'ngsiLdTemporalLimit'>> & {
     readonly html?: HtmlOptions;
   };
 
@@ -40,6 +40,7 @@ const DEFAULT_COUNT_BUDGET_MS = 250;
 const DEFAULT_FUTURE_SKEW_MS = 300_000;
 const DEFAULT_CONTEXT_TIMEOUT_MS = 5000;
 const DEFAULT_NGSI_LD_MAX_BYTES = 1024 * 1024;
+const DEFAULT_TEMPORAL_LIMIT = 10_000;
 
 /** The sensor service of an API without loaded sensor mappings (observation collections in the database are still served). */
 function defaultSensors(store: Store, config: ApiConfig, logger: Logger): SensorService {
@@ -76,6 +77,8 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     contextTimeoutMs: config.ngsiLdContextTimeoutMs ?? DEFAULT_CONTEXT_TIMEOUT_MS,
     maxBodyBytes: config.ngsiLdMaxBytes ?? DEFAULT_NGSI_LD_MAX_BYTES,
     itemUrl: (ctx) => (collectionId, featureId) => itemUrl(ctx.state.baseUrl, collectionId, featureId),
+    history: store.history,
+    temporalLimit: config.ngsiLdTemporalLimit ?? DEFAULT_TEMPORAL_LIMIT,
   });
   const ogc = ogcFeaturesApi({
     info: SERVICE_INFO,

@@ -60,11 +60,18 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let scheduler: HarvestScheduler | null = null;
   const feeds: MqttFeed[] = [];
   let maintenance: NodeJS.Timeout | null = null;
-  let maintaining: Promise<void> = Promise.resolve();
+  let maintaining: Promise<unknown> = Promise.resolve();
   const maintain = () => {
-    maintaining = sensors
-      .maintain()
-      .catch((error: unknown) => logger.warn({ err: error }, 'sensor maintenance failed; it runs again at the next interval'))
+    const history = store.history.maintain(new Date(), config.historyRetentionMs).then(
+      ({ dropped, expired }) => {
+        if (dropped.length || expired) logger.info({ dropped, expired }, 'history past its retention removed');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'history maintenance failed; it runs again at the next interval'),
+    );
+    maintaining = Promise.all([
+      sensors.maintain().catch((error: unknown) => logger.warn({ err: error }, 'sensor maintenance failed; it runs again at the next interval')),
+      history,
+    ])
       .finally(() => {
         if (!stopping) {
           maintenance = setTimeout(maintain, config.sensorMaintenanceMs);

@@ -41,6 +41,8 @@ const ENV_SCHEMA = z.object({
     .refine((prefixes) => prefixes.every((p) => /^https?:\/\/[^/]+\//.test(p)), { message: 'expected comma-separated http(s) URL prefixes, each with a host and a path (https://example.org/contexts/)' }),
   PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   PLACELINK_NGSILD_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  PLACELINK_NGSILD_TEMPORAL_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  PLACELINK_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
 });
 
 export interface Config {
@@ -82,6 +84,10 @@ export interface Config {
   readonly ngsiLdContextTimeoutMs: number;
   /** Largest NGSI-LD request body. */
   readonly ngsiLdMaxBytes: number;
+  /** Most attribute instances of one entity in a temporal response (more: 206 with Content-Range). */
+  readonly ngsiLdTemporalLimit: number;
+  /** How long feature versions and replaced attribute instances are kept; null: always. */
+  readonly historyRetentionMs: number | null;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -123,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ngsiLdContextsAllow: v.PLACELINK_NGSILD_CONTEXTS_ALLOW,
     ngsiLdContextTimeoutMs: v.PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS,
     ngsiLdMaxBytes: v.PLACELINK_NGSILD_MAX_BYTES,
+    ngsiLdTemporalLimit: v.PLACELINK_NGSILD_TEMPORAL_LIMIT,
+    historyRetentionMs: v.PLACELINK_HISTORY_RETENTION_DAYS === undefined ? null : v.PLACELINK_HISTORY_RETENTION_DAYS * 86_400_000,
   };
 }
 

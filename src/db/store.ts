@@ -4,6 +4,7 @@ import type { Store } from '../services/ports/store.js';
 import { collectionRepository } from './collection-repository.js';
 import type { Database, SqlExecutor, TransactionExecutor } from './database.js';
 import { entityRepository } from './entity-repository.js';
+import { historyRepository } from './history-repository.js';
 import { countedWrites } from './feature-changes.js';
 import { featurePages } from './feature-pages.js';
 import { featureRepository } from './feature-repository.js';
@@ -52,6 +53,7 @@ export async function createStore(db: Database, options: StoreOptions = {}): Pro
     transaction: (work) => announced(async (tx) => repositories(tx, db.pglite), work),
     pages: featurePages(db),
     entities: entityRepository(db),
+    history: historyRepository(db),
     async ready() {
       try {
         return await migrationsCurrent(db, migrations);

@@ -1,6 +1,7 @@
 import type { Api, ApiContext } from '../api/building-block.js';
 import type { CollectionReader } from '../services/features/collection-catalog.js';
 import type { EntityService } from '../services/entities/entity-service.js';
+import type { HistoryStore } from '../services/ports/history-ports.js';
 import { consumptionBlock } from './consumption-block.js';
 import { contextLoader } from './context/context-loader.js';
 import { discoveryBlock } from './discovery-block.js';
@@ -8,6 +9,8 @@ import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
 import { termMaps } from './context/term-map.js';
 import { entityReader, type ItemUrl } from './entities/entity-reader.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
+import { temporalBlock } from './temporal-block.js';
+import { temporalReader } from './temporal/temporal-reader.js';
 import { NGSI_LD_MOUNT } from './vocabulary.js';
 
 export interface NgsiLdApiOptions {
@@ -19,6 +22,10 @@ export interface NgsiLdApiOptions {
   readonly maxBodyBytes: number;
   /** Where the OGC API item of a feature is: entities link back to it (`describedBy`). */
   readonly itemUrl?: (ctx: ApiContext) => ItemUrl;
+  /** Attribute history, for the temporal API. */
+  readonly history: Pick<HistoryStore, 'instances' | 'aggregated'>;
+  /** Most instances of one entity a temporal response holds (more: 206 with Content-Range). */
+  readonly temporalLimit: number;
 }
 
 /** How long a fetched @context is kept. */
@@ -35,6 +42,10 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
     name: 'NGSI-LD',
     mount: NGSI_LD_MOUNT,
     errors: NGSI_LD_PROBLEMS,
-    blocks: [consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }), discoveryBlock({ collections: options.collections, entities: options.entities, terms })],
+    blocks: [
+      consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }),
+      discoveryBlock({ collections: options.collections, entities: options.entities, terms }),
+      temporalBlock({ reader: temporalReader({ entities: reader, history: options.history, instanceLimit: options.temporalLimit }), terms, maxBodyBytes: options.maxBodyBytes }),
+    ],
   };
 }

@@ -105,3 +105,54 @@ export function discoveryOpenApi(): OpenApiFragment {
     },
   };
 }
+
+const TEMPORAL_PARAMETERS = {
+  ngsildTimerel: query('timerel', 'before, after or between (with timeAt, and endTimeAt for between); none: the whole history.', { type: 'string', enum: ['before', 'after', 'between'] }),
+  ngsildTimeAt: query('timeAt', 'RFC 3339 date-time.', { type: 'string', format: 'date-time' }),
+  ngsildEndTimeAt: query('endTimeAt', 'RFC 3339 date-time, for timerel=between.', { type: 'string', format: 'date-time' }),
+  ngsildTimeproperty: query('timeproperty', 'The time the window applies to: observedAt (default), createdAt, modifiedAt, deletedAt.', { type: 'string', enum: ['observedAt', 'createdAt', 'modifiedAt', 'deletedAt'] }),
+  ngsildLastN: query('lastN', 'Only the last N instances of each attribute.', { type: 'integer', minimum: 1 }),
+  ngsildAggrMethods: query('aggrMethods', 'With aggregatedValues: totalCount, distinctCount, sum, avg, min, max, stddev, sumsq.'),
+  ngsildAggrPeriodDuration: query('aggrPeriodDuration', 'ISO 8601 duration of each aggregation period (PT1H, P1D, P1M); P0D (default): one period over the whole range.'),
+  ngsildTemporalOptions: query('options', 'temporalValues, aggregatedValues, concise, sysAttrs.'),
+  ngsildTemporalFormat: query('format', 'normalized, concise, temporalValues (simplified), aggregatedValues.', { type: 'string', enum: ['normalized', 'concise', 'temporalValues', 'simplified', 'aggregatedValues'] }),
+};
+const TIME = ['ngsildTimerel', 'ngsildTimeAt', 'ngsildEndTimeAt', 'ngsildTimeproperty', 'ngsildLastN', 'ngsildAggrMethods', 'ngsildAggrPeriodDuration'].map(ref);
+const TEMPORAL_VIEW = ['ngsildAttrs', 'ngsildPick', 'ngsildOmit', 'ngsildLang', 'ngsildTemporalOptions', 'ngsildTemporalFormat', 'ngsildLink'].map(ref);
+const PARTIAL = { description: 'Cut at the instance limit: Content-Range says the time range returned (clause 6.3.10).', content: { [MEDIA.json]: { schema: {} }, [MEDIA.jsonLd]: { schema: {} } } };
+
+export function temporalOpenApi(): OpenApiFragment {
+  return {
+    parameters: TEMPORAL_PARAMETERS,
+    paths: {
+      '/temporal/entities': {
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'Query the temporal evolution of entities (clause 5.7.4)',
+          operationId: 'ngsildQueryTemporalEntities',
+          parameters: [...SELECTION, ...TIME, ...TEMPORAL_VIEW, ...PAGING],
+          responses: { '200': body('The entities with their attribute instances (or temporal values, or aggregates per period).'), '206': PARTIAL, ...ERRORS },
+        },
+      },
+      '/temporal/entities/{entityId}': {
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'Retrieve the temporal evolution of an entity (clause 5.7.3)',
+          operationId: 'ngsildRetrieveTemporalEntity',
+          parameters: [ref('entityId'), ref('ngsildType'), ...TIME, ...TEMPORAL_VIEW],
+          responses: { '200': body('The entity with its attribute instances.'), '206': PARTIAL, ...ERRORS },
+        },
+      },
+      '/temporal/entityOperations/query': {
+        post: {
+          tags: ['NGSI-LD'],
+          summary: 'Query the temporal evolution of entities with a Query body and its temporalQ (clause 5.7.4)',
+          operationId: 'ngsildQueryTemporalEntitiesPost',
+          parameters: [...PAGING, ref('ngsildLastN'), ref('ngsildAggrMethods'), ref('ngsildAggrPeriodDuration'), ref('ngsildTemporalOptions'), ref('ngsildTemporalFormat'), ref('ngsildLink')],
+          requestBody: { required: true, content: { [MEDIA.json]: { schema: { type: 'object' } }, [MEDIA.jsonLd]: { schema: { type: 'object' } } } },
+          responses: { '200': body('The entities with their attribute instances.'), '206': PARTIAL, ...ERRORS },
+        },
+      },
+    },
+  };
+}

@@ -15,6 +15,7 @@ export const HEADER = {
   tenant: 'NGSILD-Tenant',
   prefer: 'Prefer',
   preferenceApplied: 'Preference-Applied',
+  contentRange: 'Content-Range',
 } as const;
 
 /** The link relation of an @context in a Link header (clause 6.3.5). */

@@ -942,6 +942,11 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
       attributeUses: () => Promise.reject(unsupported('NGSI-LD attribute discovery')),
       deviceCount: async () => 0,
     },
+    history: {
+      instances: () => Promise.reject(unsupported('NGSI-LD temporal queries')),
+      aggregated: () => Promise.reject(unsupported('NGSI-LD temporal aggregation')),
+      maintain: async () => ({ dropped: [], expired: 0 }),
+    },
     concurrentWrites: false,
     async harvest(collectionId, work) {
       // pg_try_advisory_xact_lock: one harvest per collection id, held until its transaction ends.

@@ -36,7 +36,10 @@ const DEVICE_ID = `'urn:ngsi-ld:Device:' || d.id`;
  * The name of a Device's measured attribute: its observed property's name in lower camel case
  * ("air temperature" → airTemperature), or `measurement`.
  */
-const MEASURED_NAME = `coalesce(nullif(lower(left(m.camel, 1)) || substr(m.camel, 2), ''), 'measurement')`;
+export const MEASURED_NAME = `coalesce(nullif(lower(left(m.camel, 1)) || substr(m.camel, 2), ''), 'measurement')`;
+
+/** The lateral join giving MEASURED_NAME its `m.camel` for the datastream `d`. */
+export const MEASURED_CAMEL = `CROSS JOIN LATERAL (SELECT regexp_replace(initcap(coalesce(d.observed_property ->> 'name', '')), '[^A-Za-z0-9]|^[0-9]+', '', 'g') AS camel) m`;
 
 /**
  * Each datastream as an NGSI-LD Device (Smart Data Models) in the columns of a feature row: its name,
@@ -63,7 +66,7 @@ function deviceRows(params: SqlParams): string {
                     'location', CASE WHEN d.geom IS NOT NULL THEN jsonb_build_object('type', 'GeoProperty', 'value', ST_AsGeoJSON(d.geom, 9, 0)::jsonb) END)) AS ngsi_attributes
            FROM datastream d
            LEFT JOIN observation_latest o USING (datastream_key)
-           CROSS JOIN LATERAL (SELECT regexp_replace(initcap(coalesce(d.observed_property ->> 'name', '')), '[^A-Za-z0-9]|^[0-9]+', '', 'g') AS camel) m
+           ${MEASURED_CAMEL}
            CROSS JOIN LATERAL (SELECT coalesce(to_jsonb(o.result_number), o.result) AS value) v
            LEFT JOIN LATERAL (
              SELECT CASE count(*) WHEN 0 THEN NULL WHEN 1 THEN to_jsonb(min(a.ngsi_ld_id)) ELSE jsonb_agg(a.ngsi_ld_id ORDER BY a.ngsi_ld_id) END AS objects,

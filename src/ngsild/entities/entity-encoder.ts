@@ -28,7 +28,7 @@ const DESCRIBED_BY = 'https://uri.etsi.org/ngsi-ld/default-context/describedBy';
 
 const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
 
-type Instance = Record<string, unknown>;
+export type Instance = Record<string, unknown>;
 
 /** URIs (a scheme, then the rest): what a Relationship's object can be. */
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
@@ -38,7 +38,7 @@ const isUris = (value: unknown) => (typeof value === 'string' ? URI.test(value) 
  * An attribute of an entity that has only values: its value, and what the mapping knows of it; by the
  * Smart Data Models convention a `ref…` attribute holding entity ids is a Relationship.
  */
-function derivedAttribute(name: string, value: unknown, type: EntityType): Instance | null {
+export function derivedAttribute(name: string, value: unknown, type: EntityType): Instance | null {
   if (value === null || value === undefined) return null;
   const info = type.collection.attributes[name];
   if ((info?.relationship || /^ref[A-Z]/.test(name)) && isUris(value)) return { type: 'Relationship', object: value };
@@ -46,7 +46,7 @@ function derivedAttribute(name: string, value: unknown, type: EntityType): Insta
 }
 
 /** Sub-attribute names (stored in the collection's terms) renamed into the response's terms, at every depth. */
-function renamed(instance: AttributeInstance, type: EntityType, output: TermMap): Instance {
+export function renamed(instance: AttributeInstance, type: EntityType, output: TermMap): Instance {
   const out: Instance = {};
   for (const [key, member] of Object.entries(instance)) {
     if (ATTRIBUTE_MEMBERS.has(key)) out[key] = member;
@@ -56,7 +56,7 @@ function renamed(instance: AttributeInstance, type: EntityType, output: TermMap)
 }
 
 /** The member that holds an attribute's content, by its type (clause 4.5). */
-const CONTENT: Readonly<Record<string, string>> = {
+export const CONTENT: Readonly<Record<string, string>> = {
   Property: 'value',
   GeoProperty: 'value',
   Relationship: 'object',
@@ -67,7 +67,7 @@ const CONTENT: Readonly<Record<string, string>> = {
   ListRelationship: 'objectList',
 };
 
-function withLanguage(instance: Instance, lang: string | null): Instance {
+export function withLanguage(instance: Instance, lang: string | null): Instance {
   if (lang === null || instance['type'] !== 'LanguageProperty') return instance;
   const map = (instance['languageMap'] ?? {}) as Record<string, unknown>;
   const tag = lang in map ? lang : '@none' in map ? '@none' : Object.keys(map)[0];
@@ -75,14 +75,14 @@ function withLanguage(instance: Instance, lang: string | null): Instance {
   return { ...rest, type: 'Property', value: tag === undefined ? null : map[tag], ...(tag !== undefined ? { lang: tag } : {}) };
 }
 
-function withoutSystem(instance: Instance, sysAttrs: boolean): Instance {
-  if (sysAttrs) return instance;
-  const { createdAt: _c, modifiedAt: _m, ...rest } = instance;
-  return rest;
+/** Without the system members a normal representation does not show (instanceId belongs to the temporal one). */
+export function withoutSystem(instance: Instance, sysAttrs: boolean): Instance {
+  const { createdAt, modifiedAt, instanceId: _i, ...rest } = instance;
+  return sysAttrs ? { ...rest, ...(createdAt !== undefined && { createdAt }), ...(modifiedAt !== undefined && { modifiedAt }) } : rest;
 }
 
 /** Concise (clause 4.5.2.2): the type goes where the content member implies it; a lone simple value stands for itself. */
-function concise(instance: Instance): unknown {
+export function concise(instance: Instance): unknown {
   const type = instance['type'] as string | undefined;
   const content = type ? CONTENT[type] : undefined;
   if (!content || !(content in instance)) return instance;
@@ -152,7 +152,7 @@ function withItemLink(attributes: ReturnType<typeof attributesOf>, row: EntityRo
   return attributes.set(DESCRIBED_BY, { instances: [{ type: 'Property', value: options.itemUrl(type.collection.id, row.featureId) }], multiple: false });
 }
 
-function kept(member: string, options: EncodeOptions): boolean {
+export function kept(member: string, options: Pick<EncodeOptions, 'pick' | 'omit'>): boolean {
   if (options.pick && !options.pick.has(member)) return false;
   return !options.omit?.has(member);
 }

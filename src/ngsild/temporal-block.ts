@@ -1,0 +1,82 @@
+import type { ApiContext, BuildingBlock } from '../api/building-block.js';
+import { readJsonBody } from '../api/request-body.js';
+import { ResourceNotFoundError } from '../domain/errors.js';
+import type { TermMaps } from './context/term-map.js';
+import { checkEntityId } from './entities/entity-parameters.js';
+import { bodyMediaType, representation } from './negotiation.js';
+import { temporalOpenApi } from './openapi.js';
+import { bodyContext, linkedContext } from './request-context.js';
+import { pagingLinks, writeBody } from './responses.js';
+import { readTemporalQuery, readTemporalQueryBody, readTemporalRetrieve } from './temporal/temporal-parameters.js';
+import type { TemporalReader, TemporalResult } from './temporal/temporal-reader.js';
+import { HEADER } from './vocabulary.js';
+
+export interface TemporalDeps {
+  readonly reader: TemporalReader;
+  readonly terms: TermMaps;
+  readonly maxBodyBytes: number;
+}
+
+/** A response cut at the instance limit is 206 Partial Content with the time range it covers. */
+function partial(ctx: ApiContext, contentRange: string | null): void {
+  if (contentRange === null) return;
+  ctx.status = 206;
+  ctx.set(HEADER.contentRange, contentRange);
+}
+
+/** The temporal evolution of entities (clauses 5.7.3, 5.7.4): observations, stored instances and feature versions. */
+export function temporalBlock(deps: TemporalDeps): BuildingBlock {
+  const list = (ctx: ApiContext, result: TemporalResult, page: { offset: number; limit: number }) => {
+    if (result.count !== null) ctx.set(HEADER.resultsCount, String(result.count));
+    pagingLinks(ctx, page.offset, page.limit, result.entities.length, result.count);
+  };
+  return {
+    name: 'NGSI-LD temporal evolution',
+    conformance: [],
+    routes: [
+      {
+        method: 'GET',
+        path: '/temporal/entities',
+        handler: async (ctx) => {
+          const as = representation(ctx);
+          const request = linkedContext(ctx);
+          const { selection, page, view } = readTemporalQuery(ctx.query);
+          const result = await deps.reader.query(selection, page, view, await deps.terms.of(request.context));
+          list(ctx, result, page);
+          writeBody(ctx, result.entities, as, request);
+          partial(ctx, result.contentRange);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/temporal/entityOperations/query',
+        handler: async (ctx) => {
+          const as = representation(ctx);
+          const mediaType = bodyMediaType(ctx);
+          const body = await readJsonBody(ctx, deps.maxBodyBytes);
+          const request = bodyContext(ctx, body, mediaType);
+          const { selection, page, view } = readTemporalQueryBody(body, ctx.query);
+          const result = await deps.reader.query(selection, page, view, await deps.terms.of(request.context));
+          list(ctx, result, page);
+          writeBody(ctx, result.entities, as, request);
+          partial(ctx, result.contentRange);
+        },
+      },
+      {
+        method: 'GET',
+        path: '/temporal/entities/:entityId',
+        handler: async (ctx) => {
+          const as = representation(ctx);
+          const request = linkedContext(ctx);
+          const id = checkEntityId(String(ctx.params['entityId']), 'entityId');
+          const { types, view } = readTemporalRetrieve(ctx.query);
+          const found = await deps.reader.retrieve(id, types, view, await deps.terms.of(request.context));
+          if (!found) throw new ResourceNotFoundError(`entity ${id}`);
+          writeBody(ctx, found.entity, as, request);
+          partial(ctx, found.contentRange);
+        },
+      },
+    ],
+    openapi: temporalOpenApi,
+  };
+}
