@@ -7,6 +7,7 @@ import { entityRepository } from './entity-repository.js';
 import { countedWrites } from './feature-changes.js';
 import { featurePages } from './feature-pages.js';
 import { featureRepository } from './feature-repository.js';
+import { ldContextRepository } from './ld-context-repository.js';
 import { openHarvestSession } from './harvest-session.js';
 import { migrationsCurrent, readMigrations } from './migrate.js';
 import { runRepository } from './run-repository.js';
@@ -52,6 +53,7 @@ export async function createStore(db: Database, options: StoreOptions = {}): Pro
     transaction: (work) => announced(async (tx) => repositories(tx, db.pglite), work),
     pages: featurePages(db),
     entities: entityRepository(db),
+    ldContexts: ldContextRepository(db),
     async ready() {
       try {
         return await migrationsCurrent(db, migrations);

@@ -1,13 +1,16 @@
 import type { Api, ApiContext } from '../api/building-block.js';
 import type { CollectionReader } from '../services/features/collection-catalog.js';
 import type { EntityService } from '../services/entities/entity-service.js';
+import type { StoredContextService } from '../services/ld-contexts/stored-contexts.js';
 import { consumptionBlock } from './consumption-block.js';
+import { contextCatalog, hostedContextId } from './context/context-catalog.js';
 import { contextLoader } from './context/context-loader.js';
 import { discoveryBlock } from './discovery-block.js';
 import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
 import { termMaps } from './context/term-map.js';
 import { entityReader, type ItemUrl } from './entities/entity-reader.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
+import { jsonldContextsBlock } from './jsonld-contexts-block.js';
 import { NGSI_LD_MOUNT } from './vocabulary.js';
 
 export interface NgsiLdApiOptions {
@@ -16,6 +19,8 @@ export interface NgsiLdApiOptions {
   /** URL prefixes @contexts may be fetched from. */
   readonly contextsAllow: readonly string[];
   readonly contextTimeoutMs: number;
+  /** The @contexts placelink hosts (the @context API). */
+  readonly storedContexts: StoredContextService;
   readonly maxBodyBytes: number;
   /** Where the OGC API item of a feature is: entities link back to it (`describedBy`). */
   readonly itemUrl?: (ctx: ApiContext) => ItemUrl;
@@ -29,12 +34,24 @@ const CONTEXT_TTL_MS = 3_600_000;
  * serves: entities are the features of collections that name an entity type.
  */
 export function ngsiLdApi(options: NgsiLdApiOptions): Api {
-  const terms = termMaps(contextLoader({ allow: options.contextsAllow, timeoutMs: options.contextTimeoutMs, ttlMs: CONTEXT_TTL_MS }), CORE_CONTEXT_URL);
+  const stored = options.storedContexts;
+  // A hosted context is read from the database even when a request names it by URL: no request to itself.
+  const hosted = async (url: string) => {
+    const id = hostedContextId(url);
+    return id === null ? undefined : stored.document(id);
+  };
+  const loader = contextLoader({ allow: options.contextsAllow, timeoutMs: options.contextTimeoutMs, ttlMs: CONTEXT_TTL_MS, hosted });
+  const contexts = contextCatalog({ loader, stored, changed: (test) => terms.forget(test) });
+  const terms = termMaps(loader.load, CORE_CONTEXT_URL, (urls) => contexts.used(urls));
   const reader = entityReader({ collections: options.collections, entities: options.entities, terms });
   return {
     name: 'NGSI-LD',
     mount: NGSI_LD_MOUNT,
     errors: NGSI_LD_PROBLEMS,
-    blocks: [consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }), discoveryBlock({ collections: options.collections, entities: options.entities, terms })],
+    blocks: [
+      consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }),
+      discoveryBlock({ collections: options.collections, entities: options.entities, terms }),
+      jsonldContextsBlock({ contexts, maxBodyBytes: options.maxBodyBytes }),
+    ],
   };
 }

@@ -1,4 +1,5 @@
 import type { EntityStore } from './entity-ports.js';
+import type { LdContextStore } from './ld-context-ports.js';
 import type { CollectionRepository, FeatureRepository, FeatureWrites, PageSource } from './feature-ports.js';
 import type { RunRepository } from './run-ports.js';
 import type { SensorStore } from './sensor-ports.js';
@@ -13,6 +14,8 @@ export interface Store extends FeatureWrites {
   readonly pages: PageSource;
   /** NGSI-LD entities: the features of collections that name an entity type. */
   readonly entities: EntityStore;
+  /** The @contexts placelink hosts for NGSI-LD clients. */
+  readonly ldContexts: LdContextStore;
   readonly runs: RunRepository;
   /** Sensor sources, datastreams, observations and asset links. */
   readonly sensors: SensorStore;
