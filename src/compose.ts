@@ -19,6 +19,7 @@ import { timeseriesBlock } from './sensors-api/timeseries-block.js';
 import { collectionQueryService } from './services/collection-queries.js';
 import { entityService } from './services/entities/entity-service.js';
 import { cachedCatalog } from './services/features/collection-catalog.js';
+import { storedContextService } from './services/ld-contexts/stored-contexts.js';
 import type { Store } from './services/ports/store.js';
 import { datastreamCatalog } from './services/sensors/datastream-collections.js';
 import { sensorReads } from './services/sensors/sensor-reads.js';
@@ -75,6 +76,7 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     entities: entityService(store),
     contextsAllow: config.ngsiLdContextsAllow ?? [],
     contextTimeoutMs: config.ngsiLdContextTimeoutMs ?? DEFAULT_CONTEXT_TIMEOUT_MS,
+    storedContexts: storedContextService(store.ldContexts),
     maxBodyBytes: config.ngsiLdMaxBytes ?? DEFAULT_NGSI_LD_MAX_BYTES,
     itemUrl: (ctx) => (collectionId, featureId) => itemUrl(ctx.state.baseUrl, collectionId, featureId),
     history: store.history,

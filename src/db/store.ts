@@ -8,6 +8,7 @@ import { historyRepository } from './history-repository.js';
 import { countedWrites } from './feature-changes.js';
 import { featurePages } from './feature-pages.js';
 import { featureRepository } from './feature-repository.js';
+import { ldContextRepository } from './ld-context-repository.js';
 import { openHarvestSession } from './harvest-session.js';
 import { migrationsCurrent, readMigrations } from './migrate.js';
 import { runRepository } from './run-repository.js';
@@ -54,6 +55,7 @@ export async function createStore(db: Database, options: StoreOptions = {}): Pro
     pages: featurePages(db),
     entities: entityRepository(db),
     history: historyRepository(db),
+    ldContexts: ldContextRepository(db),
     async ready() {
       try {
         return await migrationsCurrent(db, migrations);

@@ -123,13 +123,18 @@ export interface InputIssue {
 
 /** Input data (an import file, a request body) that cannot be accepted. */
 export class InvalidInputError extends PlacelinkError {
-  readonly code = 'invalid-input';
+  readonly code: string = 'invalid-input';
   constructor(
     message: string,
     readonly issues: readonly InputIssue[] = [],
   ) {
     super(message);
   }
+}
+
+/** Input that is not a document of the kind expected at all: not JSON, or without the member that makes it one. */
+export class MalformedInputError extends InvalidInputError {
+  override readonly code = 'malformed-input';
 }
 
 /** Missing or invalid credentials (an API key) for an operation that needs them. */

@@ -2,7 +2,9 @@ import type { Api, ApiContext } from '../api/building-block.js';
 import type { CollectionReader } from '../services/features/collection-catalog.js';
 import type { EntityService } from '../services/entities/entity-service.js';
 import type { HistoryStore } from '../services/ports/history-ports.js';
+import type { StoredContextService } from '../services/ld-contexts/stored-contexts.js';
 import { consumptionBlock } from './consumption-block.js';
+import { contextCatalog, hostedContextId } from './context/context-catalog.js';
 import { contextLoader } from './context/context-loader.js';
 import { discoveryBlock } from './discovery-block.js';
 import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
@@ -11,6 +13,7 @@ import { entityReader, type ItemUrl } from './entities/entity-reader.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
 import { temporalBlock } from './temporal-block.js';
 import { temporalReader } from './temporal/temporal-reader.js';
+import { jsonldContextsBlock } from './jsonld-contexts-block.js';
 import { NGSI_LD_MOUNT } from './vocabulary.js';
 
 export interface NgsiLdApiOptions {
@@ -19,6 +22,8 @@ export interface NgsiLdApiOptions {
   /** URL prefixes @contexts may be fetched from. */
   readonly contextsAllow: readonly string[];
   readonly contextTimeoutMs: number;
+  /** The @contexts placelink hosts (the @context API). */
+  readonly storedContexts: StoredContextService;
   readonly maxBodyBytes: number;
   /** Where the OGC API item of a feature is: entities link back to it (`describedBy`). */
   readonly itemUrl?: (ctx: ApiContext) => ItemUrl;
@@ -36,7 +41,15 @@ const CONTEXT_TTL_MS = 3_600_000;
  * serves: entities are the features of collections that name an entity type.
  */
 export function ngsiLdApi(options: NgsiLdApiOptions): Api {
-  const terms = termMaps(contextLoader({ allow: options.contextsAllow, timeoutMs: options.contextTimeoutMs, ttlMs: CONTEXT_TTL_MS }), CORE_CONTEXT_URL);
+  const stored = options.storedContexts;
+  // A hosted context is read from the database even when a request names it by URL: no request to itself.
+  const hosted = async (url: string) => {
+    const id = hostedContextId(url);
+    return id === null ? undefined : stored.document(id);
+  };
+  const loader = contextLoader({ allow: options.contextsAllow, timeoutMs: options.contextTimeoutMs, ttlMs: CONTEXT_TTL_MS, hosted });
+  const contexts = contextCatalog({ loader, stored, changed: (test) => terms.forget(test) });
+  const terms = termMaps(loader.load, CORE_CONTEXT_URL, (urls) => contexts.used(urls));
   const reader = entityReader({ collections: options.collections, entities: options.entities, terms });
   return {
     name: 'NGSI-LD',
@@ -46,6 +59,7 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
       consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }),
       discoveryBlock({ collections: options.collections, entities: options.entities, terms }),
       temporalBlock({ reader: temporalReader({ entities: reader, history: options.history, instanceLimit: options.temporalLimit }), terms, maxBodyBytes: options.maxBodyBytes }),
+      jsonldContextsBlock({ contexts, maxBodyBytes: options.maxBodyBytes }),
     ],
   };
 }

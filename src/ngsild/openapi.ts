@@ -156,3 +156,61 @@ export function temporalOpenApi(): OpenApiFragment {
     },
   };
 }
+
+const contextId = { name: 'contextId', in: 'path', required: true, description: 'The local id of an @context, or the URL of a Cached one (percent-encoded).', schema: { type: 'string' } };
+const contextDetails = { name: 'details', in: 'query', required: false, description: 'true: the metadata (URL, localId, kind, createdAt, expiresAt, lastUsage, numberOfHits, extraInfo) instead of URLs or the document.', schema: { type: 'boolean' } };
+const json = (description: string, schema: Record<string, unknown> = {}) => ({ description, content: { [MEDIA.json]: { schema }, [MEDIA.jsonLd]: { schema } } });
+const CONTEXT_ERRORS = { '400': problem('InvalidRequest (not JSON, no @context member, unknown parameter) or BadRequestData (a bad value).'), '404': problem('ResourceNotFound: no such @context.') };
+
+export function jsonldContextsOpenApi(): OpenApiFragment {
+  return {
+    paths: {
+      '/jsonldContexts': {
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'List the @contexts placelink holds (clause 5.13.3)',
+          operationId: 'ngsildListContexts',
+          parameters: [contextDetails, { name: 'kind', in: 'query', required: false, description: 'Only @contexts of this kind.', schema: { type: 'string', enum: ['Cached', 'Hosted', 'ImplicitlyCreated'] } }],
+          responses: { '200': json('Their URLs, or their metadata with details=true.', { type: 'array' }), '400': CONTEXT_ERRORS['400'] },
+        },
+        post: {
+          tags: ['NGSI-LD'],
+          summary: 'Add an @context for placelink to host (clause 5.13.2)',
+          operationId: 'ngsildAddContext',
+          requestBody: { required: true, content: { [MEDIA.json]: { schema: { type: 'object', required: ['@context'] } }, [MEDIA.jsonLd]: { schema: { type: 'object', required: ['@context'] } } } },
+          responses: {
+            '201': { description: 'Added (kind Hosted); Location is its path, served at that URL from now on.', headers: { Location: { schema: { type: 'string' } } } },
+            '400': CONTEXT_ERRORS['400'],
+            '413': problem('The body is larger than PLACELINK_NGSILD_MAX_BYTES.'),
+            '415': problem('Neither application/json nor application/ld+json.'),
+          },
+        },
+      },
+      '/jsonldContexts/{contextId}': {
+        get: {
+          tags: ['NGSI-LD'],
+          summary: 'Serve an @context or its metadata (clause 5.13.4)',
+          operationId: 'ngsildServeContext',
+          parameters: [contextId, contextDetails],
+          responses: {
+            '200': json('The document {"@context": …} (Hosted, ImplicitlyCreated and shipped contexts), or its metadata with details=true.', { type: 'object' }),
+            ...CONTEXT_ERRORS,
+            '422': problem('OperationNotSupported: a Cached copy of a fetched context is not served (its details are).'),
+          },
+        },
+        delete: {
+          tags: ['NGSI-LD'],
+          summary: 'Delete an @context, or download a Cached one again (clause 5.13.5)',
+          operationId: 'ngsildDeleteContext',
+          parameters: [contextId, { name: 'reload', in: 'query', required: false, description: 'true: download a Cached @context again from its URL instead of deleting it.', schema: { type: 'boolean' } }],
+          responses: {
+            '204': { description: 'Deleted, or reloaded.' },
+            '400': problem('BadRequestData: reload=true for a context that is not Cached, or deleting the core context or another shipped one.'),
+            '404': CONTEXT_ERRORS['404'],
+            '503': problem('LdContextNotAvailable: the Cached @context could not be downloaded again; the kept copy stays.'),
+          },
+        },
+      },
+    },
+  };
+}

@@ -69,3 +69,6 @@ export const ATTRIBUTE_MEMBERS: ReadonlySet<string> = new Set([
   'previousValueList',
   'previousObjectList',
 ]);
+
+/** The @context API's resource (clause 6.29): hosted contexts are served at `<mount>/jsonldContexts/<id>`. */
+export const CONTEXTS_PATH = '/jsonldContexts';

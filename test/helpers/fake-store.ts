@@ -947,6 +947,14 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
       aggregated: () => Promise.reject(unsupported('NGSI-LD temporal aggregation')),
       maintain: async () => ({ dropped: [], expired: 0 }),
     },
+    ldContexts: {
+      insert: () => Promise.reject(unsupported('hosted @contexts')),
+      byId: async () => null,
+      document: async () => null,
+      list: async () => [],
+      remove: async () => false,
+      recordUses: async () => {},
+    },
     concurrentWrites: false,
     async harvest(collectionId, work) {
       // pg_try_advisory_xact_lock: one harvest per collection id, held until its transaction ends.

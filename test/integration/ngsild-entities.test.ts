@@ -145,7 +145,7 @@ describe('NGSI-LD entities over the feature rows', () => {
   it('expands, with jsonld.js over the offline contexts, to the Smart Data Models and NGSI-LD IRIs', async () => {
     const answer = await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`, { Link: LINK(STREETLIGHTING), Accept: 'application/ld+json' });
     expect(answer.headers.get('content-type')).toMatch(/^application\/ld\+json/);
-    const [expanded] = (await jsonld.expand(answer.body, { documentLoader: contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 1000 }) })) as Record<string, unknown>[];
+    const [expanded] = (await jsonld.expand(answer.body, { documentLoader: contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 1000 }).load })) as Record<string, unknown>[];
     expect(expanded!['@type']).toEqual([`${SDM}Streetlight`]);
     expect(Object.keys(expanded!)).toEqual(expect.arrayContaining([`${SDM}powerState`, `${SDM}refStreetlightGroup`, 'https://uri.etsi.org/ngsi-ld/location']));
     expect((expanded![`${SDM}powerState`] as Record<string, unknown>[])[0]!['https://uri.etsi.org/ngsi-ld/hasValue']).toEqual([{ '@value': 'on' }]);

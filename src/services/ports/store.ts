@@ -1,5 +1,6 @@
 import type { EntityStore } from './entity-ports.js';
 import type { HistoryStore } from './history-ports.js';
+import type { LdContextStore } from './ld-context-ports.js';
 import type { CollectionRepository, FeatureRepository, FeatureWrites, PageSource } from './feature-ports.js';
 import type { RunRepository } from './run-ports.js';
 import type { SensorStore } from './sensor-ports.js';
@@ -16,6 +17,8 @@ export interface Store extends FeatureWrites {
   readonly entities: EntityStore;
   /** Attribute history (versions, written instances, observations): the NGSI-LD temporal API. */
   readonly history: HistoryStore;
+  /** The @contexts placelink hosts for NGSI-LD clients. */
+  readonly ldContexts: LdContextStore;
   readonly runs: RunRepository;
   /** Sensor sources, datastreams, observations and asset links. */
   readonly sensors: SensorStore;
