@@ -21,6 +21,11 @@ export class InvalidParameterError extends PlacelinkError {
   }
 }
 
+/** A parameter that chooses the representation (format, options) names one the API does not have. */
+export class UnknownRepresentationError extends InvalidParameterError {
+  override readonly code: string = 'unknown-representation';
+}
+
 /** A filter expression that does not follow its language's grammar. */
 export class FilterSyntaxError extends InvalidParameterError {
   override readonly code = 'filter-syntax';

@@ -16,6 +16,7 @@ import {
   RepresentationUnavailableError,
   ResourceNotFoundError,
   UnknownParameterError,
+  UnknownRepresentationError,
   UnsupportedInputFormatError,
 } from '../domain/errors.js';
 import { ERROR_TYPE, MEDIA } from './vocabulary.js';
@@ -30,6 +31,7 @@ const TABLE: ErrorTable = [
   [MalformedRequestError, { status: 400, title: 'Invalid request', exposeDetail: true, type: ERROR_TYPE.invalidRequest }],
   [InvalidHostError, { status: 400, title: 'Invalid request', exposeDetail: true, type: ERROR_TYPE.invalidRequest }],
   [MalformedInputError, { status: 400, title: 'Invalid request', exposeDetail: true, type: ERROR_TYPE.invalidRequest }],
+  [UnknownRepresentationError, { status: 400, title: 'Invalid request', exposeDetail: true, type: ERROR_TYPE.invalidRequest }],
   [InvalidParameterError, { status: 400, title: 'Bad request data', exposeDetail: true, type: ERROR_TYPE.badRequestData }],
   [InvalidInputError, { status: 400, title: 'Bad request data', exposeDetail: true, type: ERROR_TYPE.badRequestData }],
   [AuthenticationError, { status: 401, title: 'Unauthorized', exposeDetail: true, type: ERROR_TYPE.invalidRequest }],

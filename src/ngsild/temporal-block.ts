@@ -41,9 +41,10 @@ export function temporalBlock(deps: TemporalDeps): BuildingBlock {
           const as = representation(ctx);
           const request = linkedContext(ctx);
           const { selection, page, view } = readTemporalQuery(ctx.query);
-          const result = await deps.reader.query(selection, page, view, await deps.terms.of(request.context));
+          const terms = await deps.terms.of(request.context);
+          const result = await deps.reader.query(selection, page, view, terms);
           list(ctx, result, page);
-          writeBody(ctx, result.entities, as, request);
+          writeBody(ctx, result.entities, as, request, terms);
           partial(ctx, result.contentRange);
         },
       },
@@ -56,9 +57,10 @@ export function temporalBlock(deps: TemporalDeps): BuildingBlock {
           const body = await readJsonBody(ctx, deps.maxBodyBytes);
           const request = bodyContext(ctx, body, mediaType);
           const { selection, page, view } = readTemporalQueryBody(body, ctx.query);
-          const result = await deps.reader.query(selection, page, view, await deps.terms.of(request.context));
+          const terms = await deps.terms.of(request.context);
+          const result = await deps.reader.query(selection, page, view, terms);
           list(ctx, result, page);
-          writeBody(ctx, result.entities, as, request);
+          writeBody(ctx, result.entities, as, request, terms);
           partial(ctx, result.contentRange);
         },
       },
@@ -70,9 +72,10 @@ export function temporalBlock(deps: TemporalDeps): BuildingBlock {
           const request = linkedContext(ctx);
           const id = checkEntityId(String(ctx.params['entityId']), 'entityId');
           const { types, view } = readTemporalRetrieve(ctx.query);
-          const found = await deps.reader.retrieve(id, types, view, await deps.terms.of(request.context));
+          const terms = await deps.terms.of(request.context);
+          const found = await deps.reader.retrieve(id, types, view, terms);
           if (!found) throw new ResourceNotFoundError(`entity ${id}`);
-          writeBody(ctx, found.entity, as, request);
+          writeBody(ctx, found.entity, as, request, terms);
           partial(ctx, found.contentRange);
         },
       },

@@ -151,6 +151,20 @@ describe('NGSI-LD entities over the feature rows', () => {
     expect((expanded![`${SDM}powerState`] as Record<string, unknown>[])[0]!['https://uri.etsi.org/ngsi-ld/hasValue']).toEqual([{ '@value': 'on' }]);
   });
 
+  it('echoes a request @context that names the core context itself, and adds the core context to one that does not', async () => {
+    const compound = [STREETLIGHTING, 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld'];
+    const posted = await fetch(`${server.url}/ngsi-ld/v1/entityOperations/query?limit=1`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/ld+json', Accept: 'application/ld+json' },
+      body: JSON.stringify({ type: 'Query', entities: [{ type: 'Streetlight' }], '@context': compound }),
+    });
+    expect(((await posted.json()) as { '@context': unknown }[])[0]!['@context']).toEqual(compound);
+    const core = await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`, { Link: LINK('https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld'), Accept: 'application/ld+json' });
+    expect((core.body as { '@context': unknown })['@context']).toBe('https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld');
+    const own = await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`, { Link: LINK(STREETLIGHTING), Accept: 'application/ld+json' });
+    expect((own.body as { '@context': unknown })['@context']).toEqual(compound);
+  });
+
   it('names the same entity with full IRIs when the request brings only the core context', async () => {
     const answer = await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`, {});
     expect(answer.body).toMatchObject({ type: `${SDM}Streetlight`, [`${SDM}powerState`]: { value: 'on' } });

@@ -275,7 +275,7 @@ describe('temporal request errors', () => {
     ['a period mixing months and days', temporal(temperature, 'options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=P1M2D'), 'BadRequestData'],
     ['a period that is no duration', temporal(temperature, 'options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=1h'), 'BadRequestData'],
     ['an unknown timeproperty', temporal(temperature, 'timeproperty=seenAt'), 'BadRequestData'],
-    ['an unknown format', temporal(temperature, 'format=table'), 'BadRequestData'],
+    ['an unknown format', temporal(temperature, 'format=table'), 'InvalidRequest'],
     ['an unknown parameter', temporal(temperature, 'colour=red'), 'InvalidRequest'],
     ['a query without type, attrs, q or geo-query', `/temporal/entities?id=${encodeURIComponent(temperature)}`, 'BadRequestData'],
     ['an entity id that is no URI', '/temporal/entities/not-a-uri', 'BadRequestData'],

@@ -12,6 +12,24 @@ export interface TermMap {
   expand(name: string): string;
   /** The shortest name the context gives an IRI: a term, a vocabulary-relative name, a compact IRI, or the IRI itself. */
   compact(iri: string): string;
+  /** The context names a core context itself, directly or through the contexts it names (responses may then echo it alone). */
+  readonly includesCore?: boolean;
+}
+
+const CORE_CONTEXT = /\/ngsi-ld-core-context(-v[\d.]+)?\.jsonld$/;
+
+/** Whether a context names a core context, following the context URLs it names a few levels down. */
+async function namesCore(context: unknown, load: (url: string) => Promise<RemoteDocument>, depth = 3): Promise<boolean> {
+  if (typeof context === 'string') {
+    if (CORE_CONTEXT.test(context)) return true;
+    if (depth === 0) return false;
+    const document = (await load(context)).document as { '@context'?: unknown } | null;
+    return namesCore(document?.['@context'], load, depth - 1);
+  }
+  if (Array.isArray(context)) {
+    for (const member of context) if (await namesCore(member, load, depth)) return true;
+  }
+  return false;
 }
 
 const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
@@ -128,7 +146,8 @@ export function termMaps(documentLoader: (url: string) => Promise<RemoteDocument
     const base = await initial;
     const urls = new Set(base.urls);
     try {
-      return { map: termMapOf(await jsonld.processContext(base.active, context, { documentLoader: noting(urls) })), urls };
+      const active = await jsonld.processContext(base.active, context, { documentLoader: noting(urls) });
+      return { map: { ...termMapOf(active), includesCore: await namesCore(context, documentLoader) }, urls };
     } catch (error) {
       if (error instanceof PlacelinkError) throw error;
       const cause = (error as { details?: { cause?: unknown } }).details?.cause;

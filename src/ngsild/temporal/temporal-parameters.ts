@@ -1,5 +1,5 @@
 import { integerValue, single, type RawQuery } from '../../api/query-values.js';
-import { InvalidInputError, InvalidParameterError } from '../../domain/errors.js';
+import { InvalidInputError, InvalidParameterError, UnknownRepresentationError } from '../../domain/errors.js';
 import { AGGREGATION_METHODS, type Aggregation, type AggregationMethod, type AggregationPeriod, type TimeProperty, type TimeWindow } from '../../domain/temporal.js';
 import { readEntityQuery, readRetrieve, type EntityPage, type EntitySelectionParameters, type EntityView } from '../entities/entity-parameters.js';
 import { readQueryBody } from '../entities/query-body.js';
@@ -93,10 +93,10 @@ function readAggregation(methodsRaw: string | undefined, periodRaw: string | und
 function temporalPart(query: RawQuery): { rest: RawQuery; view: Omit<TemporalView, 'entity'> } {
   const options = (single(query, 'options') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   const temporalOptions = options.filter((o) => o === 'temporalValues' || o === 'aggregatedValues');
-  if (temporalOptions.length > 1) throw new InvalidParameterError('options', 'options may name one of temporalValues and aggregatedValues');
+  if (temporalOptions.length > 1) throw new UnknownRepresentationError('options', 'options may name one of temporalValues and aggregatedValues');
   const formatRaw = single(query, 'format');
   if (formatRaw !== undefined && !Object.hasOwn(TEMPORAL_FORMATS, formatRaw)) {
-    throw new InvalidParameterError('format', `format must be one of ${Object.keys(TEMPORAL_FORMATS).join(', ')}; got '${formatRaw.slice(0, 40)}'`);
+    throw new UnknownRepresentationError('format', `format must be one of ${Object.keys(TEMPORAL_FORMATS).join(', ')}; got '${formatRaw.slice(0, 40)}'`);
   }
   const fromFormat = formatRaw === undefined ? undefined : TEMPORAL_FORMATS[formatRaw];
   const fromOptions = temporalOptions[0] as TemporalFormat | undefined;
