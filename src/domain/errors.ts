@@ -123,13 +123,18 @@ export interface InputIssue {
 
 /** Input data (an import file, a request body) that cannot be accepted. */
 export class InvalidInputError extends PlacelinkError {
-  readonly code = 'invalid-input';
+  readonly code: string = 'invalid-input';
   constructor(
     message: string,
     readonly issues: readonly InputIssue[] = [],
   ) {
     super(message);
   }
+}
+
+/** Input that cannot be read at all (a body that is not JSON, or not the kind of JSON the operation takes). */
+export class MalformedInputError extends InvalidInputError {
+  override readonly code = 'malformed-input';
 }
 
 /** Missing or invalid credentials (an API key) for an operation that needs them. */
