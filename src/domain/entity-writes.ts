@@ -54,7 +54,7 @@ export interface EntityRecord {
 }
 
 export const NGSI_LD_NULL = 'urn:ngsi-ld:null';
-export const LOCATION_IRI = 'https://uri.etsi.org/ngsi-ld/location';
+const LOCATION_IRI = 'https://uri.etsi.org/ngsi-ld/location';
 
 /** The member that holds an attribute's content, by attribute type (clause 4.5). */
 export const CONTENT_MEMBER: Readonly<Record<string, string>> = {

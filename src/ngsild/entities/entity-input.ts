@@ -47,7 +47,7 @@ type Raw = Record<string, unknown>;
 const isObject = (value: unknown): value is Raw => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** JSON pointer (RFC 6901) of a member below `at`. */
-export function pointerTo(at: string, key: string | number): string {
+function pointerTo(at: string, key: string | number): string {
   return `${at}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
@@ -84,7 +84,7 @@ function looksLikeGeometry(value: unknown): boolean {
 }
 
 /** A name of clause 4.6.2 (letter, then letters, digits, `_`; optionally `prefix:`), or an IRI. */
-export function isValidName(name: string): boolean {
+function isValidName(name: string): boolean {
   return isPrefixedName(name) || isAbsoluteUri(name);
 }
 
@@ -210,8 +210,8 @@ function instance(reader: Reader, raw: unknown, at: string, iri: string, partial
     issues.add(at, raw === null ? `an attribute must not be null${rules.nullDeletes ? ` (${NGSI_LD_NULL} deletes)` : ''}` : `NGSI-LD Null (${NGSI_LD_NULL}) only deletes in updates and merges`);
     return null;
   }
-  if (Array.isArray(raw)) {
-    issues.add(at, 'an attribute instance is an object (several instances of a sub-attribute are not supported)');
+  if (Array.isArray(raw) && raw.length > 0 && raw.every(isObject)) {
+    issues.add(at, 'a sub-attribute is one instance (several instances of a sub-attribute are not supported)');
     return null;
   }
   if (!isObject(raw)) return { members: { type: 'Property', value: raw }, subAttributes: new Map() };
