@@ -152,9 +152,18 @@ const featureEvents = (list: readonly ChangeEvent[]): FeaturesChanged[] => list.
 const BUILDING_COLLECTION = () => collectionIdFor('Building', `${TS}Building`);
 const parkingCollection = `prov-parking-${run}`;
 
-/** Collections whose stored @context is a loopback copy of the suite's (this file's, of this run or an interrupted one). */
-async function removeSuiteCollections(): Promise<void> {
-  const rows = await db.query<{ id: string }>({ text: `SELECT id FROM collection WHERE ngsi_ld_context::text LIKE '%http://127.0.0.1:%ngsi-ld-test-suite%'`, values: [] });
+/**
+ * What this file writes, of this run or an interrupted one: collections whose @context is a loopback
+ * copy of the suite's (no other process could load it), and writable collections left empty once
+ * this run's entities are gone.
+ */
+async function removeWrittenCollections(): Promise<void> {
+  await db.query({ text: `DELETE FROM feature WHERE ngsi_ld_id LIKE $1 AND collection_key IN (SELECT collection_key FROM collection WHERE ngsi_ld_writable)`, values: [`urn:ngsi-ld:%:${run}-%`] });
+  const rows = await db.query<{ id: string }>({
+    text: `SELECT c.id FROM collection c WHERE c.ngsi_ld_context::text LIKE '%http://127.0.0.1:%ngsi-ld-test-suite%'
+              OR (c.ngsi_ld_writable AND NOT EXISTS (SELECT 1 FROM feature f WHERE f.collection_key = c.collection_key))`,
+    values: [],
+  });
   for (const { id } of rows) await store.collections.remove(id);
 }
 
@@ -174,7 +183,7 @@ beforeAll(async () => {
   compound = `${contextBase}ngsi-ld-test-suite-compound.jsonld`;
   db = testDatabase();
   store = await createStore(db, { changes: { publish: async (event) => void events.push(event) } });
-  await removeSuiteCollections();
+  await removeWrittenCollections();
   // A type a harvest keeps: NGSI-LD may not write it.
   await importFeatures(
     store,
@@ -191,7 +200,7 @@ afterAll(async () => {
   await server?.close();
   await anonymous?.close();
   if (db) {
-    await removeSuiteCollections();
+    await removeWrittenCollections();
     await db.close();
   }
   await new Promise<void>((resolve) => (contexts ? contexts.close(() => resolve()) : resolve()));
@@ -342,6 +351,13 @@ describe.skipIf(skip)('NGSI-LD context provision over the feature rows', () => {
       expect((await call('GET', entityPath(id), { context: compound })).status).toBe(404);
       expectProblem(await call('DELETE', entityPath(newId('Building'))), 404, 'ResourceNotFound');
       expectProblem(await call('DELETE', '/entities/thisisaninvaliduri'), 400, 'BadRequestData');
+    });
+
+    it('leaves Purge Entities (DELETE /entities, V1.9) unanswered: 405, nothing deleted', async () => {
+      const id = newId('Building');
+      await create('building-minimal.jsonld', id);
+      expectProblem(await call('DELETE', '/entities?type=Building', { context: compound }), 405, 'MethodNotAllowed');
+      expect(await storedRows(id)).toBe(1);
     });
 
     it('refuses to delete an entity a harvest keeps', async () => {
