@@ -320,12 +320,28 @@ describe.skipIf(skip)('NGSI-LD context provision over the feature rows', () => {
     });
   });
 
+  describe('concurrent writers', () => {
+    it('let one of two creates of an id win (the other is 409) and give a new type one collection', async () => {
+      const typeIri = `https://example.org/${run}/Tram`;
+      const same = newId('Tram');
+      const answers = await Promise.all([same, same, newId('Tram'), newId('Tram'), newId('Tram')].map((id) => call('POST', '/entities', { body: { id, type: typeIri, '@context': compound } })));
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 201, 409]);
+      const [row] = await db.query<{ collections: number; entities: number }>({
+        text: `SELECT count(DISTINCT c.id)::integer AS collections, count(f.id)::integer AS entities FROM collection c LEFT JOIN feature f USING (collection_key) WHERE c.ngsi_ld_type = $1`,
+        values: [typeIri],
+      });
+      expect(row).toEqual({ collections: 1, entities: 4 });
+    });
+  });
+
   describe('credentials', () => {
     it('refuses writes without the key or with a wrong one with 401 and an NGSI-LD problem, and stores nothing', async () => {
       const id = newId('Building');
       expectProblem(await call('POST', '/entities', { body: suite('building-minimal.jsonld', id), key: null }), 401, 'InvalidRequest');
       expectProblem(await call('POST', '/entities', { body: suite('building-minimal.jsonld', id), key: 'wrong-key-0123456789' }), 401, 'InvalidRequest');
-      expectProblem(await call('DELETE', entityPath(id), { key: null }), 401, 'InvalidRequest');
+      const unauthorized = await call('DELETE', entityPath(id), { key: null });
+      expectProblem(unauthorized, 401, 'InvalidRequest');
+      expect(unauthorized.headers.get('www-authenticate')).toBe('Bearer realm="placelink NGSI-LD"');
       expect(await storedRows(id)).toBe(0);
       const bearer = await fetch(`${server.url}/ngsi-ld/v1/entities`, { method: 'POST', headers: { 'Content-Type': LD, Authorization: `Bearer ${KEY}` }, body: JSON.stringify(suite('building-minimal.jsonld', id)) });
       expect(bearer.status).toBe(201);
