@@ -10,6 +10,7 @@ import type { Config } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import { ngsiLdApi } from './ngsild/ngsild.js';
+import type { MappedEntityType } from './ngsild/provision-block.js';
 import { itemUrl, ogcFeaturesApi } from './ogcapi/ogcapi.js';
 import { datastreamCollectionLinks, datastreamsBlock } from './sensors-api/datastreams-block.js';
 import { assetLinkTemplates } from './sensors-api/asset-links.js';
@@ -17,6 +18,7 @@ import { observationsBlock } from './sensors-api/observations-block.js';
 import { SENSOR_PROBLEMS } from './sensors-api/problems.js';
 import { timeseriesBlock } from './sensors-api/timeseries-block.js';
 import { collectionQueryService } from './services/collection-queries.js';
+import { entityProvision } from './services/entities/entity-provision.js';
 import { entityService } from './services/entities/entity-service.js';
 import { cachedCatalog } from './services/features/collection-catalog.js';
 import { storedContextService } from './services/ld-contexts/stored-contexts.js';
@@ -32,8 +34,15 @@ import { sensorService, type SensorService } from './services/sensors/sensor-ser
  */
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
-  Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs' | 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdMaxBytes' | 'ngsiLdTemporalLimit'>> & {
+  Partial<
+    Pick<
+      Config,
+      'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs' | 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdMaxBytes' | 'ngsiLdTemporalLimit' | 'ngsiLdApiKey' | 'ngsiLdAnonymousWrites'
+    >
+  > & {
     readonly html?: HtmlOptions;
+    /** The entity types the loaded mappings declare (anonymous NGSI-LD writes may not write them). */
+    readonly mappedEntityTypes?: readonly MappedEntityType[];
   };
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
@@ -71,9 +80,13 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     ],
   };
   const adminApi: Api = { name: 'Administration', mount: '', errors: ADMIN_PROBLEMS, blocks: [sensorsAdminBlock(sensors), healthBlock(store), runsBlock(store.runs)] };
+  const provision = entityProvision(store);
   const ngsiLd = ngsiLdApi({
     collections: catalog,
     entities: entityService(store),
+    // What this process wrote is read back at once, not after the catalog's cache time.
+    provision: { apply: (changes, names, caller) => provision.apply(changes, names, caller).finally(() => collections.invalidate()) },
+    writes: { apiKey: config.ngsiLdApiKey, anonymousWrites: config.ngsiLdAnonymousWrites ?? false, mappedTypes: config.mappedEntityTypes ?? [] },
     contextsAllow: config.ngsiLdContextsAllow ?? [],
     contextTimeoutMs: config.ngsiLdContextTimeoutMs ?? DEFAULT_CONTEXT_TIMEOUT_MS,
     storedContexts: storedContextService(store.ldContexts),

@@ -43,7 +43,15 @@ const ENV_SCHEMA = z.object({
   PLACELINK_NGSILD_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   PLACELINK_NGSILD_TEMPORAL_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   PLACELINK_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+  PLACELINK_NGSILD_API_KEY: z.string().min(16, 'expected an API key of at least 16 characters').optional(),
+  PLACELINK_NGSILD_ANONYMOUS_WRITES: booleanFlag.default(false),
 });
+
+/** Names and addresses of this machine only: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || (/^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(bare) && bare.split('.').every((part) => Number(part) <= 255));
+}
 
 export interface Config {
   /** Unset: the embedded PostGIS (PGlite) in `dataDir`. */
@@ -88,6 +96,10 @@ export interface Config {
   readonly ngsiLdTemporalLimit: number;
   /** How long feature versions and replaced attribute instances are kept; null: always. */
   readonly historyRetentionMs: number | null;
+  /** Key NGSI-LD writes require (X-API-Key or Bearer); unset: writes are refused (unless anonymous writes are on). */
+  readonly ngsiLdApiKey: string | undefined;
+  /** Writes without a key, for types no mapping declares; only with a loopback HOST (a development setting). */
+  readonly ngsiLdAnonymousWrites: boolean;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -104,6 +116,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigurationError(`Invalid configuration: ${issues.map((i) => `${i.location}: ${i.reason}`).join('; ')}`, issues);
   }
   const v = parsed.data;
+  if (v.PLACELINK_NGSILD_ANONYMOUS_WRITES && !isLoopbackHost(v.HOST)) {
+    const reason = `anonymous NGSI-LD writes are only allowed when HOST is a loopback address (127.0.0.0/8, ::1, localhost); HOST is ${JSON.stringify(v.HOST)}`;
+    throw new ConfigurationError(`Invalid configuration: PLACELINK_NGSILD_ANONYMOUS_WRITES: ${reason}`, [
+      { location: 'PLACELINK_NGSILD_ANONYMOUS_WRITES', reason },
+      { location: 'HOST', reason: 'not a loopback address while PLACELINK_NGSILD_ANONYMOUS_WRITES is true' },
+    ]);
+  }
   return {
     databaseUrl: v.DATABASE_URL,
     port: v.PORT,
@@ -131,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ngsiLdMaxBytes: v.PLACELINK_NGSILD_MAX_BYTES,
     ngsiLdTemporalLimit: v.PLACELINK_NGSILD_TEMPORAL_LIMIT,
     historyRetentionMs: v.PLACELINK_HISTORY_RETENTION_DAYS === undefined ? null : v.PLACELINK_HISTORY_RETENTION_DAYS * 86_400_000,
+    ngsiLdApiKey: v.PLACELINK_NGSILD_API_KEY,
+    ngsiLdAnonymousWrites: v.PLACELINK_NGSILD_ANONYMOUS_WRITES,
   };
 }
 
@@ -140,6 +161,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     ...config,
     databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : '(embedded PostGIS)',
     observationsApiKey: config.observationsApiKey ? '***' : '(unset: POST /observations refuses every request)',
+    ngsiLdApiKey: config.ngsiLdApiKey ? '***' : '(unset: NGSI-LD writes need anonymous writes or are refused)',
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Api, ApiContext } from '../api/building-block.js';
 import type { CollectionReader } from '../services/features/collection-catalog.js';
+import type { EntityProvision } from '../services/entities/entity-provision.js';
 import type { EntityService } from '../services/entities/entity-service.js';
 import type { HistoryStore } from '../services/ports/history-ports.js';
 import type { StoredContextService } from '../services/ld-contexts/stored-contexts.js';
@@ -14,11 +15,15 @@ import { NGSI_LD_PROBLEMS } from './errors.js';
 import { temporalBlock } from './temporal-block.js';
 import { temporalReader } from './temporal/temporal-reader.js';
 import { jsonldContextsBlock } from './jsonld-contexts-block.js';
+import { provisionBlock, type WriteAccess } from './provision-block.js';
 import { NGSI_LD_MOUNT } from './vocabulary.js';
 
 export interface NgsiLdApiOptions {
   readonly collections: CollectionReader;
   readonly entities: EntityService;
+  readonly provision: EntityProvision;
+  /** Who may write entities. */
+  readonly writes: WriteAccess;
   /** URL prefixes @contexts may be fetched from. */
   readonly contextsAllow: readonly string[];
   readonly contextTimeoutMs: number;
@@ -60,6 +65,7 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
       discoveryBlock({ collections: options.collections, entities: options.entities, terms }),
       temporalBlock({ reader: temporalReader({ entities: reader, history: options.history, instanceLimit: options.temporalLimit }), terms, maxBodyBytes: options.maxBodyBytes }),
       jsonldContextsBlock({ contexts, maxBodyBytes: options.maxBodyBytes }),
+      provisionBlock({ provision: options.provision, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
     ],
   };
 }

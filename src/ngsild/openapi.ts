@@ -214,3 +214,106 @@ export function jsonldContextsOpenApi(): OpenApiFragment {
     },
   };
 }
+
+const WRITE_BODY = { required: true, content: { [MEDIA.json]: { schema: { type: 'object' } }, [MEDIA.jsonLd]: { schema: { type: 'object' } } } };
+const BATCH_BODY = { required: true, content: { [MEDIA.json]: { schema: { type: 'array', items: { type: 'object' } } }, [MEDIA.jsonLd]: { schema: { type: 'array', items: { type: 'object' } } } } };
+const jsonResponse = (description: string, schema: Record<string, unknown>) => ({ description, content: { [MEDIA.json]: { schema } } });
+const WRITE_ERRORS = {
+  '400': problem('InvalidRequest (not JSON) or BadRequestData (the entity, fragment or @context usage is invalid; the detail names the member by JSON pointer).'),
+  '401': problem('No API key, or a wrong one (X-API-Key or Authorization: Bearer).'),
+  '404': problem('ResourceNotFound: no such entity, attribute or instance.'),
+  '415': { description: 'The body is neither application/json nor application/ld+json.' },
+  '422': problem('OperationNotSupported: entities a harvest keeps are read-only; scopes and multi-type entities are not supported.'),
+  '503': problem('LdContextNotAvailable, or the database is unavailable.'),
+};
+const NO_CONTENT = { '204': { description: 'Done.' } };
+const UPDATE_RESULT = jsonResponse('UpdateResult: the attributes written and those that were not, with the reason (full attribute IRIs).', { $ref: '#/components/schemas/ngsildUpdateResult' });
+const BATCH_RESULT = jsonResponse('BatchOperationResult: the entity ids written and an error (ProblemDetails) for each of the others.', { $ref: '#/components/schemas/ngsildBatchOperationResult' });
+const typeParameter = query('type', 'The entity type the entity must have (a name in the request @context, or an IRI).');
+const optionsParameter = (values: string[], description: string) => query('options', description, { type: 'string', enum: values });
+const attrId = { name: 'attrId', in: 'path', required: true, description: 'An attribute name in the request @context, or an IRI.', schema: { type: 'string' } };
+const write = (operationId: string, summary: string, responses: Record<string, unknown>, extra: { parameters?: unknown[]; requestBody?: unknown } = {}) => ({
+  tags: ['NGSI-LD'],
+  summary,
+  operationId,
+  parameters: [...(extra.parameters ?? []), ref('ngsildLink')],
+  ...(extra.requestBody ? { requestBody: extra.requestBody } : {}),
+  responses: { ...responses, ...WRITE_ERRORS },
+});
+const batch = (operation: string, summary: string, responses: Record<string, unknown>, parameters: unknown[] = []) => ({
+  post: write(`ngsildBatch${operation}`, summary, { ...responses, '207': BATCH_RESULT }, { parameters, requestBody: BATCH_BODY }),
+});
+
+/** The routes of context provision (clause 5.6) and the batch entity operations; every one needs the API key. */
+export function provisionOpenApi(): OpenApiFragment {
+  return {
+    schemas: {
+      ngsildUpdateResult: {
+        type: 'object',
+        required: ['updated', 'notUpdated'],
+        properties: {
+          updated: { type: 'array', items: { type: 'string' } },
+          notUpdated: { type: 'array', items: { type: 'object', required: ['attributeName', 'reason'], properties: { attributeName: { type: 'string' }, reason: { type: 'string' } } } },
+        },
+      },
+      ngsildBatchOperationResult: {
+        type: 'object',
+        required: ['success', 'errors'],
+        properties: {
+          success: { type: 'array', items: { type: 'string', format: 'uri' } },
+          errors: { type: 'array', items: { type: 'object', required: ['entityId', 'error'], properties: { entityId: { type: 'string' }, error: { $ref: '#/components/schemas/ngsildProblemDetails' } } } },
+        },
+      },
+    },
+    paths: {
+      '/entities': {
+        post: write('ngsildCreateEntity', 'Create an entity (clause 5.6.1)', { '201': { description: 'Created; Location names the entity.' }, '409': problem('AlreadyExists: an entity has that id.') }, { requestBody: WRITE_BODY }),
+      },
+      '/entities/{entityId}': {
+        delete: write('ngsildDeleteEntity', 'Delete an entity (clause 5.6.6)', NO_CONTENT, { parameters: [ref('entityId'), typeParameter] }),
+        patch: write('ngsildMergeEntity', 'Merge an entity (clause 5.6.17; application/merge-patch+json too; urn:ngsi-ld:null deletes)', NO_CONTENT, {
+          parameters: [ref('entityId'), typeParameter],
+          requestBody: { required: true, content: { ...WRITE_BODY.content, [MEDIA.mergePatch]: { schema: { type: 'object' } } } },
+        }),
+        put: write('ngsildReplaceEntity', 'Replace an entity (clause 5.6.18)', NO_CONTENT, { parameters: [ref('entityId'), typeParameter], requestBody: WRITE_BODY }),
+      },
+      '/entities/{entityId}/attrs': {
+        patch: write('ngsildUpdateAttributes', 'Update the attributes an entity has (clause 5.6.2)', { ...NO_CONTENT, '207': UPDATE_RESULT }, { parameters: [ref('entityId'), typeParameter], requestBody: WRITE_BODY }),
+        post: write('ngsildAppendAttributes', 'Append attributes (clause 5.6.3)', { ...NO_CONTENT, '207': UPDATE_RESULT }, {
+          parameters: [ref('entityId'), typeParameter, optionsParameter(['noOverwrite'], 'noOverwrite: keep the attribute instances the entity has.')],
+          requestBody: WRITE_BODY,
+        }),
+      },
+      '/entities/{entityId}/attrs/{attrId}': {
+        patch: write('ngsildPartialAttributeUpdate', 'Update some members of an attribute instance (clause 5.6.4)', NO_CONTENT, { parameters: [ref('entityId'), attrId, typeParameter], requestBody: WRITE_BODY }),
+        put: write('ngsildReplaceAttribute', 'Replace an attribute instance (clause 5.6.19)', NO_CONTENT, { parameters: [ref('entityId'), attrId, typeParameter], requestBody: WRITE_BODY }),
+        delete: write('ngsildDeleteAttribute', 'Delete an attribute instance, or all of them (clause 5.6.5)', NO_CONTENT, {
+          parameters: [
+            ref('entityId'),
+            attrId,
+            typeParameter,
+            query('deleteAll', 'true: every instance of the attribute.', { type: 'boolean' }),
+            query('datasetId', 'The instance to delete (default: the one without datasetId).'),
+          ],
+        }),
+      },
+      '/entityOperations/create': batch('Create', 'Create a batch of entities (clause 5.6.7)', { '201': jsonResponse('The ids of the created entities.', { type: 'array', items: { type: 'string' } }) }),
+      '/entityOperations/upsert': batch(
+        'Upsert',
+        'Create or update a batch of entities (clause 5.6.8)',
+        { '201': jsonResponse('The ids of the entities created (the others were updated).', { type: 'array', items: { type: 'string' } }), ...NO_CONTENT },
+        [optionsParameter(['replace', 'update'], 'replace (default): existing entities are replaced; update: their attributes are appended.')],
+      ),
+      '/entityOperations/update': batch('Update', 'Update a batch of entities (clause 5.6.9)', NO_CONTENT, [optionsParameter(['noOverwrite'], 'noOverwrite: keep the attribute instances the entities have.')]),
+      '/entityOperations/delete': {
+        post: write(
+          'ngsildBatchDelete',
+          'Delete a batch of entities by id (clause 5.6.10)',
+          { ...NO_CONTENT, '207': BATCH_RESULT },
+          { requestBody: { required: true, content: { [MEDIA.json]: { schema: { type: 'array', items: { type: 'string', format: 'uri' } } }, [MEDIA.jsonLd]: { schema: { type: 'array', items: { type: 'string', format: 'uri' } } } } } },
+        ),
+      },
+      '/entityOperations/merge': batch('Merge', 'Merge a batch of entities (clause 5.6.20)', NO_CONTENT),
+    },
+  };
+}

@@ -967,6 +967,7 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
       }
     },
     transaction: (work) => announced(repositories, work),
+    entityTransaction: () => Promise.reject(unsupported('NGSI-LD entity writes')),
     async ready() {
       return true;
     },

@@ -147,8 +147,13 @@ export function attributesOf(row: EntityRow, type: EntityType, output: TermMap):
   return out;
 }
 
+/**
+ * Entities a harvest or import keeps link to their OGC API item. Entities written through NGSI-LD
+ * read back exactly as written (what clients and the ETSI suite compare); their item is at the same
+ * place by the same id all the same.
+ */
 function withItemLink(attributes: ReturnType<typeof attributesOf>, row: EntityRow, type: EntityType, options: EncodeOptions): ReturnType<typeof attributesOf> {
-  if (!options.itemUrl || row.featureId === null || attributes.has(DESCRIBED_BY)) return attributes;
+  if (!options.itemUrl || row.featureId === null || row.attributes !== null || attributes.has(DESCRIBED_BY)) return attributes;
   return attributes.set(DESCRIBED_BY, { instances: [{ type: 'Property', value: options.itemUrl(type.collection.id, row.featureId) }], multiple: false });
 }
 

@@ -1,4 +1,4 @@
-import type { EntityStore } from './entity-ports.js';
+import type { EntityStore, EntityWrites } from './entity-ports.js';
 import type { HistoryStore } from './history-ports.js';
 import type { LdContextStore } from './ld-context-ports.js';
 import type { CollectionRepository, FeatureRepository, FeatureWrites, PageSource } from './feature-ports.js';
@@ -9,7 +9,7 @@ import type { SensorStore } from './sensor-ports.js';
  * Every port of the persistence layer in one object: src/db implements it, the composition root
  * hands each service the ports it needs. Nothing else uses it whole.
  */
-export interface Store extends FeatureWrites {
+export interface Store extends FeatureWrites, EntityWrites {
   readonly collections: CollectionRepository;
   readonly features: FeatureRepository;
   readonly pages: PageSource;
