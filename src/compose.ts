@@ -10,7 +10,7 @@ import type { Config } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import { ngsiLdApi } from './ngsild/ngsild.js';
-import type { MappedEntityType } from './ngsild/provision-block.js';
+import type { MappedEntityType } from './ngsild/write-access.js';
 import { itemUrl, ogcFeaturesApi } from './ogcapi/ogcapi.js';
 import { datastreamCollectionLinks, datastreamsBlock } from './sensors-api/datastreams-block.js';
 import { assetLinkTemplates } from './sensors-api/asset-links.js';

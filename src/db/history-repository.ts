@@ -1,7 +1,7 @@
 import type { AggregateRow, InstanceRow } from '../domain/temporal.js';
 import type { HistoryStore } from '../services/ports/history-ports.js';
 import type { Database } from './database.js';
-import { historyMaintenanceSql, temporalSql } from './sql/temporal-sql.js';
+import { historyMaintenanceSql, instanceWriteSql, temporalSql } from './sql/temporal-sql.js';
 
 const MONTH_MS = 31 * 86_400_000;
 
@@ -32,6 +32,19 @@ export function historyRepository(db: Database): HistoryStore {
         : [...query.sources.devices, ...query.sources.written, ...query.sources.versioned].map((s) => ({ position: s.position, attribute: null, origin: start!, finish: end ?? start! }));
       if (positions.length === 0) return [];
       return db.query<AggregateRow>(temporalSql.aggregated(query, aggregation, positions));
+    },
+
+    async removeAttribute(owner, which) {
+      const [row] = await db.query<{ n: number }>(instanceWriteSql.removeAttribute(owner, which === 'all' ? null : which.datasetId, which === 'all'));
+      return row!.n;
+    },
+
+    async removeInstance(owner, instanceId) {
+      return (await db.query(instanceWriteSql.removeInstance(owner, instanceId))).length > 0;
+    },
+
+    async patchInstance(owner, instanceId, members) {
+      return (await db.query(instanceWriteSql.patchInstance(owner, instanceId, members))).length > 0;
     },
 
     async maintain(now, retentionMs) {

@@ -13,9 +13,11 @@ import { termMaps } from './context/term-map.js';
 import { entityReader, type ItemUrl } from './entities/entity-reader.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
 import { temporalBlock } from './temporal-block.js';
+import { temporalProvisionBlock } from './temporal-provision-block.js';
 import { temporalReader } from './temporal/temporal-reader.js';
 import { jsonldContextsBlock } from './jsonld-contexts-block.js';
-import { provisionBlock, type WriteAccess } from './provision-block.js';
+import { provisionBlock } from './provision-block.js';
+import type { WriteAccess } from './write-access.js';
 import { NGSI_LD_MOUNT } from './vocabulary.js';
 
 export interface NgsiLdApiOptions {
@@ -33,7 +35,7 @@ export interface NgsiLdApiOptions {
   /** Where the OGC API item of a feature is: entities link back to it (`describedBy`). */
   readonly itemUrl?: (ctx: ApiContext) => ItemUrl;
   /** Attribute history, for the temporal API. */
-  readonly history: Pick<HistoryStore, 'instances' | 'aggregated'>;
+  readonly history: Omit<HistoryStore, 'maintain'>;
   /** Most instances of one entity a temporal response holds (more: 206 with Content-Range). */
   readonly temporalLimit: number;
 }
@@ -66,6 +68,7 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
       temporalBlock({ reader: temporalReader({ entities: reader, history: options.history, instanceLimit: options.temporalLimit }), terms, maxBodyBytes: options.maxBodyBytes }),
       jsonldContextsBlock({ contexts, maxBodyBytes: options.maxBodyBytes }),
       provisionBlock({ provision: options.provision, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
+      temporalProvisionBlock({ provision: options.provision, reader, instances: options.history, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
     ],
   };
 }

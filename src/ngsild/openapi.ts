@@ -317,3 +317,28 @@ export function provisionOpenApi(): OpenApiFragment {
     },
   };
 }
+
+/** The temporal writes (clauses 5.6.11–5.6.16); every one needs the API key, as the entity writes do. */
+export function temporalProvisionOpenApi(): OpenApiFragment {
+  const instanceId = { name: 'instanceId', in: 'path', required: true, description: 'The instanceId of an attribute instance (from the temporal representation).', schema: { type: 'string' } };
+  return {
+    paths: {
+      '/temporal/entities': {
+        post: write('ngsildCreateTemporalEntity', 'Create or update the temporal representation of an entity (clause 5.6.11): its instances, oldest first; the newest become its current values', { '201': { description: 'Created; Location names it.' }, ...NO_CONTENT }, { requestBody: WRITE_BODY }),
+      },
+      '/temporal/entities/{entityId}': {
+        delete: write('ngsildDeleteTemporalEntity', 'Delete an entity with its temporal representation (clause 5.6.16)', NO_CONTENT, { parameters: [ref('entityId')] }),
+      },
+      '/temporal/entities/{entityId}/attrs': {
+        post: write('ngsildAddTemporalAttributes', 'Add attribute instances to the temporal representation of an entity (clause 5.6.12)', NO_CONTENT, { parameters: [ref('entityId')], requestBody: WRITE_BODY }),
+      },
+      '/temporal/entities/{entityId}/attrs/{attrId}': {
+        delete: write('ngsildDeleteTemporalAttribute', 'Delete an attribute with all its instances (clause 5.6.13; datasetId, deleteAll)', NO_CONTENT, { parameters: [ref('entityId'), attrId] }),
+      },
+      '/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}': {
+        patch: write('ngsildModifyAttributeInstance', 'Modify an attribute instance (clause 5.6.14); its instanceId stays', NO_CONTENT, { parameters: [ref('entityId'), attrId, instanceId], requestBody: WRITE_BODY }),
+        delete: write('ngsildDeleteAttributeInstance', 'Delete an attribute instance (clause 5.6.15)', NO_CONTENT, { parameters: [ref('entityId'), attrId, instanceId] }),
+      },
+    },
+  };
+}

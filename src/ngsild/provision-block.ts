@@ -1,9 +1,8 @@
-import { requireApiKey } from '../api/api-key.js';
 import type { ApiContext, BuildingBlock } from '../api/building-block.js';
 import { readJsonBody } from '../api/request-body.js';
 import { rejectUnknown, single, type RawQuery } from '../api/query-values.js';
 import { InvalidInputError, InvalidParameterError, PlacelinkError } from '../domain/errors.js';
-import type { ChangeOutcome, EntityChange, EntityProvision, WriteCaller } from '../services/entities/entity-provision.js';
+import type { ChangeOutcome, EntityChange, EntityProvision } from '../services/entities/entity-provision.js';
 import type { TermMap, TermMaps } from './context/term-map.js';
 import { attributeIri, parseAttribute, parseEntity } from './entities/entity-input.js';
 import { checkEntityId } from './entities/entity-parameters.js';
@@ -11,23 +10,9 @@ import { batchElements, batchEntity, batchId, entityDraft, expectedType, objectB
 import { NGSI_LD_PROBLEMS } from './errors.js';
 import { bodyMediaType } from './negotiation.js';
 import { provisionOpenApi } from './openapi.js';
-import { bodyContext, linkedContext, type RequestContext } from './request-context.js';
+import { linkedContext } from './request-context.js';
 import { MEDIA } from './vocabulary.js';
-
-/** An entity type a loaded mapping declares, in its mapping's @context. */
-export interface MappedEntityType {
-  readonly mappingId: string;
-  readonly type: string;
-  readonly context: readonly string[];
-}
-
-export interface WriteAccess {
-  /** The key writes need (X-API-Key or Authorization: Bearer); undefined: only anonymous writes, if allowed. */
-  readonly apiKey: string | undefined;
-  /** Writes without a key are let through (loopback only, checked at start-up), except of mapped types. */
-  readonly anonymousWrites: boolean;
-  readonly mappedTypes: readonly MappedEntityType[];
-}
+import { entityWriters, type WriteAccess } from './write-access.js';
 
 export interface ProvisionDeps {
   readonly provision: EntityProvision;
@@ -36,7 +21,6 @@ export interface ProvisionDeps {
   readonly maxBodyBytes: number;
 }
 
-const REALM = 'placelink NGSI-LD';
 const LOCAL = 'local';
 
 /** A path segment for an entity id: the id itself where URI paths allow its characters (the suite looks for it in Location). */
@@ -83,33 +67,7 @@ function booleanParameter(query: RawQuery, name: string): boolean {
  * (or anonymous writes, see WriteAccess) and goes through the provision service in one transaction.
  */
 export function provisionBlock(deps: ProvisionDeps): BuildingBlock {
-  let mapped: Promise<Map<string, string>> | null = null;
-  /** The IRIs of the mapped types (IRI → mapping id), resolved once (again after a context could not be loaded). */
-  function mappedTypes(): Promise<Map<string, string>> {
-    if (mapped) return mapped;
-    const resolving = Promise.all(deps.access.mappedTypes.map(async (m) => [(await deps.terms.of(m.context)).expand(m.type), m.mappingId] as const)).then((pairs) => new Map(pairs));
-    resolving.catch(() => (mapped = null));
-    return (mapped = resolving);
-  }
-
-  async function caller(ctx: ApiContext): Promise<WriteCaller> {
-    const presented = ctx.get('X-API-Key') !== '' || ctx.get('Authorization') !== '';
-    if (deps.access.anonymousWrites && !presented) return { anonymous: { realm: REALM, mappedTypes: await mappedTypes() } };
-    requireApiKey(ctx, {
-      key: deps.access.apiKey,
-      realm: REALM,
-      disabled: 'NGSI-LD writes are not enabled: the operator sets PLACELINK_NGSILD_API_KEY (or PLACELINK_NGSILD_ANONYMOUS_WRITES=true on a loopback HOST)',
-    });
-    return { anonymous: null };
-  }
-
-  /** The body of a one-entity write with the @context it is in (clause 6.3.5) and its names. */
-  async function entityBody(ctx: ApiContext, mergePatch = false): Promise<{ body: unknown; request: RequestContext; names: TermMap }> {
-    const mediaType = bodyMediaType(ctx, mergePatch);
-    const body = await readJsonBody(ctx, deps.maxBodyBytes);
-    const request = bodyContext(ctx, body, mediaType);
-    return { body, request, names: await deps.terms.of(request.context) };
-  }
+  const { caller, entityBody } = entityWriters(deps.access, deps.terms, deps.maxBodyBytes);
 
   const entityIdOf = (ctx: ApiContext) => checkEntityId(String(ctx.params['entityId']), 'entityId');
 

@@ -221,6 +221,8 @@ describe.skipIf(skipped)('ETSI NGSI-LD conformance suite (TP/NGSI-LD: CommonBeha
       PLACELINK_NGSILD_CONTEXTS_ALLOW: `http://127.0.0.1:${contextPort}/,http://127.0.0.1:${ctxServerPort}/`,
       // the suite creates its own entities; anonymous writes are accepted on loopback only
       PLACELINK_NGSILD_ANONYMOUS_WRITES: 'true',
+      // the suite's temporal pagination cases expect a cut at 2 × 20 instances and none at 2 × 5 (its README)
+      PLACELINK_NGSILD_TEMPORAL_LIMIT: '30',
     };
     for (const name of ['BASE_URL', 'PLACELINK_MAPPINGS', 'MODE', 'DEV', 'PROD', 'SSR']) delete env[name];
     placelink = spawn(process.execPath, [cli, 'serve'], { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] });

@@ -946,6 +946,9 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
       instances: () => Promise.reject(unsupported('NGSI-LD temporal queries')),
       aggregated: () => Promise.reject(unsupported('NGSI-LD temporal aggregation')),
       maintain: async () => ({ dropped: [], expired: 0 }),
+      removeAttribute: () => Promise.reject(unsupported('NGSI-LD temporal attribute writes')),
+      removeInstance: () => Promise.reject(unsupported('NGSI-LD temporal attribute writes')),
+      patchInstance: () => Promise.reject(unsupported('NGSI-LD temporal attribute writes')),
     },
     ldContexts: {
       insert: () => Promise.reject(unsupported('hosted @contexts')),

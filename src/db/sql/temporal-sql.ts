@@ -1,4 +1,5 @@
 import type { Aggregation, AggregationMethod, HistoryFeature, HistoryQuery, TimeProperty, TimeWindow } from '../../domain/temporal.js';
+import type { InstanceOwner } from '../../services/ports/history-ports.js';
 import { UNIT_CODES } from '../../domain/units.js';
 import { MEASURED_CAMEL, MEASURED_NAME } from './entity-sql.js';
 import { quoteIdentifier, SqlParams, type SqlQuery } from './sql-query.js';
@@ -246,5 +247,27 @@ export const historyMaintenanceSql = {
            RETURNING 1)
            SELECT count(*)::integer AS n FROM d`,
     values: [cutoff],
+  }),
+};
+
+/** The stored instances of written entities, changed one attribute or instance at a time. */
+export const instanceWriteSql = {
+  removeAttribute: (owner: InstanceOwner, datasetId: string | null, all: boolean): SqlQuery => ({
+    text: `WITH d AS (DELETE FROM attribute_instance WHERE collection_key = $1 AND id = $2 AND attribute = $3
+                        AND ($5::boolean OR (instance ->> 'datasetId') IS NOT DISTINCT FROM $4::text) RETURNING 1)
+           SELECT count(*)::integer AS n FROM d`,
+    values: [owner.collectionKey, owner.featureId, owner.attribute, datasetId, all],
+  }),
+  removeInstance: (owner: InstanceOwner, instanceId: string): SqlQuery => ({
+    text: 'DELETE FROM attribute_instance WHERE collection_key = $1 AND id = $2 AND attribute = $3 AND instance_id = $4 RETURNING 1 AS removed',
+    values: [owner.collectionKey, owner.featureId, owner.attribute, instanceId],
+  }),
+  patchInstance: (owner: InstanceOwner, instanceId: string, members: Readonly<Record<string, unknown>>): SqlQuery => ({
+    text: `UPDATE attribute_instance
+           SET instance = instance || $5::jsonb || jsonb_build_object('modifiedAt', placelink_rfc3339(now())),
+               observed_at = placelink_timestamp((instance || $5::jsonb) -> 'observedAt'), modified_at = now()
+           WHERE collection_key = $1 AND id = $2 AND attribute = $3 AND instance_id = $4
+           RETURNING 1 AS patched`,
+    values: [owner.collectionKey, owner.featureId, owner.attribute, instanceId, JSON.stringify(members)],
   }),
 };
