@@ -66,7 +66,8 @@ export interface InstanceRow {
   readonly attribute: string;
   /** The instance's time for the time property asked for (RFC 3339), null when it has none. */
   readonly time: string | null;
-  readonly instanceId: string;
+  /** null: the attribute has instances, all of them past the instance limit (it shows as an empty list). */
+  readonly instanceId: string | null;
   /** Written entities: the stored instance; otherwise null (the value below makes one). */
   readonly instance: Readonly<Record<string, unknown>> | null;
   readonly value: unknown;

@@ -8,7 +8,7 @@ import { temporalOpenApi } from './openapi.js';
 import { bodyContext, linkedContext } from './request-context.js';
 import { pagingLinks, writeBody } from './responses.js';
 import { readTemporalQuery, readTemporalQueryBody, readTemporalRetrieve } from './temporal/temporal-parameters.js';
-import type { TemporalReader, TemporalResult } from './temporal/temporal-reader.js';
+import { hasAttributes, type TemporalReader, type TemporalResult } from './temporal/temporal-reader.js';
 import { HEADER } from './vocabulary.js';
 
 export interface TemporalDeps {
@@ -75,6 +75,10 @@ export function temporalBlock(deps: TemporalDeps): BuildingBlock {
           const terms = await deps.terms.of(request.context);
           const found = await deps.reader.retrieve(id, types, view, terms);
           if (!found) throw new ResourceNotFoundError(`entity ${id}`);
+          // As for Retrieve Entity: nothing left of what attrs, pick or omit ask for is not found.
+          if (Object.keys(found.entity).length === 0 || (view.entity.projection.attrs && !hasAttributes(found.entity))) {
+            throw new ResourceNotFoundError(`the attributes asked for of entity ${id}`);
+          }
           writeBody(ctx, found.entity, as, request, terms);
           partial(ctx, found.contentRange);
         },

@@ -139,10 +139,11 @@ export function temporalProvisionBlock(deps: TemporalProvisionDeps): BuildingBlo
           rejectUnknown(ctx.query, new Set([LOCAL]));
           await caller(ctx);
           const { body, names } = await entityBody(ctx);
+          const instanceId = checkEntityId(String(ctx.params['instanceId']), 'instanceId');
           const place = await owner(ctx, names);
           const draft = parseAttribute(body, attributeIri(String(ctx.params['attrId']), names), names, { partial: true });
           const { modifiedAt: _m, instanceId: _i, ...members } = mergedInstance({}, draft, place.terms, new Date().toISOString());
-          if (!(await deps.instances.patchInstance(place, String(ctx.params['instanceId']), members))) throw new ResourceNotFoundError(`instance ${String(ctx.params['instanceId'])} of attribute ${place.attribute}`);
+          if (!(await deps.instances.patchInstance(place, instanceId, members))) throw new ResourceNotFoundError(`instance ${instanceId} of attribute ${place.attribute}`);
           ctx.status = 204;
         },
       },
@@ -152,9 +153,10 @@ export function temporalProvisionBlock(deps: TemporalProvisionDeps): BuildingBlo
         handler: async (ctx) => {
           rejectUnknown(ctx.query, new Set([LOCAL]));
           await caller(ctx);
+          const instanceId = checkEntityId(String(ctx.params['instanceId']), 'instanceId');
           const names = await deps.terms.of(linkedContext(ctx).context);
           const place = await owner(ctx, names);
-          if (!(await deps.instances.removeInstance(place, String(ctx.params['instanceId'])))) throw new ResourceNotFoundError(`instance ${String(ctx.params['instanceId'])} of attribute ${place.attribute}`);
+          if (!(await deps.instances.removeInstance(place, instanceId))) throw new ResourceNotFoundError(`instance ${instanceId} of attribute ${place.attribute}`);
           ctx.status = 204;
         },
       },

@@ -222,7 +222,7 @@ describe('temporal evolution of a harvested feature (versions)', () => {
     expect(instancesOf(body, 'power').map((i: Instance) => i.modifiedAt)).toEqual([times[0]!.t, times[1]!.t]);
     expect(instancesOf(body, 'powerState').map((i: Instance) => i.modifiedAt)).toEqual([times[0]!.t, times[2]!.t]);
     // The location did not change: one instance.
-    expect(body).toMatchObject({ location: { type: 'GeoProperty', value: { type: 'Point' } } });
+    expect(body).toMatchObject({ location: [{ type: 'GeoProperty', value: { type: 'Point' } }] });
   });
 
   it('queries the temporal evolution of several entities with q, and with POST and a temporalQ', async () => {
@@ -251,7 +251,7 @@ describe('temporal evolution of an entity written whole (attribute instances)', 
       [80, '2026-11-02T10:00:00Z', 'KMH'],
       [95, '2026-11-02T11:00:00Z', 'KMH'],
     ]);
-    expect(body).toMatchObject({ fuelLevel: { type: 'Property', value: 0.5 } });
+    expect(body).toMatchObject({ fuelLevel: [{ type: 'Property', value: 0.5 }] });
     const stored = await db.query<{ n: number }>({ text: `SELECT count(*)::integer AS n FROM attribute_instance WHERE collection_key = (SELECT collection_key FROM collection WHERE id = $1)`, values: [CARS] });
     expect(stored[0]!.n).toBe(3);
   });

@@ -173,10 +173,12 @@ export const temporalSql = {
     return {
       text: `WITH instances AS (${instances}),
              last AS (${last}),
-             numbered AS (SELECT *, row_number() OVER (PARTITION BY position ORDER BY ${kept}) AS n, count(*) OVER (PARTITION BY position) AS total FROM last)
-             SELECT position, attribute, placelink_rfc3339(t) AS time, instance_id AS "instanceId", instance, value,
+             numbered AS (SELECT *, row_number() OVER (PARTITION BY position ORDER BY ${kept}) AS n, count(*) OVER (PARTITION BY position) AS total FROM last),
+             firsts AS (SELECT *, min(n) OVER (PARTITION BY position, attribute) AS first_n FROM numbered)
+             -- an attribute whose instances are all past the limit still shows, as one row without an instance
+             SELECT position, attribute, placelink_rfc3339(t) AS time, CASE WHEN n <= ${limit}::integer THEN instance_id END AS "instanceId", instance, value,
                     placelink_rfc3339(observed_at) AS "observedAt", placelink_rfc3339(modified_at) AS "modifiedAt", unit_code AS "unitCode", total > ${limit}::integer AS cut
-             FROM numbered WHERE n <= ${limit}::integer
+             FROM firsts WHERE n <= ${limit}::integer OR n = first_n
              ORDER BY position, attribute, ${sortTime}, instance_id`,
       values: params.values,
     };

@@ -94,7 +94,7 @@ export function concise(instance: Instance): unknown {
 }
 
 /** keyValues (clause 4.5.3): the content alone, wrapped where the bare value would be ambiguous. */
-function keyValue(instance: Instance): unknown {
+export function keyValue(instance: Instance): unknown {
   switch (instance['type']) {
     case 'Relationship':
       return instance['object'];

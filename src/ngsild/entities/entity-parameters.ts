@@ -85,8 +85,8 @@ export function readEntityQuery(query: RawQuery): { selection: EntitySelectionPa
   const q = single(query, 'q');
   const geo = parseGeoQueryParameters({ georel: single(query, 'georel'), geometry: single(query, 'geometry'), coordinates: single(query, 'coordinates'), geoproperty: single(query, 'geoproperty') });
   const ids = list(single(query, 'id'));
-  if (typeRaw === undefined && view.projection.attrs === null && q === undefined && geo === null) {
-    throw new InvalidParameterError('type', 'a query needs at least one of type, attrs, q or a geo-query (clause 5.7.2); id and idPattern alone select too much');
+  if (typeRaw === undefined && view.projection.attrs === null && q === undefined && geo === null && single(query, 'local') !== 'true') {
+    throw new InvalidParameterError('type', 'a query needs at least one of type, attrs, q, a geo-query or local=true (clause 5.7.2); id and idPattern alone select too much');
   }
   const count = single(query, 'count');
   if (count !== undefined && count !== 'true' && count !== 'false') throw new InvalidParameterError('count', `count is true or false, got '${count.slice(0, 20)}'`);

@@ -1,6 +1,6 @@
 import { DEVICE_COLLECTION_KEY, type EntityRow } from '../../domain/entity.js';
 import type { AggregateRow, InstanceRow } from '../../domain/temporal.js';
-import { concise, CONTENT, derivedAttribute, kept, renamed, withLanguage, withoutSystem, type EncodeOptions, type Instance } from '../entities/entity-encoder.js';
+import { concise, derivedAttribute, keyValue, kept, renamed, withLanguage, withoutSystem, type EncodeOptions, type Instance } from '../entities/entity-encoder.js';
 import type { EntityType } from '../entities/entity-types.js';
 import type { TemporalFormat } from './temporal-parameters.js';
 
@@ -30,7 +30,7 @@ export function attributeIri(name: string, type: EntityType): string {
 }
 
 /** One instance of the history as a normalized attribute instance in the response's names. */
-function instanceOf(row: InstanceRow, entity: EntityRow, type: EntityType, options: TemporalEncodeOptions): Instance {
+function instanceOf(row: InstanceRow & { readonly instanceId: string }, entity: EntityRow, type: EntityType, options: TemporalEncodeOptions): Instance {
   const id = { instanceId: row.instanceId };
   if (row.instance) return { ...withoutSystem(withLanguage(renamed(row.instance, type, options.output), options.lang), options.sysAttrs), ...id };
   const device = entity.collectionKey === DEVICE_COLLECTION_KEY;
@@ -40,17 +40,18 @@ function instanceOf(row: InstanceRow, entity: EntityRow, type: EntityType, optio
   return { ...(derivedAttribute(row.attribute, row.value, type) ?? { type: 'Property', value: row.value }), ...time, ...id };
 }
 
-/** The simplified representation: per datasetId, the [content, time] pairs. */
+/** The simplified representation (clause 4.5.9): per datasetId, the [content as keyValues writes it, time] pairs. */
 function temporalValues(instances: readonly Instance[], times: readonly (string | null)[]): unknown {
   const byDataset = new Map<string, { type: string; pairs: unknown[][] }>();
   instances.forEach((instance, i) => {
     const type = String(instance['type'] ?? 'Property');
     const dataset = typeof instance['datasetId'] === 'string' ? instance['datasetId'] : '';
     const group = byDataset.get(dataset) ?? { type, pairs: [] };
-    group.pairs.push([instance[CONTENT[type] ?? 'value'] ?? null, times[i]]);
+    group.pairs.push([keyValue(instance) ?? null, times[i]]);
     byDataset.set(dataset, group);
   });
   const out = [...byDataset].map(([dataset, group]) => ({ type: group.type, [VALUES_MEMBER[group.type] ?? 'values']: group.pairs, ...(dataset ? { datasetId: dataset } : {}) }));
+  if (out.length === 0) return { type: 'Property', values: [] };
   return out.length === 1 ? out[0] : out;
 }
 
@@ -65,7 +66,11 @@ function wanted(iri: string, options: TemporalEncodeOptions): boolean {
   return (!options.attributes || options.attributes.has(iri)) && kept(iri, options);
 }
 
-/** An entity's temporal representation (clause 4.5.7 normalized or concise, 4.5.9 temporalValues) from its instances, oldest first. */
+/**
+ * An entity's temporal representation (clause 4.5.7 normalized or concise, 4.5.9 temporalValues) from
+ * its instances, oldest first; an attribute is always a list of instances (an empty one when the
+ * response was cut before its first instance, rows with a null instanceId).
+ */
 export function encodeTemporalEntity(entity: EntityRow, type: EntityType, instances: readonly InstanceRow[], options: TemporalEncodeOptions): Record<string, unknown> {
   const out = entityHead(entity, type, options);
   const byAttribute = new Map<string, InstanceRow[]>();
@@ -77,13 +82,11 @@ export function encodeTemporalEntity(entity: EntityRow, type: EntityType, instan
   for (const [name, rows] of byAttribute) {
     const iri = attributeIri(name, type);
     if (!wanted(iri, options)) continue;
-    const encoded = rows.map((row) => instanceOf(row, entity, type, options));
+    const shown = rows.filter((row): row is InstanceRow & { instanceId: string } => row.instanceId !== null);
+    const encoded = shown.map((row) => instanceOf(row, entity, type, options));
     const member = options.output.compact(iri);
-    if (options.format === 'temporalValues') out[member] = temporalValues(encoded, rows.map((r) => r.time ?? r.modifiedAt));
-    else {
-      const shaped = options.format === 'concise' ? encoded.map(concise) : encoded;
-      out[member] = shaped.length === 1 ? shaped[0] : shaped;
-    }
+    if (options.format === 'temporalValues') out[member] = temporalValues(encoded, shown.map((r) => r.time ?? r.modifiedAt));
+    else out[member] = options.format === 'concise' ? encoded.map(concise) : encoded;
   }
   if (options.sysAttrs) Object.assign(out, { createdAt: entity.createdAt, modifiedAt: entity.modifiedAt });
   return out;

@@ -61,13 +61,20 @@ function historyQuery(rows: readonly EntityRow[], types: ReadonlyMap<number, Ent
  * oldest instance) to the newest returned; with lastN newest first, down to the oldest returned.
  */
 function contentRange(rows: readonly InstanceRow[], view: TemporalView): string {
-  const times = rows.map((r) => r.time ?? r.modifiedAt).filter((t): t is string => t !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const times = rows.filter((r) => r.instanceId !== null).map((r) => r.time ?? r.modifiedAt).filter((t): t is string => t !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
   const oldest = times[0] ?? '';
   const newest = times.at(-1) ?? '';
   const window = view.window;
   if (view.lastN === null) return `date-time ${window && window.relation !== 'before' ? window.timeAt : oldest}-${newest}/*`;
   const start = window?.relation === 'before' ? window.timeAt : window?.relation === 'between' ? window.endTimeAt! : newest;
   return `date-time ${start}-${oldest}/${view.lastN}`;
+}
+
+const SYSTEM = new Set(['id', 'type', 'createdAt', 'modifiedAt']);
+
+/** The entity shows at least one attribute. */
+export function hasAttributes(entity: Record<string, unknown>): boolean {
+  return Object.keys(entity).some((member) => !SYSTEM.has(member));
 }
 
 function byPosition<T extends { position: number }>(rows: readonly T[]): Map<number, T[]> {
@@ -97,19 +104,20 @@ export function temporalReader(deps: TemporalReaderDeps): TemporalReader {
     if (view.aggregation) {
       const aggregates = byPosition(await deps.history.aggregated(query, view.aggregation));
       const entities = rows.map((row, position) => encodeAggregatedEntity(row, types.get(row.collectionKey)!, aggregates.get(position) ?? [], options));
-      return { entities, contentRange: null };
+      return { entities, withHistory: new Set(aggregates.keys()), contentRange: null };
     }
     const history = await deps.history.instances(query);
     const instances = byPosition(history.rows);
     const entities = rows.map((row, position) => encodeTemporalEntity(row, types.get(row.collectionKey)!, instances.get(position) ?? [], options));
-    return { entities, contentRange: history.truncated.length ? contentRange(history.rows, view) : null };
+    return { entities, withHistory: new Set(instances.keys()), contentRange: history.truncated.length ? contentRange(history.rows, view) : null };
   }
 
   return {
     async query(selection, page, view, request) {
       const found = await deps.entities.rows(selection, page, view.entity.projection.attrs, request);
-      const { entities, contentRange: range } = await encode(found.rows, found.types, view, request);
-      return { entities, count: found.count, contentRange: range };
+      const { entities, withHistory, contentRange: range } = await encode(found.rows, found.types, view, request);
+      // With a time window, an entity without an instance in it has no temporal evolution to show.
+      return { entities: view.window ? entities.filter((_, position) => withHistory.has(position)) : entities, count: found.count, contentRange: range };
     },
 
     async retrieve(id, types, view, request) {
