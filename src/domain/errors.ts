@@ -282,3 +282,8 @@ export class AlreadyExistsError extends PlacelinkError {
 export class OperationNotSupportedError extends PlacelinkError {
   readonly code = 'operation-not-supported';
 }
+
+/** A request names a tenant; placelink keeps one set of data (NGSI-LD NoMultiTenantSupport). */
+export class TenantsNotSupportedError extends PlacelinkError {
+  readonly code = 'no-multi-tenant-support';
+}

@@ -16,6 +16,7 @@ import {
   RepresentationUnavailableError,
   ResourceNotFoundError,
   UnknownParameterError,
+  TenantsNotSupportedError,
   UnknownRepresentationError,
   UnsupportedInputFormatError,
 } from '../domain/errors.js';
@@ -44,6 +45,7 @@ const TABLE: ErrorTable = [
   [QueryTooLongError, { status: 414, title: 'URI too long', exposeDetail: true, type: ERROR_TYPE.invalidRequest }],
   [UnsupportedInputFormatError, { status: 415, title: 'Unsupported media type', exposeDetail: true, type: ERROR_TYPE.unsupportedMediaType }],
   [OperationNotSupportedError, { status: 422, title: 'Operation not supported', exposeDetail: true, type: ERROR_TYPE.operationNotSupported }],
+  [TenantsNotSupportedError, { status: 501, title: 'No multi-tenant support', exposeDetail: true, type: ERROR_TYPE.noMultiTenantSupport }],
   [RequestHeadersTooLargeError, { status: 431, title: 'Request header fields too large', exposeDetail: true, type: ERROR_TYPE.invalidRequest }],
   [LdContextNotAvailableError, { status: 503, title: 'JSON-LD context not available', exposeDetail: true, type: ERROR_TYPE.ldContextNotAvailable }],
   [QueryTimeoutError, { status: 503, title: 'Query timed out', exposeDetail: true, type: ERROR_TYPE.internalError }],

@@ -1,4 +1,5 @@
-import type { Api, ApiContext } from '../api/building-block.js';
+import type { Api, ApiContext, BuildingBlock, Route } from '../api/building-block.js';
+import { TenantsNotSupportedError } from '../domain/errors.js';
 import type { CollectionReader } from '../services/features/collection-catalog.js';
 import type { EntityProvision } from '../services/entities/entity-provision.js';
 import type { EntityService } from '../services/entities/entity-service.js';
@@ -18,7 +19,7 @@ import { temporalReader } from './temporal/temporal-reader.js';
 import { jsonldContextsBlock } from './jsonld-contexts-block.js';
 import { provisionBlock } from './provision-block.js';
 import type { WriteAccess } from './write-access.js';
-import { NGSI_LD_MOUNT } from './vocabulary.js';
+import { HEADER, NGSI_LD_MOUNT } from './vocabulary.js';
 
 export interface NgsiLdApiOptions {
   readonly collections: CollectionReader;
@@ -62,13 +63,23 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
     name: 'NGSI-LD',
     mount: NGSI_LD_MOUNT,
     errors: NGSI_LD_PROBLEMS,
-    blocks: [
+    blocks: withRequestChecks([
       consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }),
       discoveryBlock({ collections: options.collections, entities: options.entities, terms }),
       temporalBlock({ reader: temporalReader({ entities: reader, history: options.history, instanceLimit: options.temporalLimit }), terms, maxBodyBytes: options.maxBodyBytes }),
       jsonldContextsBlock({ contexts, maxBodyBytes: options.maxBodyBytes }),
       provisionBlock({ provision: options.provision, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
       temporalProvisionBlock({ provision: options.provision, reader, instances: options.history, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
-    ],
+    ]),
   };
+}
+
+/** What every NGSI-LD request is checked for before its operation: placelink has one tenant (clause 6.3.14). */
+function withRequestChecks(blocks: readonly BuildingBlock[]): BuildingBlock[] {
+  const checked = (handler: Route['handler']): Route['handler'] => async (ctx) => {
+    const tenant = ctx.get(HEADER.tenant);
+    if (tenant !== '') throw new TenantsNotSupportedError(`placelink keeps one set of entities and has no tenant '${tenant.slice(0, 80)}': send requests without NGSILD-Tenant`);
+    await handler(ctx);
+  };
+  return blocks.map((block) => ({ ...block, routes: block.routes.map((route) => ({ ...route, handler: checked(route.handler) })) }));
 }

@@ -279,6 +279,8 @@ describe('NGSI-LD entities over the feature rows', () => {
     ['an id that is no URI', '/entities/not%20a%20uri', 400, 'BadRequestData', { Link: LINK(STREETLIGHTING) }],
     ['an unknown entity', `/entities/urn:ngsi-ld:Streetlight:${suffix}:nothing`, 404, 'ResourceNotFound', { Link: LINK(STREETLIGHTING) }],
     ['a context placelink may not fetch', '/entities?type=Streetlight', 503, 'LdContextNotAvailable', { Link: LINK('https://example.org/remote.jsonld') }],
+    ['a tenant (placelink has one)', '/entities?type=Streetlight', 501, 'NoMultiTenantSupport', { Link: LINK(STREETLIGHTING), 'NGSILD-Tenant': 'city-b' }],
+    ['an unknown format', '/entities?type=Streetlight&format=table', 400, 'InvalidRequest', { Link: LINK(STREETLIGHTING) }],
   ])('answers %s with the NGSI-LD error and no 500', async (_name, path, status, type, headers) => {
     const answer = await get(path, headers);
     expect(answer.status).toBe(status);
