@@ -3,12 +3,12 @@ import { readJsonBody } from '../api/request-body.js';
 import { ResourceNotFoundError } from '../domain/errors.js';
 import type { TermMaps } from './context/term-map.js';
 import { checkEntityId } from './entities/entity-parameters.js';
-import { bodyMediaType, representation } from './negotiation.js';
+import { bodyMediaType, representation, type Representation } from './negotiation.js';
 import { temporalOpenApi } from './openapi.js';
-import { bodyContext, linkedContext } from './request-context.js';
+import { bodyContext, linkedContext, type RequestContext } from './request-context.js';
 import { pagingLinks, writeBody } from './responses.js';
 import { readTemporalQuery, readTemporalQueryBody, readTemporalRetrieve } from './temporal/temporal-parameters.js';
-import { hasAttributes, type TemporalReader, type TemporalResult } from './temporal/temporal-reader.js';
+import { hasAttributes, type TemporalReader } from './temporal/temporal-reader.js';
 import { HEADER } from './vocabulary.js';
 
 export interface TemporalDeps {
@@ -26,10 +26,16 @@ function partial(ctx: ApiContext, contentRange: string | null): void {
 
 /** The temporal evolution of entities (clauses 5.7.3, 5.7.4): observations, stored instances and feature versions. */
 export function temporalBlock(deps: TemporalDeps): BuildingBlock {
-  const list = (ctx: ApiContext, result: TemporalResult, page: { offset: number; limit: number }) => {
+  /** A page of entities with their temporal evolution: count, paging links, the body, 206 when cut. */
+  async function answerQuery(ctx: ApiContext, as: Representation, request: RequestContext, query: ReturnType<typeof readTemporalQuery>): Promise<void> {
+    const terms = await deps.terms.of(request.context);
+    const result = await deps.reader.query(query.selection, query.page, query.view, terms);
     if (result.count !== null) ctx.set(HEADER.resultsCount, String(result.count));
-    pagingLinks(ctx, page.offset, page.limit, result.entities.length, result.count);
-  };
+    pagingLinks(ctx, query.page.offset, query.page.limit, result.entities.length, result.count);
+    writeBody(ctx, result.entities, as, request, terms);
+    partial(ctx, result.contentRange);
+  }
+
   return {
     name: 'NGSI-LD temporal evolution',
     conformance: [],
@@ -39,13 +45,7 @@ export function temporalBlock(deps: TemporalDeps): BuildingBlock {
         path: '/temporal/entities',
         handler: async (ctx) => {
           const as = representation(ctx);
-          const request = linkedContext(ctx);
-          const { selection, page, view } = readTemporalQuery(ctx.query);
-          const terms = await deps.terms.of(request.context);
-          const result = await deps.reader.query(selection, page, view, terms);
-          list(ctx, result, page);
-          writeBody(ctx, result.entities, as, request, terms);
-          partial(ctx, result.contentRange);
+          await answerQuery(ctx, as, linkedContext(ctx), readTemporalQuery(ctx.query));
         },
       },
       {
@@ -56,12 +56,7 @@ export function temporalBlock(deps: TemporalDeps): BuildingBlock {
           const mediaType = bodyMediaType(ctx);
           const body = await readJsonBody(ctx, deps.maxBodyBytes);
           const request = bodyContext(ctx, body, mediaType);
-          const { selection, page, view } = readTemporalQueryBody(body, ctx.query);
-          const terms = await deps.terms.of(request.context);
-          const result = await deps.reader.query(selection, page, view, terms);
-          list(ctx, result, page);
-          writeBody(ctx, result.entities, as, request, terms);
-          partial(ctx, result.contentRange);
+          await answerQuery(ctx, as, request, readTemporalQueryBody(body, ctx.query));
         },
       },
       {

@@ -1,4 +1,5 @@
 import type { AttributeInstance, EntityRow } from '../../domain/entity.js';
+import { CONTENT_MEMBER } from '../../domain/entity-writes.js';
 import type { TermMap } from '../context/term-map.js';
 import { ATTRIBUTE_MEMBERS } from '../vocabulary.js';
 import type { EntityType } from './entity-types.js';
@@ -55,17 +56,6 @@ export function renamed(instance: AttributeInstance, type: EntityType, output: T
   return out;
 }
 
-/** The member that holds an attribute's content, by its type (clause 4.5). */
-export const CONTENT: Readonly<Record<string, string>> = {
-  Property: 'value',
-  GeoProperty: 'value',
-  Relationship: 'object',
-  LanguageProperty: 'languageMap',
-  JsonProperty: 'json',
-  VocabProperty: 'vocab',
-  ListProperty: 'valueList',
-  ListRelationship: 'objectList',
-};
 
 export function withLanguage(instance: Instance, lang: string | null): Instance {
   if (lang === null || instance['type'] !== 'LanguageProperty') return instance;
@@ -84,7 +74,7 @@ export function withoutSystem(instance: Instance, sysAttrs: boolean): Instance {
 /** Concise (clause 4.5.2.2): the type goes where the content member implies it; a lone simple value stands for itself. */
 export function concise(instance: Instance): unknown {
   const type = instance['type'] as string | undefined;
-  const content = type ? CONTENT[type] : undefined;
+  const content = type ? CONTENT_MEMBER[type] : undefined;
   if (!content || !(content in instance)) return instance;
   const { type: _t, ...rest } = instance;
   const keys = Object.keys(rest);
