@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
 import { ngsiLdApi, startNgsiLdNotifier } from './ngsild/ngsild.js';
 import type { Notifier } from './ngsild/subscriptions/notifier.js';
+import type { MappedEntityType } from './ngsild/write-access.js';
 import { itemUrl, ogcFeaturesApi } from './ogcapi/ogcapi.js';
 import { datastreamCollectionLinks, datastreamsBlock } from './sensors-api/datastreams-block.js';
 import { assetLinkTemplates } from './sensors-api/asset-links.js';
@@ -18,9 +19,11 @@ import { observationsBlock } from './sensors-api/observations-block.js';
 import { SENSOR_PROBLEMS } from './sensors-api/problems.js';
 import { timeseriesBlock } from './sensors-api/timeseries-block.js';
 import { collectionQueryService } from './services/collection-queries.js';
+import { entityProvision } from './services/entities/entity-provision.js';
 import { entityService } from './services/entities/entity-service.js';
 import { cachedCatalog } from './services/features/collection-catalog.js';
 import type { ChangeFeed } from './services/ports/changes.js';
+import { storedContextService } from './services/ld-contexts/stored-contexts.js';
 import type { Store } from './services/ports/store.js';
 import { datastreamCatalog } from './services/sensors/datastream-collections.js';
 import { sensorReads } from './services/sensors/sensor-reads.js';
@@ -33,8 +36,15 @@ import { sensorService, type SensorService } from './services/sensors/sensor-ser
  */
 
 export type ApiConfig = Pick<Config, 'baseUrl' | 'trustProxy' | 'countLimit' | 'catalogTtlMs'> &
-  Partial<Pick<Config, 'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs' | 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdMaxBytes'>> & {
+  Partial<
+    Pick<
+      Config,
+      'countBudgetMs' | 'observationsApiKey' | 'observationsMaxBytes' | 'observationsFutureSkewMs' | 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdMaxBytes' | 'ngsiLdTemporalLimit' | 'ngsiLdApiKey' | 'ngsiLdAnonymousWrites'
+    >
+  > & {
     readonly html?: HtmlOptions;
+    /** The entity types the loaded mappings declare (anonymous NGSI-LD writes may not write them). */
+    readonly mappedEntityTypes?: readonly MappedEntityType[];
   };
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
@@ -42,6 +52,7 @@ const DEFAULT_COUNT_BUDGET_MS = 250;
 const DEFAULT_FUTURE_SKEW_MS = 300_000;
 const DEFAULT_CONTEXT_TIMEOUT_MS = 5000;
 const DEFAULT_NGSI_LD_MAX_BYTES = 1024 * 1024;
+const DEFAULT_TEMPORAL_LIMIT = 10_000;
 
 /** The sensor service of an API without loaded sensor mappings (observation collections in the database are still served). */
 function defaultSensors(store: Store, config: ApiConfig, logger: Logger): SensorService {
@@ -71,14 +82,21 @@ export function composeApis(store: Store, config: ApiConfig, sensors: SensorServ
     ],
   };
   const adminApi: Api = { name: 'Administration', mount: '', errors: ADMIN_PROBLEMS, blocks: [sensorsAdminBlock(sensors), healthBlock(store), runsBlock(store.runs)] };
+  const provision = entityProvision(store);
   const ngsiLd = ngsiLdApi({
     collections: catalog,
     entities: entityService(store),
+    // What this process wrote is read back at once, not after the catalog's cache time.
+    provision: { apply: (changes, names, caller) => provision.apply(changes, names, caller).finally(() => collections.invalidate()) },
+    writes: { apiKey: config.ngsiLdApiKey, anonymousWrites: config.ngsiLdAnonymousWrites ?? false, mappedTypes: config.mappedEntityTypes ?? [] },
     contextsAllow: config.ngsiLdContextsAllow ?? [],
     contextTimeoutMs: config.ngsiLdContextTimeoutMs ?? DEFAULT_CONTEXT_TIMEOUT_MS,
+    storedContexts: storedContextService(store.ldContexts),
     subscriptions: store.subscriptions,
     maxBodyBytes: config.ngsiLdMaxBytes ?? DEFAULT_NGSI_LD_MAX_BYTES,
     itemUrl: (ctx) => (collectionId, featureId) => itemUrl(ctx.state.baseUrl, collectionId, featureId),
+    history: store.history,
+    temporalLimit: config.ngsiLdTemporalLimit ?? DEFAULT_TEMPORAL_LIMIT,
   });
   const ogc = ogcFeaturesApi({
     info: SERVICE_INFO,
@@ -116,6 +134,7 @@ export function startNotifications(store: Store, changes: ChangeFeed, config: No
     entities: entityService(store),
     subscriptions: store.subscriptions,
     changes,
+    storedContexts: storedContextService(store.ldContexts),
     contextsAllow: config.ngsiLdContextsAllow,
     contextTimeoutMs: config.ngsiLdContextTimeoutMs,
     timeoutMs: config.ngsiLdNotifyTimeoutMs,

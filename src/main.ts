@@ -56,17 +56,31 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const changes = createChangeFeed(logger);
   const store = await createStore(opened.db, { observationPartition: config.observationPartition, changes });
   const sensors = sensorService(store, sensorMappings(mappings.map((m) => m.mapping)), logger, { maxFutureMs: config.observationsFutureSkewMs, changes });
-  const app = composeApi(store, config, logger, sensors);
+  if (config.ngsiLdAnonymousWrites) {
+    logger.warn(
+      { host: config.host, variable: 'PLACELINK_NGSILD_ANONYMOUS_WRITES' },
+      'ANONYMOUS NGSI-LD WRITES ARE ON: anyone who reaches this loopback address can create, change and delete NGSI-LD entities of types no mapping declares, without an API key',
+    );
+  }
+  const mappedEntityTypes = mappings.flatMap(({ mapping }) => (mapping.ngsiLd ? [{ mappingId: mapping.id, type: mapping.ngsiLd.type, context: mapping.ngsiLd.context }] : []));
+  const app = composeApi(store, { ...config, mappedEntityTypes }, logger, sensors);
   let stopping = false;
   let scheduler: HarvestScheduler | null = null;
   const feeds: MqttFeed[] = [];
   let notifier: Notifier | null = null;
   let maintenance: NodeJS.Timeout | null = null;
-  let maintaining: Promise<void> = Promise.resolve();
+  let maintaining: Promise<unknown> = Promise.resolve();
   const maintain = () => {
-    maintaining = sensors
-      .maintain()
-      .catch((error: unknown) => logger.warn({ err: error }, 'sensor maintenance failed; it runs again at the next interval'))
+    const history = store.history.maintain(new Date(), config.historyRetentionMs).then(
+      ({ dropped, expired }) => {
+        if (dropped.length || expired) logger.info({ dropped, expired }, 'history past its retention removed');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'history maintenance failed; it runs again at the next interval'),
+    );
+    maintaining = Promise.all([
+      sensors.maintain().catch((error: unknown) => logger.warn({ err: error }, 'sensor maintenance failed; it runs again at the next interval')),
+      history,
+    ])
       .finally(() => {
         if (!stopping) {
           maintenance = setTimeout(maintain, config.sensorMaintenanceMs);

@@ -10,7 +10,8 @@ export function openApiDocument(info: ServiceInfo, serverUrl: string, blocks: re
   const responses: Record<string, unknown> = {};
   for (const block of blocks) {
     const fragment = block.openapi(collections);
-    Object.assign(paths, fragment.paths);
+    // Blocks may declare different methods of one path (NGSI-LD reads and writes /entities).
+    for (const [path, item] of Object.entries(fragment.paths ?? {})) paths[path] = { ...(paths[path] as object | undefined), ...(item as object) };
     Object.assign(parameters, fragment.parameters);
     Object.assign(schemas, fragment.schemas);
     Object.assign(responses, fragment.responses);

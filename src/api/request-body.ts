@@ -1,4 +1,4 @@
-import { InputTooLargeError, InvalidInputError, UnsupportedInputFormatError } from '../domain/errors.js';
+import { InputTooLargeError, MalformedInputError, UnsupportedInputFormatError } from '../domain/errors.js';
 import type { ApiContext } from './building-block.js';
 
 const JSON_TYPES = /^application\/([a-z.+-]*\+)?json\s*(;|$)/i;
@@ -24,6 +24,6 @@ export async function readJsonBody(ctx: ApiContext, maxBytes: number): Promise<u
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new InvalidInputError(`The body is not JSON: ${(error as Error).message}`);
+    throw new MalformedInputError(`The body is not JSON: ${(error as Error).message}`);
   }
 }

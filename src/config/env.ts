@@ -41,12 +41,22 @@ const ENV_SCHEMA = z.object({
     .refine((prefixes) => prefixes.every((p) => /^https?:\/\/[^/]+\//.test(p)), { message: 'expected comma-separated http(s) URL prefixes, each with a host and a path (https://example.org/contexts/)' }),
   PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   PLACELINK_NGSILD_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  PLACELINK_NGSILD_TEMPORAL_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  PLACELINK_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
+  PLACELINK_NGSILD_API_KEY: z.string().min(16, 'expected an API key of at least 16 characters').optional(),
+  PLACELINK_NGSILD_ANONYMOUS_WRITES: booleanFlag.default(false),
   PLACELINK_NGSILD_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   PLACELINK_NGSILD_NOTIFY_BACKOFF_MAX_S: z.coerce.number().int().min(1).max(86_400).default(300),
   PLACELINK_NGSILD_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   PLACELINK_NGSILD_NOTIFY_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   PLACELINK_NGSILD_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
 });
+
+/** Names and addresses of this machine only: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || (/^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(bare) && bare.split('.').every((part) => Number(part) <= 255));
+}
 
 export interface Config {
   /** Unset: the embedded PostGIS (PGlite) in `dataDir`. */
@@ -87,6 +97,14 @@ export interface Config {
   readonly ngsiLdContextTimeoutMs: number;
   /** Largest NGSI-LD request body. */
   readonly ngsiLdMaxBytes: number;
+  /** Most attribute instances of one entity in a temporal response (more: 206 with Content-Range). */
+  readonly ngsiLdTemporalLimit: number;
+  /** How long feature versions and replaced attribute instances are kept; null: always. */
+  readonly historyRetentionMs: number | null;
+  /** Key NGSI-LD writes require (X-API-Key or Bearer); unset: writes are refused (unless anonymous writes are on). */
+  readonly ngsiLdApiKey: string | undefined;
+  /** Writes without a key, for types no mapping declares; only with a loopback HOST (a development setting). */
+  readonly ngsiLdAnonymousWrites: boolean;
   /** How long delivering one NGSI-LD notification may take before it counts as failed. */
   readonly ngsiLdNotifyTimeoutMs: number;
   /** The longest wait between attempts to deliver to a failing endpoint. */
@@ -113,6 +131,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigurationError(`Invalid configuration: ${issues.map((i) => `${i.location}: ${i.reason}`).join('; ')}`, issues);
   }
   const v = parsed.data;
+  if (v.PLACELINK_NGSILD_ANONYMOUS_WRITES && !isLoopbackHost(v.HOST)) {
+    const reason = `anonymous NGSI-LD writes are only allowed when HOST is a loopback address (127.0.0.0/8, ::1, localhost); HOST is ${JSON.stringify(v.HOST)}`;
+    throw new ConfigurationError(`Invalid configuration: PLACELINK_NGSILD_ANONYMOUS_WRITES: ${reason}`, [
+      { location: 'PLACELINK_NGSILD_ANONYMOUS_WRITES', reason },
+      { location: 'HOST', reason: 'not a loopback address while PLACELINK_NGSILD_ANONYMOUS_WRITES is true' },
+    ]);
+  }
   return {
     databaseUrl: v.DATABASE_URL,
     port: v.PORT,
@@ -138,6 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ngsiLdContextsAllow: v.PLACELINK_NGSILD_CONTEXTS_ALLOW,
     ngsiLdContextTimeoutMs: v.PLACELINK_NGSILD_CONTEXT_TIMEOUT_MS,
     ngsiLdMaxBytes: v.PLACELINK_NGSILD_MAX_BYTES,
+    ngsiLdTemporalLimit: v.PLACELINK_NGSILD_TEMPORAL_LIMIT,
+    historyRetentionMs: v.PLACELINK_HISTORY_RETENTION_DAYS === undefined ? null : v.PLACELINK_HISTORY_RETENTION_DAYS * 86_400_000,
+    ngsiLdApiKey: v.PLACELINK_NGSILD_API_KEY,
+    ngsiLdAnonymousWrites: v.PLACELINK_NGSILD_ANONYMOUS_WRITES,
     ngsiLdNotifyTimeoutMs: v.PLACELINK_NGSILD_NOTIFY_TIMEOUT_MS,
     ngsiLdNotifyBackoffMaxMs: v.PLACELINK_NGSILD_NOTIFY_BACKOFF_MAX_S * 1000,
     ngsiLdNotifyConcurrency: v.PLACELINK_NGSILD_NOTIFY_CONCURRENCY,
@@ -152,6 +181,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     ...config,
     databaseUrl: config.databaseUrl ? redactUrl(config.databaseUrl) : '(embedded PostGIS)',
     observationsApiKey: config.observationsApiKey ? '***' : '(unset: POST /observations refuses every request)',
+    ngsiLdApiKey: config.ngsiLdApiKey ? '***' : '(unset: NGSI-LD writes need anonymous writes or are refused)',
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FeaturesChanged } from '../services/ports/changes.js';
+import type { CollectionRef, EntityRowWrites, EntityWriteSession } from '../services/ports/entity-ports.js';
 import type { HarvestSession, Repositories } from '../services/ports/feature-ports.js';
 
 type Counts = Pick<FeaturesChanged, 'inserted' | 'updated' | 'retired' | 'purged'>;
@@ -53,6 +54,29 @@ export function countedWrites<R extends Repositories>(repositories: R): CountedW
         return purged;
       },
     });
+  }
+  if ('entityRows' in repositories) {
+    const rows = (repositories as unknown as EntityWriteSession).entityRows;
+    const note = (collection: CollectionRef, change: Partial<Counts>) => {
+      ids.set(collection.key, collection.id);
+      add(collection.key, change);
+    };
+    const entityRows: EntityRowWrites = {
+      ...rows,
+      async insert(collection, entity, createdAt) {
+        await rows.insert(collection, entity, createdAt);
+        note(collection, { inserted: 1 });
+      },
+      async update(collection, entity) {
+        await rows.update(collection, entity);
+        note(collection, { updated: 1 });
+      },
+      async remove(collection, id) {
+        await rows.remove(collection, id);
+        note(collection, { purged: 1 });
+      },
+    };
+    Object.assign(counted, { entityRows });
   }
   return {
     repositories: counted,

@@ -4,9 +4,12 @@ import type { Store } from '../services/ports/store.js';
 import { collectionRepository } from './collection-repository.js';
 import type { Database, SqlExecutor, TransactionExecutor } from './database.js';
 import { entityRepository } from './entity-repository.js';
+import { historyRepository } from './history-repository.js';
+import { entityWriteRepository } from './entity-write-repository.js';
 import { countedWrites } from './feature-changes.js';
 import { featurePages } from './feature-pages.js';
 import { featureRepository } from './feature-repository.js';
+import { ldContextRepository } from './ld-context-repository.js';
 import { openHarvestSession } from './harvest-session.js';
 import { migrationsCurrent, readMigrations } from './migrate.js';
 import { runRepository } from './run-repository.js';
@@ -51,8 +54,11 @@ export async function createStore(db: Database, options: StoreOptions = {}): Pro
     concurrentWrites: db.poolSize > 1,
     harvest: (collectionId, work) => announced((tx) => openHarvestSession(tx, collectionId, repositories(tx, db.pglite)), work),
     transaction: (work) => announced(async (tx) => repositories(tx, db.pglite), work),
+    entityTransaction: (work) => announced(async (tx) => ({ ...repositories(tx, db.pglite), entityRows: entityWriteRepository(tx) }), work),
     pages: featurePages(db),
     entities: entityRepository(db),
+    history: historyRepository(db),
+    ldContexts: ldContextRepository(db),
     subscriptions: subscriptionStore(db),
     async ready() {
       try {

@@ -21,6 +21,11 @@ export class InvalidParameterError extends PlacelinkError {
   }
 }
 
+/** A parameter that chooses the representation (format, options) names one the API does not have. */
+export class UnknownRepresentationError extends InvalidParameterError {
+  override readonly code: string = 'unknown-representation';
+}
+
 /** A filter expression that does not follow its language's grammar. */
 export class FilterSyntaxError extends InvalidParameterError {
   override readonly code = 'filter-syntax';
@@ -123,13 +128,18 @@ export interface InputIssue {
 
 /** Input data (an import file, a request body) that cannot be accepted. */
 export class InvalidInputError extends PlacelinkError {
-  readonly code = 'invalid-input';
+  readonly code: string = 'invalid-input';
   constructor(
     message: string,
     readonly issues: readonly InputIssue[] = [],
   ) {
     super(message);
   }
+}
+
+/** Input that is not a document of the kind expected at all: not JSON, or without the member that makes it one. */
+export class MalformedInputError extends InvalidInputError {
+  override readonly code = 'malformed-input';
 }
 
 /** Missing or invalid credentials (an API key) for an operation that needs them. */
@@ -276,4 +286,9 @@ export class OperationNotSupportedError extends PlacelinkError {
 /** A notification could not be delivered to its endpoint (refused, unreachable, timed out); it is retried. */
 export class NotificationDeliveryError extends PlacelinkError {
   readonly code = 'notification-delivery';
+}
+
+/** A request names a tenant; placelink keeps one set of data (NGSI-LD NoMultiTenantSupport). */
+export class TenantsNotSupportedError extends PlacelinkError {
+  readonly code = 'no-multi-tenant-support';
 }

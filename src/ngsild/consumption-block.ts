@@ -36,7 +36,7 @@ export function consumptionBlock(deps: ConsumptionDeps): BuildingBlock {
           const result = await deps.reader.query(selection, page, view, terms, as === 'geo+json', deps.itemUrl?.(ctx));
           if (result.count !== null) ctx.set(HEADER.resultsCount, String(result.count));
           pagingLinks(ctx, page.offset, page.limit, result.entities.length, result.count);
-          writeBody(ctx, result.entities, as, request);
+          writeBody(ctx, result.entities, as, request, terms);
         },
       },
       {
@@ -52,7 +52,7 @@ export function consumptionBlock(deps: ConsumptionDeps): BuildingBlock {
           const result = await deps.reader.query(selection, page, view, terms, as === 'geo+json', deps.itemUrl?.(ctx));
           if (result.count !== null) ctx.set(HEADER.resultsCount, String(result.count));
           pagingLinks(ctx, page.offset, page.limit, result.entities.length, result.count);
-          writeBody(ctx, result.entities, as, request);
+          writeBody(ctx, result.entities, as, request, terms);
         },
       },
       {
@@ -69,7 +69,7 @@ export function consumptionBlock(deps: ConsumptionDeps): BuildingBlock {
           if (view.projection.attrs && Object.keys(entity).every((k) => k === 'id' || k === 'type')) {
             throw new ResourceNotFoundError(`attributes ${view.projection.attrs.join(', ')} of entity ${id}`);
           }
-          writeBody(ctx, entity, as, request);
+          writeBody(ctx, entity, as, request, terms);
         },
       },
     ],

@@ -74,7 +74,7 @@ export function discoveryBlock(deps: DiscoveryDeps): BuildingBlock {
     const request = linkedContext(ctx);
     const detailed = details(ctx);
     const terms = await deps.terms.of(request.context);
-    writeBody(ctx, build(await summaries(deps), terms, detailed), as, request);
+    writeBody(ctx, build(await summaries(deps), terms, detailed), as, request, terms);
   }
 
   return {

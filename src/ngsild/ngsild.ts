@@ -1,36 +1,57 @@
-import type { Api, ApiContext } from '../api/building-block.js';
+import type { Api, ApiContext, BuildingBlock, Route } from '../api/building-block.js';
+import { TenantsNotSupportedError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { cachedCatalog, type CollectionReader } from '../services/features/collection-catalog.js';
+import type { EntityProvision } from '../services/entities/entity-provision.js';
 import type { EntityService } from '../services/entities/entity-service.js';
 import type { ChangeFeed } from '../services/ports/changes.js';
+import type { HistoryStore } from '../services/ports/history-ports.js';
 import type { SubscriptionStore } from '../services/ports/subscription-ports.js';
+import type { StoredContextService } from '../services/ld-contexts/stored-contexts.js';
 import { consumptionBlock } from './consumption-block.js';
+import { contextCatalog, hostedContextId } from './context/context-catalog.js';
 import { contextLoader } from './context/context-loader.js';
 import { discoveryBlock } from './discovery-block.js';
 import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
-import { termMaps, type TermMaps } from './context/term-map.js';
+import { termMaps } from './context/term-map.js';
 import { entityReader, type ItemUrl } from './entities/entity-reader.js';
 import { entityTypes } from './entities/entity-types.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
+import { temporalBlock } from './temporal-block.js';
+import { temporalProvisionBlock } from './temporal-provision-block.js';
+import { temporalReader } from './temporal/temporal-reader.js';
+import { jsonldContextsBlock } from './jsonld-contexts-block.js';
+import { provisionBlock } from './provision-block.js';
 import { subscriptionBlock } from './subscription-block.js';
 import { dispatcher } from './subscriptions/dispatcher.js';
 import { startNotifier, type Notifier, type NotifierSettings } from './subscriptions/notifier.js';
-import { NGSI_LD_MOUNT } from './vocabulary.js';
+import type { WriteAccess } from './write-access.js';
+import { HEADER, NGSI_LD_MOUNT } from './vocabulary.js';
 
+/** Where the names of requests come from. */
 export interface NgsiLdNames {
   /** URL prefixes @contexts may be fetched from. */
   readonly contextsAllow: readonly string[];
   readonly contextTimeoutMs: number;
+  /** The @contexts placelink hosts (the @context API). */
+  readonly storedContexts: StoredContextService;
 }
 
 export interface NgsiLdApiOptions extends NgsiLdNames {
   readonly collections: CollectionReader;
   readonly entities: EntityService;
+  readonly provision: EntityProvision;
+  /** Who may write entities. */
+  readonly writes: WriteAccess;
   /** Where subscriptions are kept. */
   readonly subscriptions: SubscriptionStore;
   readonly maxBodyBytes: number;
   /** Where the OGC API item of a feature is: entities link back to it (`describedBy`). */
   readonly itemUrl?: (ctx: ApiContext) => ItemUrl;
+  /** Attribute history, for the temporal API. */
+  readonly history: Omit<HistoryStore, 'maintain'>;
+  /** Most instances of one entity a temporal response holds (more: 206 with Content-Range). */
+  readonly temporalLimit: number;
 }
 
 /** How long a fetched @context is kept. */
@@ -38,8 +59,13 @@ const CONTEXT_TTL_MS = 3_600_000;
 /** How long the notifier keeps the entity types it read (a change of an unknown collection reads them again). */
 const TYPES_TTL_MS = 1000;
 
-function names(options: NgsiLdNames): TermMaps {
-  return termMaps(contextLoader({ allow: options.contextsAllow, timeoutMs: options.contextTimeoutMs, ttlMs: CONTEXT_TTL_MS }), CORE_CONTEXT_URL);
+/** The loader of @contexts: shipped, hosted (read from the database even when named by URL: no request to itself), or fetched from the allow-list. */
+function loaderOf(options: NgsiLdNames) {
+  const hosted = async (url: string) => {
+    const id = hostedContextId(url);
+    return id === null ? undefined : options.storedContexts.document(id);
+  };
+  return contextLoader({ allow: options.contextsAllow, timeoutMs: options.contextTimeoutMs, ttlMs: CONTEXT_TTL_MS, hosted });
 }
 
 /**
@@ -47,17 +73,23 @@ function names(options: NgsiLdNames): TermMaps {
  * serves: entities are the features of collections that name an entity type.
  */
 export function ngsiLdApi(options: NgsiLdApiOptions): Api {
-  const terms = names(options);
+  const loader = loaderOf(options);
+  const contexts = contextCatalog({ loader, stored: options.storedContexts, changed: (test) => terms.forget(test) });
+  const terms = termMaps(loader.load, CORE_CONTEXT_URL, (urls) => contexts.used(urls));
   const reader = entityReader({ collections: options.collections, entities: options.entities, terms });
   return {
     name: 'NGSI-LD',
     mount: NGSI_LD_MOUNT,
     errors: NGSI_LD_PROBLEMS,
-    blocks: [
+    blocks: withRequestChecks([
       consumptionBlock({ reader, terms, maxBodyBytes: options.maxBodyBytes, ...(options.itemUrl ? { itemUrl: options.itemUrl } : {}) }),
       discoveryBlock({ collections: options.collections, entities: options.entities, terms }),
+      temporalBlock({ reader: temporalReader({ entities: reader, history: options.history, instanceLimit: options.temporalLimit }), terms, maxBodyBytes: options.maxBodyBytes }),
+      jsonldContextsBlock({ contexts, maxBodyBytes: options.maxBodyBytes }),
+      provisionBlock({ provision: options.provision, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
+      temporalProvisionBlock({ provision: options.provision, reader, instances: options.history, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
       subscriptionBlock({ subscriptions: options.subscriptions, terms, maxBodyBytes: options.maxBodyBytes }),
-    ],
+    ]),
   };
 }
 
@@ -75,7 +107,8 @@ export interface NgsiLdNotifierOptions extends NgsiLdNames, NotifierSettings {
 
 /** Starts delivering the notifications of NGSI-LD subscriptions (subscriptions/notifier.ts). */
 export function startNgsiLdNotifier(options: NgsiLdNotifierOptions): Promise<Notifier> {
-  const terms = names(options);
+  // Notifications use @contexts as requests do, but are no requests: they count no hits.
+  const terms = termMaps(loaderOf(options).load, CORE_CONTEXT_URL);
   const catalog = cachedCatalog(options.collections, TYPES_TTL_MS);
   const dispatch = dispatcher({
     store: options.subscriptions,
@@ -89,4 +122,14 @@ export function startNgsiLdNotifier(options: NgsiLdNotifierOptions): Promise<Not
     batchSize: options.batchSize,
   });
   return startNotifier(options.subscriptions, dispatch, options.changes, options, options.logger);
+}
+
+/** What every NGSI-LD request is checked for before its operation: placelink has one tenant (clause 6.3.14). */
+function withRequestChecks(blocks: readonly BuildingBlock[]): BuildingBlock[] {
+  const checked = (handler: Route['handler']): Route['handler'] => async (ctx) => {
+    const tenant = ctx.get(HEADER.tenant);
+    if (tenant !== '') throw new TenantsNotSupportedError(`placelink keeps one set of entities and has no tenant '${tenant.slice(0, 80)}': send requests without NGSILD-Tenant`);
+    await handler(ctx);
+  };
+  return blocks.map((block) => ({ ...block, routes: block.routes.map((route) => ({ ...route, handler: checked(route.handler) })) }));
 }

@@ -1,15 +1,18 @@
 import type { ApiContext } from '../api/building-block.js';
 import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
+import type { TermMap } from './context/term-map.js';
 import type { Representation } from './negotiation.js';
 import type { RequestContext } from './request-context.js';
 import { CONTEXT_REL, HEADER, MEDIA } from './vocabulary.js';
 
 /**
- * The @context of a JSON-LD body: the request's own with the core context last (clause 5.5.7: its
- * terms win), or the core context alone.
+ * The @context of a JSON-LD body: the request's own as it came when it names the core context itself
+ * (what the ETSI suite expects), else with the core context last (clause 5.5.7: its terms win), or the
+ * core context alone.
  */
-export function bodyContextOf(request: RequestContext): unknown {
+export function bodyContextOf(request: RequestContext, names: TermMap | undefined): unknown {
   if (request.context.length === 0) return CORE_CONTEXT_URL;
+  if (names?.includesCore) return request.context.length === 1 ? request.context[0] : request.context;
   return request.context.includes(CORE_CONTEXT_URL) ? request.context : [...request.context, CORE_CONTEXT_URL];
 }
 
@@ -23,8 +26,8 @@ export function contextLink(url: string): string {
  * Link header, application/ld+json carries it in the body (in each entity of an array), GeoJSON in
  * the FeatureCollection or Feature unless the client prefers `body=json`.
  */
-export function writeBody(ctx: ApiContext, body: Record<string, unknown> | readonly Record<string, unknown>[], representation: Representation, request: RequestContext): void {
-  const context = bodyContextOf(request);
+export function writeBody(ctx: ApiContext, body: Record<string, unknown> | readonly Record<string, unknown>[], representation: Representation, request: RequestContext, names?: TermMap): void {
+  const context = bodyContextOf(request, names);
   const withContext = (member: Record<string, unknown>) => ({ ...member, '@context': context });
   if (representation === 'ld+json') {
     ctx.type = MEDIA.jsonLd;

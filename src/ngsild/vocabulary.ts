@@ -15,6 +15,7 @@ export const HEADER = {
   tenant: 'NGSILD-Tenant',
   prefer: 'Prefer',
   preferenceApplied: 'Preference-Applied',
+  contentRange: 'Content-Range',
 } as const;
 
 /** The link relation of an @context in a Link header (clause 6.3.5). */
@@ -68,3 +69,6 @@ export const ATTRIBUTE_MEMBERS: ReadonlySet<string> = new Set([
   'previousValueList',
   'previousObjectList',
 ]);
+
+/** The @context API's resource (clause 6.29): hosted contexts are served at `<mount>/jsonldContexts/<id>`. */
+export const CONTEXTS_PATH = '/jsonldContexts';

@@ -955,6 +955,22 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
       attributeUses: () => Promise.reject(unsupported('NGSI-LD attribute discovery')),
       deviceCount: async () => 0,
     },
+    history: {
+      instances: () => Promise.reject(unsupported('NGSI-LD temporal queries')),
+      aggregated: () => Promise.reject(unsupported('NGSI-LD temporal aggregation')),
+      maintain: async () => ({ dropped: [], expired: 0 }),
+      removeAttribute: () => Promise.reject(unsupported('NGSI-LD temporal attribute writes')),
+      removeInstance: () => Promise.reject(unsupported('NGSI-LD temporal attribute writes')),
+      patchInstance: () => Promise.reject(unsupported('NGSI-LD temporal attribute writes')),
+    },
+    ldContexts: {
+      insert: () => Promise.reject(unsupported('hosted @contexts')),
+      byId: async () => null,
+      document: async () => null,
+      list: async () => [],
+      remove: async () => false,
+      recordUses: async () => {},
+    },
     concurrentWrites: false,
     async harvest(collectionId, work) {
       // pg_try_advisory_xact_lock: one harvest per collection id, held until its transaction ends.
@@ -967,6 +983,7 @@ export function createFakeStore(options: FakeStoreOptions = {}): FakeStore {
       }
     },
     transaction: (work) => announced(repositories, work),
+    entityTransaction: () => Promise.reject(unsupported('NGSI-LD entity writes')),
     async ready() {
       return true;
     },

@@ -145,10 +145,24 @@ describe('NGSI-LD entities over the feature rows', () => {
   it('expands, with jsonld.js over the offline contexts, to the Smart Data Models and NGSI-LD IRIs', async () => {
     const answer = await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`, { Link: LINK(STREETLIGHTING), Accept: 'application/ld+json' });
     expect(answer.headers.get('content-type')).toMatch(/^application\/ld\+json/);
-    const [expanded] = (await jsonld.expand(answer.body, { documentLoader: contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 1000 }) })) as Record<string, unknown>[];
+    const [expanded] = (await jsonld.expand(answer.body, { documentLoader: contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 1000 }).load })) as Record<string, unknown>[];
     expect(expanded!['@type']).toEqual([`${SDM}Streetlight`]);
     expect(Object.keys(expanded!)).toEqual(expect.arrayContaining([`${SDM}powerState`, `${SDM}refStreetlightGroup`, 'https://uri.etsi.org/ngsi-ld/location']));
     expect((expanded![`${SDM}powerState`] as Record<string, unknown>[])[0]!['https://uri.etsi.org/ngsi-ld/hasValue']).toEqual([{ '@value': 'on' }]);
+  });
+
+  it('echoes a request @context that names the core context itself, and adds the core context to one that does not', async () => {
+    const compound = [STREETLIGHTING, 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld'];
+    const posted = await fetch(`${server.url}/ngsi-ld/v1/entityOperations/query?limit=1`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/ld+json', Accept: 'application/ld+json' },
+      body: JSON.stringify({ type: 'Query', entities: [{ type: 'Streetlight' }], '@context': compound }),
+    });
+    expect(((await posted.json()) as { '@context': unknown }[])[0]!['@context']).toEqual(compound);
+    const core = await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`, { Link: LINK('https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld'), Accept: 'application/ld+json' });
+    expect((core.body as { '@context': unknown })['@context']).toBe('https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld');
+    const own = await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`, { Link: LINK(STREETLIGHTING), Accept: 'application/ld+json' });
+    expect((own.body as { '@context': unknown })['@context']).toEqual(compound);
   });
 
   it('names the same entity with full IRIs when the request brings only the core context', async () => {
@@ -265,6 +279,8 @@ describe('NGSI-LD entities over the feature rows', () => {
     ['an id that is no URI', '/entities/not%20a%20uri', 400, 'BadRequestData', { Link: LINK(STREETLIGHTING) }],
     ['an unknown entity', `/entities/urn:ngsi-ld:Streetlight:${suffix}:nothing`, 404, 'ResourceNotFound', { Link: LINK(STREETLIGHTING) }],
     ['a context placelink may not fetch', '/entities?type=Streetlight', 503, 'LdContextNotAvailable', { Link: LINK('https://example.org/remote.jsonld') }],
+    ['a tenant (placelink has one)', '/entities?type=Streetlight', 501, 'NoMultiTenantSupport', { Link: LINK(STREETLIGHTING), 'NGSILD-Tenant': 'city-b' }],
+    ['an unknown format', '/entities?type=Streetlight&format=table', 400, 'InvalidRequest', { Link: LINK(STREETLIGHTING) }],
   ])('answers %s with the NGSI-LD error and no 500', async (_name, path, status, type, headers) => {
     const answer = await get(path, headers);
     expect(answer.status).toBe(status);

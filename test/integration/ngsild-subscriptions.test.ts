@@ -1,8 +1,8 @@
 /**
  * NGSI-LD subscriptions end to end: placelink as `serve` runs it (startService) on the test
  * database, a local HTTP receiver on loopback and the real mosquitto. Notifications come from every
- * way data changes (imports, harvests, POST /observations, MQTT observations, rows written with whole
- * attributes as NGSI-LD writes store them) through the change log the database triggers write, the
+ * way data changes (imports, harvests, POST /observations, MQTT observations, NGSI-LD writes through the
+ * API and rows written with whole attributes directly) through the change log the database triggers write, the
  * dispatcher and the outbox; receivers that fail, throttling, periodic subscriptions and a restart
  * of placelink between a change and its delivery.
  */
@@ -16,6 +16,7 @@ import type { Database } from '../../src/db/database.js';
 import { NO_HARVEST_INFO, type CollectionDefinition } from '../../src/domain/collection.js';
 import type { FeatureRecord } from '../../src/domain/feature.js';
 import { startService, type RunningService } from '../../src/main.js';
+import { collectionIdFor } from '../../src/services/entities/entity-provision.js';
 import { harvestFeatures } from '../../src/services/features/harvest-features.js';
 import { importFeatures, inferQueryables } from '../../src/services/features/import-features.js';
 import type { Store } from '../../src/services/ports/store.js';
@@ -35,6 +36,7 @@ const WRITTEN = `${run}-written`;
 const STREETLIGHTING = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Streetlighting/master/context.jsonld';
 const DEVICE_CONTEXT = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Device/master/context.jsonld';
 const CORE = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld';
+const DEFAULT_VOCAB = 'https://uri.etsi.org/ngsi-ld/default-context/';
 const LINK = (url: string) => `<${url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
 const light = (n: number) => `urn:ngsi-ld:Streetlight:${run}:L${n}`;
 const LUX = `${run}-lux`;
@@ -109,6 +111,7 @@ function serviceConfig(): Config {
     PLACELINK_DEMO: 'false',
     PLACELINK_MAPPINGS: mappings,
     PLACELINK_OBSERVATIONS_API_KEY: KEY,
+    PLACELINK_NGSILD_API_KEY: KEY,
     PLACELINK_HARVEST_SCHEDULE: 'false',
     PLACELINK_SENSOR_FEEDS: haveBroker ? 'true' : 'false',
     PLACELINK_CATALOG_TTL_MS: '0',
@@ -224,7 +227,7 @@ afterAll(async () => {
     const client = await mqtt.connectAsync(BROKER_URL, { clientId: `placelink-test-${run}`, clean: true, protocolVersion: 5, properties: { sessionExpiryInterval: 0 } }).catch(() => null);
     await client?.endAsync();
   }
-  for (const id of [LIGHTS, WRITTEN, `${run}-push`, `${run}-mqtt`, `${run}-harvested`]) await store.collections.remove(id);
+  for (const id of [LIGHTS, WRITTEN, `${run}-push`, `${run}-mqtt`, `${run}-harvested`, collectionIdFor('SubscribedLamp', `${DEFAULT_VOCAB}SubscribedLamp`)]) await store.collections.remove(id);
   await db.query({ text: 'DELETE FROM sensor_source WHERE id = ANY($1)', values: [[`${run}-push`, `${run}-mqtt`]] });
   await db.close();
 });
@@ -530,7 +533,25 @@ describe('notifications from every way data changes', () => {
     ]);
   });
 
-  it.todo('notifies NGSI-LD writes through the API (POST /entities, PATCH /entities/{id}/attrs …) once the provision branch (ngsild-provision) is merged');
+  it('notifies NGSI-LD writes through the API: POST /entities (created), PATCH …/attrs (updated, with its previous value), DELETE (deleted)', async () => {
+    // A type no mapping declares, in the core context's default vocabulary: its collection is made by the first write.
+    const entity = `urn:ngsi-ld:SubscribedLamp:${run}`;
+    const write = (method: string, path: string, body?: unknown) => api(method, path, body, { 'X-API-Key': KEY });
+    await subscribe(
+      { entities: [{ type: 'SubscribedLamp', id: entity }], notificationTrigger: ['entityCreated', 'attributeUpdated', 'entityDeleted'], notification: { format: 'concise', showChanges: true, endpoint: { uri: receiver.url('ngsild-write') } } },
+      CORE,
+    );
+    expect((await write('POST', '/entities', { id: entity, type: 'SubscribedLamp', brightness: { type: 'Property', value: 10 } })).status).toBe(201);
+    const created = await until('the creation to be notified', () => receiver.at('ngsild-write')[0]);
+    expect(created.body.data).toEqual([{ id: entity, type: 'SubscribedLamp', brightness: 10 }]);
+    expect(created.headers['link']).toBe(LINK(CORE));
+    expect((await write('PATCH', `/entities/${encodeURIComponent(entity)}/attrs`, { brightness: { type: 'Property', value: 60 } })).status).toBe(204);
+    const updated = await until('the update to be notified', () => receiver.at('ngsild-write')[1]);
+    expect(updated.body.data).toEqual([{ id: entity, type: 'SubscribedLamp', brightness: { value: 60, previousValue: 10 } }]);
+    expect((await write('DELETE', `/entities/${encodeURIComponent(entity)}`)).status).toBe(204);
+    const deleted = await until('the deletion to be notified', () => receiver.at('ngsild-write')[2]);
+    expect(deleted.body.data).toEqual([{ id: entity, type: 'SubscribedLamp', brightness: { value: 'urn:ngsi-ld:null', previousValue: 60 }, deletedAt: expect.stringMatching(/Z$/) }]);
+  });
 
   describe.skipIf(!haveBroker)('over MQTT', () => {
     let listener: MqttClient;

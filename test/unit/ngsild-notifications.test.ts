@@ -14,7 +14,7 @@ import { combineChanges, compileSubscription, selects, triggers, type ChangedEnt
 const STREETLIGHTING = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Streetlighting/master/context.jsonld';
 const SDM = 'https://smartdatamodels.org/dataModel.Streetlighting/';
 const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
-const maps = termMaps(contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 60_000 }), CORE_CONTEXT_URL);
+const maps = termMaps(contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 60_000 }).load, CORE_CONTEXT_URL);
 const ID = 'urn:ngsi-ld:Streetlight:L1';
 
 let lights: EntityType;

@@ -9,7 +9,7 @@ import { renderSubscription } from '../../src/ngsild/subscriptions/subscription-
 
 const STREETLIGHTING = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Streetlighting/master/context.jsonld';
 const SDM = 'https://smartdatamodels.org/dataModel.Streetlighting/';
-const maps = termMaps(contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 60_000 }), CORE_CONTEXT_URL);
+const maps = termMaps(contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 60_000 }).load, CORE_CONTEXT_URL);
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const endpoint = { uri: 'http://127.0.0.1:8080/notify' };
 

@@ -5,7 +5,7 @@ import { contextLoader } from '../../src/ngsild/context/context-loader.js';
 import { CORE_CONTEXT_URL } from '../../src/ngsild/context/offline-contexts.js';
 import { termMaps } from '../../src/ngsild/context/term-map.js';
 
-const loader = contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 60_000 });
+const loader = contextLoader({ allow: [], timeoutMs: 1000, ttlMs: 60_000 }).load;
 const maps = termMaps(loader, CORE_CONTEXT_URL);
 const STREETLIGHTING = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Streetlighting/master/context.jsonld';
 

@@ -33,11 +33,11 @@ function entityJson(linked: boolean): string {
 const DEVICE_ID = `'urn:ngsi-ld:Device:' || d.id`;
 
 /**
- * The name of a Device's measured attribute: its observed property's name in lower camel case
- * ("air temperature" → airTemperature), or `measurement` (the SQL function of migration 0040, which
- * the change log of subscriptions names it with too).
+ * The name of the measured attribute of the Device of datastream `d`: its observed property's name in
+ * lower camel case ("air temperature" → airTemperature), or `measurement` (the SQL function of
+ * migration 0040, which the change log of subscriptions names it with too).
  */
-const MEASURED_NAME = `placelink_device_attribute(d.observed_property)`;
+export const MEASURED_NAME = `placelink_device_attribute(d.observed_property)`;
 
 /**
  * Each datastream as an NGSI-LD Device (Smart Data Models) in the columns of a feature row: its name,

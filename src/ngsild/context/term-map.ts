@@ -12,6 +12,24 @@ export interface TermMap {
   expand(name: string): string;
   /** The shortest name the context gives an IRI: a term, a vocabulary-relative name, a compact IRI, or the IRI itself. */
   compact(iri: string): string;
+  /** The context names a core context itself, directly or through the contexts it names (responses may then echo it alone). */
+  readonly includesCore?: boolean;
+}
+
+const CORE_CONTEXT = /\/ngsi-ld-core-context(-v[\d.]+)?\.jsonld$/;
+
+/** Whether a context names a core context, following the context URLs it names a few levels down. */
+async function namesCore(context: unknown, load: (url: string) => Promise<RemoteDocument>, depth = 3): Promise<boolean> {
+  if (typeof context === 'string') {
+    if (CORE_CONTEXT.test(context)) return true;
+    if (depth === 0) return false;
+    const document = (await load(context)).document as { '@context'?: unknown } | null;
+    return namesCore(document?.['@context'], load, depth - 1);
+  }
+  if (Array.isArray(context)) {
+    for (const member of context) if (await namesCore(member, load, depth)) return true;
+  }
+  return false;
 }
 
 const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
@@ -83,23 +101,53 @@ export function termMapOf(active: ActiveContext): TermMap {
 
 /** Term maps of the contexts seen, by the context's JSON (requests name the same few over and over). */
 export interface TermMaps {
+  /** The term map of a request's context; each call counts as a use of every context URL it was built from. */
   of(context: unknown): Promise<TermMap>;
+  /** Drops the term maps built from a context URL the test matches (a context deleted or reloaded). */
+  forget(builtFrom: (url: string) => boolean): void;
 }
 
 const MAX_CONTEXTS = 200;
 
+interface Built {
+  readonly map: TermMap;
+  /** Every context URL loaded to build it, the core context's included. */
+  readonly urls: ReadonlySet<string>;
+}
+
 /**
  * `core`: the core context, which is always in force (clause 5.5.7): a request context is applied on top
  * of it. An unusable context is InvalidInputError (a bad definition) or LdContextNotAvailableError.
+ * `used`: told the context URLs behind each term map a request asks for.
  */
-export function termMaps(documentLoader: (url: string) => Promise<RemoteDocument>, core: string): TermMaps {
-  const cache = new Map<string, Promise<TermMap>>();
-  let initial: Promise<ActiveContext> | null = null;
+export function termMaps(documentLoader: (url: string) => Promise<RemoteDocument>, core: string, used: (urls: ReadonlySet<string>) => void = () => {}): TermMaps {
+  const cache = new Map<string, Promise<Built>>();
+  let initial: Promise<{ active: ActiveContext; urls: ReadonlySet<string> }> | null = null;
 
-  async function build(context: unknown): Promise<TermMap> {
-    initial ??= jsonld.processContext(null, null, {}).then((empty) => jsonld.processContext(empty, core, { documentLoader }));
+  /** The document loader of one build, noting the URLs it loads. */
+  function noting(urls: Set<string>): (url: string) => Promise<RemoteDocument> {
+    return (url) => {
+      urls.add(url);
+      return documentLoader(url);
+    };
+  }
+
+  async function processCore(): Promise<{ active: ActiveContext; urls: ReadonlySet<string> }> {
+    const urls = new Set<string>();
+    const empty = await jsonld.processContext(null, null, {});
+    return { active: await jsonld.processContext(empty, core, { documentLoader: noting(urls) }), urls };
+  }
+
+  async function build(context: unknown): Promise<Built> {
+    if (!initial) {
+      initial = processCore();
+      initial.catch(() => (initial = null));
+    }
+    const base = await initial;
+    const urls = new Set(base.urls);
     try {
-      return termMapOf(await jsonld.processContext(await initial, context, { documentLoader }));
+      const active = await jsonld.processContext(base.active, context, { documentLoader: noting(urls) });
+      return { map: { ...termMapOf(active), includesCore: await namesCore(context, documentLoader) }, urls };
     } catch (error) {
       if (error instanceof PlacelinkError) throw error;
       const cause = (error as { details?: { cause?: unknown } }).details?.cause;
@@ -109,16 +157,41 @@ export function termMaps(documentLoader: (url: string) => Promise<RemoteDocument
   }
 
   return {
-    of(context) {
+    async of(context) {
       const key = JSON.stringify(context ?? null);
-      let map = cache.get(key);
-      if (!map) {
-        map = build(context ?? null);
-        cache.set(key, map);
-        map.catch(() => cache.delete(key));
+      let built = cache.get(key);
+      if (!built) {
+        built = build(context ?? null);
+        cache.set(key, built);
+        built.catch(() => cache.delete(key));
         if (cache.size > MAX_CONTEXTS) cache.delete(cache.keys().next().value!);
       }
+      const { map, urls } = await built;
+      used(urls);
       return map;
     },
+    forget(builtFrom) {
+      for (const [key, built] of cache) {
+        built.then(
+          ({ urls }) => {
+            if ([...urls].some(builtFrom) && cache.get(key) === built) cache.delete(key);
+          },
+          () => {},
+        );
+      }
+    },
   };
+}
+
+/**
+ * Checks the syntax of a context a client gives (clause 5.5.4) without loading the contexts it names
+ * (they are checked when a request uses it): each stands for an empty context here.
+ */
+export async function checkContextSyntax(context: unknown): Promise<void> {
+  const placeholder = async (url: string): Promise<RemoteDocument> => ({ contextUrl: null, documentUrl: url, document: { '@context': {} } });
+  try {
+    await jsonld.processContext(await jsonld.processContext(null, null, {}), context as never, { documentLoader: placeholder });
+  } catch (error) {
+    throw new InvalidInputError(`The @context is not a valid JSON-LD context: ${(error as Error).message}`);
+  }
 }

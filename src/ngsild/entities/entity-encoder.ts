@@ -1,4 +1,5 @@
 import type { AttributeInstance, EntityRow } from '../../domain/entity.js';
+import { CONTENT_MEMBER } from '../../domain/entity-writes.js';
 import type { TermMap } from '../context/term-map.js';
 import { ATTRIBUTE_MEMBERS } from '../vocabulary.js';
 import type { EntityType } from './entity-types.js';
@@ -28,7 +29,7 @@ const DESCRIBED_BY = 'https://uri.etsi.org/ngsi-ld/default-context/describedBy';
 
 const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
 
-type Instance = Record<string, unknown>;
+export type Instance = Record<string, unknown>;
 
 /** URIs (a scheme, then the rest): what a Relationship's object can be. */
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
@@ -38,7 +39,7 @@ const isUris = (value: unknown) => (typeof value === 'string' ? URI.test(value) 
  * An attribute of an entity that has only values: its value, and what the mapping knows of it; by the
  * Smart Data Models convention a `ref…` attribute holding entity ids is a Relationship.
  */
-function derivedAttribute(name: string, value: unknown, type: EntityType): Instance | null {
+export function derivedAttribute(name: string, value: unknown, type: EntityType): Instance | null {
   if (value === null || value === undefined) return null;
   const info = type.collection.attributes[name];
   if ((info?.relationship || /^ref[A-Z]/.test(name)) && isUris(value)) return { type: 'Relationship', object: value };
@@ -46,7 +47,7 @@ function derivedAttribute(name: string, value: unknown, type: EntityType): Insta
 }
 
 /** Sub-attribute names (stored in the collection's terms) renamed into the response's terms, at every depth. */
-function renamed(instance: AttributeInstance, type: EntityType, output: TermMap): Instance {
+export function renamed(instance: AttributeInstance, type: EntityType, output: TermMap): Instance {
   const out: Instance = {};
   for (const [key, member] of Object.entries(instance)) {
     if (ATTRIBUTE_MEMBERS.has(key)) out[key] = member;
@@ -55,19 +56,8 @@ function renamed(instance: AttributeInstance, type: EntityType, output: TermMap)
   return out;
 }
 
-/** The member that holds an attribute's content, by its type (clause 4.5). */
-export const ATTRIBUTE_CONTENT: Readonly<Record<string, string>> = {
-  Property: 'value',
-  GeoProperty: 'value',
-  Relationship: 'object',
-  LanguageProperty: 'languageMap',
-  JsonProperty: 'json',
-  VocabProperty: 'vocab',
-  ListProperty: 'valueList',
-  ListRelationship: 'objectList',
-};
 
-function withLanguage(instance: Instance, lang: string | null): Instance {
+export function withLanguage(instance: Instance, lang: string | null): Instance {
   if (lang === null || instance['type'] !== 'LanguageProperty') return instance;
   const map = (instance['languageMap'] ?? {}) as Record<string, unknown>;
   const tag = lang in map ? lang : '@none' in map ? '@none' : Object.keys(map)[0];
@@ -75,16 +65,16 @@ function withLanguage(instance: Instance, lang: string | null): Instance {
   return { ...rest, type: 'Property', value: tag === undefined ? null : map[tag], ...(tag !== undefined ? { lang: tag } : {}) };
 }
 
-function withoutSystem(instance: Instance, sysAttrs: boolean): Instance {
-  if (sysAttrs) return instance;
-  const { createdAt: _c, modifiedAt: _m, ...rest } = instance;
-  return rest;
+/** Without the system members a normal representation does not show (instanceId belongs to the temporal one). */
+export function withoutSystem(instance: Instance, sysAttrs: boolean): Instance {
+  const { createdAt, modifiedAt, instanceId: _i, ...rest } = instance;
+  return sysAttrs ? { ...rest, ...(createdAt !== undefined && { createdAt }), ...(modifiedAt !== undefined && { modifiedAt }) } : rest;
 }
 
 /** Concise (clause 4.5.2.2): the type goes where the content member implies it; a lone simple value stands for itself. */
-function concise(instance: Instance): unknown {
+export function concise(instance: Instance): unknown {
   const type = instance['type'] as string | undefined;
-  const content = type ? ATTRIBUTE_CONTENT[type] : undefined;
+  const content = type ? CONTENT_MEMBER[type] : undefined;
   if (!content || !(content in instance)) return instance;
   const { type: _t, ...rest } = instance;
   const keys = Object.keys(rest);
@@ -94,7 +84,7 @@ function concise(instance: Instance): unknown {
 }
 
 /** keyValues (clause 4.5.3): the content alone, wrapped where the bare value would be ambiguous. */
-function keyValue(instance: Instance): unknown {
+export function keyValue(instance: Instance): unknown {
   switch (instance['type']) {
     case 'Relationship':
       return instance['object'];
@@ -148,13 +138,17 @@ export function attributesOf(row: EntityRow, type: EntityType, output: TermMap):
   return out;
 }
 
+/**
+ * Entities a harvest or import keeps link to their OGC API item. Entities written through NGSI-LD
+ * read back exactly as written (what clients and the ETSI suite compare); their item is at the same
+ * place by the same id all the same.
+ */
 function withItemLink(attributes: ReturnType<typeof attributesOf>, row: EntityRow, type: EntityType, options: EncodeOptions): ReturnType<typeof attributesOf> {
-  if (!options.itemUrl || row.featureId === null || attributes.has(DESCRIBED_BY)) return attributes;
+  if (!options.itemUrl || row.featureId === null || row.attributes !== null || attributes.has(DESCRIBED_BY)) return attributes;
   return attributes.set(DESCRIBED_BY, { instances: [{ type: 'Property', value: options.itemUrl(type.collection.id, row.featureId) }], multiple: false });
 }
 
-/** Whether the projection (pick, omit) keeps an entity member: `id`, `type` or an attribute IRI. */
-export function keptMember(member: string, options: EncodeOptions): boolean {
+export function kept(member: string, options: Pick<EncodeOptions, 'pick' | 'omit'>): boolean {
   if (options.pick && !options.pick.has(member)) return false;
   return !options.omit?.has(member);
 }
@@ -162,11 +156,11 @@ export function keptMember(member: string, options: EncodeOptions): boolean {
 /** An entity in the requested representation, with the response's names. */
 export function encodeEntity(row: EntityRow, type: EntityType, options: EncodeOptions): Record<string, unknown> {
   const entity: Record<string, unknown> = {};
-  if (keptMember('id', options)) entity['id'] = row.id;
-  if (keptMember('type', options)) entity['type'] = options.output.compact(type.typeIri);
+  if (kept('id', options)) entity['id'] = row.id;
+  if (kept('type', options)) entity['type'] = options.output.compact(type.typeIri);
   for (const [iri, attribute] of withItemLink(attributesOf(row, type, options.output), row, type, options)) {
     if (options.attributes && !options.attributes.has(iri)) continue;
-    if (!keptMember(iri, options)) continue;
+    if (!kept(iri, options)) continue;
     entity[options.output.compact(iri)] = formatAttribute(attribute.instances, options, attribute.multiple);
   }
   if (options.sysAttrs && options.format !== 'keyValues') {

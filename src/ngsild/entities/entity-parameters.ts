@@ -1,5 +1,5 @@
 import { integerValue, rejectUnknown, single, type RawQuery } from '../../api/query-values.js';
-import { InvalidParameterError, OperationNotSupportedError } from '../../domain/errors.js';
+import { InvalidParameterError, OperationNotSupportedError, UnknownRepresentationError } from '../../domain/errors.js';
 import { parseGeoQueryParameters, type GeoQuery } from '../query/geo-query.js';
 import { parseProjection, type Projection } from '../query/projection.js';
 import { parseQuery, type QExpression } from '../query/q-language.js';
@@ -56,11 +56,11 @@ function refuseUnsupported(query: RawQuery): void {
 /** The representation: `format` wins over the older `options` values; keyValues and concise are exclusive. */
 export function readView(query: RawQuery): EntityView {
   const options = list(single(query, 'options')) ?? [];
-  for (const option of options) if (!OPTIONS.has(option)) throw new InvalidParameterError('options', `options may hold ${[...OPTIONS].join(', ')}; got '${option.slice(0, 40)}'`);
+  for (const option of options) if (!OPTIONS.has(option)) throw new UnknownRepresentationError('options', `options may hold ${[...OPTIONS].join(', ')}; got '${option.slice(0, 40)}'`);
   const formatRaw = single(query, 'format');
-  if (formatRaw !== undefined && !Object.hasOwn(FORMATS, formatRaw)) throw new InvalidParameterError('format', `format must be one of ${Object.keys(FORMATS).join(', ')}; got '${formatRaw.slice(0, 40)}'`);
+  if (formatRaw !== undefined && !Object.hasOwn(FORMATS, formatRaw)) throw new UnknownRepresentationError('format', `format must be one of ${Object.keys(FORMATS).join(', ')}; got '${formatRaw.slice(0, 40)}'`);
   const fromOptions = options.filter((o) => o !== 'sysAttrs').map((o) => FORMATS[o]!);
-  if (new Set(fromOptions).size > 1) throw new InvalidParameterError('options', 'options may name one representation only');
+  if (new Set(fromOptions).size > 1) throw new UnknownRepresentationError('options', 'options may name one representation only');
   const projection = parseProjection({ attrs: single(query, 'attrs'), pick: single(query, 'pick'), omit: single(query, 'omit') });
   return {
     format: formatRaw !== undefined ? FORMATS[formatRaw]! : (fromOptions[0] ?? 'normalized'),
@@ -85,8 +85,8 @@ export function readEntityQuery(query: RawQuery): { selection: EntitySelectionPa
   const q = single(query, 'q');
   const geo = parseGeoQueryParameters({ georel: single(query, 'georel'), geometry: single(query, 'geometry'), coordinates: single(query, 'coordinates'), geoproperty: single(query, 'geoproperty') });
   const ids = list(single(query, 'id'));
-  if (typeRaw === undefined && view.projection.attrs === null && q === undefined && geo === null) {
-    throw new InvalidParameterError('type', 'a query needs at least one of type, attrs, q or a geo-query (clause 5.7.2); id and idPattern alone select too much');
+  if (typeRaw === undefined && view.projection.attrs === null && q === undefined && geo === null && single(query, 'local') !== 'true') {
+    throw new InvalidParameterError('type', 'a query needs at least one of type, attrs, q, a geo-query or local=true (clause 5.7.2); id and idPattern alone select too much');
   }
   const count = single(query, 'count');
   if (count !== undefined && count !== 'true' && count !== 'false') throw new InvalidParameterError('count', `count is true or false, got '${count.slice(0, 20)}'`);

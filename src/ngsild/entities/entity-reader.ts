@@ -29,6 +29,9 @@ export interface EntityReader {
   query(selection: EntitySelectionParameters, page: EntityPage, view: EntityView, request: TermMap, geoJson: boolean, itemUrl?: ItemUrl): Promise<EncodedPage>;
   /** null: no entity with that id (among the types given). */
   retrieve(id: string, types: EntitySelectionParameters['types'], view: EntityView, request: TermMap, geoJson: boolean, itemUrl?: ItemUrl): Promise<Record<string, unknown> | null>;
+  /** The rows a query selects, with the type of each (for representations written elsewhere: the temporal ones). */
+  rows(selection: EntitySelectionParameters, page: EntityPage, attrs: readonly string[] | null, request: TermMap): Promise<{ rows: EntityRow[]; types: Map<number, EntityType>; count: number | null }>;
+  row(id: string, types: EntitySelectionParameters['types'], request: TermMap): Promise<{ row: EntityRow; type: EntityType } | null>;
 }
 
 function encodeOptions(view: EntityView, request: TermMap, itemUrl: ItemUrl | undefined): EncodeOptions {
@@ -56,33 +59,46 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
     });
   }
 
+  async function rows(selection: EntitySelectionParameters, page: EntityPage, attrNames: readonly string[] | null, request: TermMap) {
+    const types = selectTypes(selection.types, await entityTypes(deps), request);
+    const attrs = attrNames?.map((name) => request.expand(name)) ?? null;
+    const query: EntityQuery = {
+      parts: types.map((type) => ({
+        collectionKeys: [type.collection.key],
+        condition: selection.q ? resolveQuery(selection.q, type, request) : null,
+        anyAttribute: attrs ? attrs.filter((iri) => iri !== LOCATION).map((iri) => type.terms.compact(iri)) : null,
+        withLocation: attrs?.includes(LOCATION) ?? false,
+        geo: selection.geo ? resolveGeoQuery(selection.geo, type, request) : null,
+        linked: type.linked,
+      })),
+      ids: selection.ids,
+      idPattern: selection.idPattern,
+      limit: page.limit,
+      offset: page.offset,
+      count: page.count,
+    };
+    const { rows: found, count } = await deps.entities.query(query);
+    return { rows: found, types: new Map(types.map((t) => [t.collection.key, t])), count };
+  }
+
+  async function row(id: string, typeSelection: EntitySelectionParameters['types'], request: TermMap) {
+    const types = selectTypes(typeSelection, await entityTypes(deps), request);
+    const found = await deps.entities.byId(types.map((t) => t.collection.key), id);
+    return found ? { row: found, type: types.find((t) => t.collection.key === found.collectionKey)! } : null;
+  }
+
   return {
     async query(selection, page, view, request, geoJson, itemUrl) {
-      const types = selectTypes(selection.types, await entityTypes(deps), request);
-      const attrs = view.projection.attrs?.map((name) => request.expand(name)) ?? null;
-      const query: EntityQuery = {
-        parts: types.map((type) => ({
-          collectionKeys: [type.collection.key],
-          condition: selection.q ? resolveQuery(selection.q, type, request) : null,
-          anyAttribute: attrs ? attrs.filter((iri) => iri !== LOCATION).map((iri) => type.terms.compact(iri)) : null,
-          withLocation: attrs?.includes(LOCATION) ?? false,
-          geo: selection.geo ? resolveGeoQuery(selection.geo, type, request) : null,
-          linked: type.linked,
-        })),
-        ids: selection.ids,
-        idPattern: selection.idPattern,
-        limit: page.limit,
-        offset: page.offset,
-        count: page.count,
-      };
-      const { rows, count } = await deps.entities.query(query);
-      return { entities: encode(rows, types, view, request, geoJson, itemUrl), count };
+      const found = await rows(selection, page, view.projection.attrs, request);
+      return { entities: encode(found.rows, [...found.types.values()], view, request, geoJson, itemUrl), count: found.count };
     },
 
     async retrieve(id, typeSelection, view, request, geoJson, itemUrl) {
-      const types = selectTypes(typeSelection, await entityTypes(deps), request);
-      const row = await deps.entities.byId(types.map((t) => t.collection.key), id);
-      return row ? encode([row], types, view, request, geoJson, itemUrl)[0]! : null;
+      const found = await row(id, typeSelection, request);
+      return found ? encode([found.row], [found.type], view, request, geoJson, itemUrl)[0]! : null;
     },
+
+    rows,
+    row,
   };
 }

@@ -1,6 +1,7 @@
 import type { EntityRow } from '../../domain/entity.js';
 import type { PreviousState } from '../../domain/subscription.js';
-import { ATTRIBUTE_CONTENT, attributesOf, encodeEntity, entityFeature, formatAttribute, keptMember, type EncodeOptions } from '../entities/entity-encoder.js';
+import { CONTENT_MEMBER } from '../../domain/entity-writes.js';
+import { attributesOf, encodeEntity, entityFeature, formatAttribute, kept, type EncodeOptions } from '../entities/entity-encoder.js';
 import type { EntityType } from '../entities/entity-types.js';
 import { NGSI_LD_NULL } from '../vocabulary.js';
 import type { ChangedEntity, CompiledSubscription, TouchedAttributes } from './subscription-matching.js';
@@ -68,20 +69,20 @@ export function touchedAttributes(entity: ChangedEntity, row: EntityRow | null, 
 }
 
 function included(iri: string, options: EncodeOptions): boolean {
-  return (!options.attributes || options.attributes.has(iri)) && keptMember(iri, options);
+  return (!options.attributes || options.attributes.has(iri)) && kept(iri, options);
 }
 
 /** An attribute that is no more: its type, the NGSI-LD Null as content, and (showChanges) what it held. */
 function nulled(previous: Instance, showChanges: boolean): Instance {
   const type = typeof previous['type'] === 'string' ? previous['type'] : 'Property';
-  const content = ATTRIBUTE_CONTENT[type] ?? 'value';
+  const content = CONTENT_MEMBER[type] ?? 'value';
   return { type, [content]: NGSI_LD_NULL, ...(showChanges && content in previous ? { [PREVIOUS[content]!]: previous[content] } : {}) };
 }
 
 /** The encoded attribute with its previous content added (a concise lone value becomes an object to hold it). */
 function withPrevious(encoded: unknown, previous: Instance): unknown {
   const type = typeof previous['type'] === 'string' ? previous['type'] : 'Property';
-  const content = ATTRIBUTE_CONTENT[type] ?? 'value';
+  const content = CONTENT_MEMBER[type] ?? 'value';
   if (!(content in previous) || Array.isArray(encoded)) return encoded;
   const member = PREVIOUS[content]!;
   if (encoded !== null && typeof encoded === 'object') return { ...(encoded as Instance), [member]: previous[content] };
@@ -91,8 +92,8 @@ function withPrevious(encoded: unknown, previous: Instance): unknown {
 /** A deleted entity: id, type, every attribute it had as the NGSI-LD Null, deletedAt. */
 function deletedEntity(entity: ChangedEntity, type: EntityType, options: EncodeOptions, showChanges: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (keptMember('id', options)) out['id'] = entity.entityId;
-  if (keptMember('type', options)) out['type'] = options.output.compact(type.typeIri);
+  if (kept('id', options)) out['id'] = entity.entityId;
+  if (kept('type', options)) out['type'] = options.output.compact(type.typeIri);
   if (entity.previous) {
     for (const [iri, attribute] of attributesOf(previousRow(entity, entity.previous), type, options.output)) {
       if (included(iri, options)) out[options.output.compact(iri)] = formatAttribute([nulled(attribute.instances[0]!, showChanges)], options, false);

@@ -31,11 +31,11 @@ export function notificationMessage(subscription: StoredSubscription, notificati
   const accept = d.notification.endpoint.accept ?? MEDIA.json;
   const body: Record<string, unknown> = { id: notificationUri(notification.id), type: 'Notification', subscriptionId: subscription.id, notifiedAt, data: notification.data };
   const link = contextLink(linkUrl ?? CORE_CONTEXT_URL);
-  if (accept === MEDIA.jsonLd) return { contentType: MEDIA.jsonLd, link: null, receiverInfo, body: { '@context': bodyContextOf(request), ...body } };
+  if (accept === MEDIA.jsonLd) return { contentType: MEDIA.jsonLd, link: null, receiverInfo, body: { '@context': bodyContextOf(request, undefined), ...body } };
   if (accept === MEDIA.geoJson) {
     const preferJson = Object.entries(receiverInfo).some(([key, value]) => key.toLowerCase() === 'prefer' && /\bbody=json\b/.test(value));
     if (preferJson) return { contentType: MEDIA.geoJson, link, receiverInfo, body };
-    return { contentType: MEDIA.geoJson, link: null, receiverInfo, body: { ...body, data: { ...(notification.data as Record<string, unknown>), '@context': bodyContextOf(request) } } };
+    return { contentType: MEDIA.geoJson, link: null, receiverInfo, body: { ...body, data: { ...(notification.data as Record<string, unknown>), '@context': bodyContextOf(request, undefined) } } };
   }
   return { contentType: MEDIA.json, link, receiverInfo, body };
 }

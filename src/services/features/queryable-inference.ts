@@ -35,7 +35,7 @@ function combine(a: Seen, b: Seen): Seen {
 export class QueryableInference {
   private readonly seen = new Map<string, Seen>();
 
-  add(records: readonly FeatureRecord[]): void {
+  add(records: readonly Pick<FeatureRecord, 'properties'>[]): void {
     for (const record of records) {
       for (const [name, value] of Object.entries(record.properties)) {
         if (value === null || value === undefined) continue;
@@ -55,7 +55,7 @@ export class QueryableInference {
   }
 }
 
-export function inferQueryables(records: readonly FeatureRecord[]): Record<string, Queryable> {
+export function inferQueryables(records: readonly Pick<FeatureRecord, 'properties'>[]): Record<string, Queryable> {
   const inference = new QueryableInference();
   inference.add(records);
   return inference.result();
@@ -64,4 +64,23 @@ export function inferQueryables(records: readonly FeatureRecord[]): Record<strin
 /** Declared queryables win over inferred ones; inferred ones are added. */
 export function mergeQueryables(existing: Record<string, Queryable>, inferred: Record<string, Queryable>): Record<string, Queryable> {
   return { ...inferred, ...existing };
+}
+
+/**
+ * Queryables of a collection that is written piece by piece (NGSI-LD entities): a property keeps
+ * its type while new values fit it, is widened as inference widens (integer and number, the
+ * string-like types), and stops being queryable when the values no longer share a type.
+ */
+export function widenQueryables(existing: Readonly<Record<string, Queryable>>, inferred: Readonly<Record<string, Queryable>>): Record<string, Queryable> {
+  const out: Record<string, Queryable> = { ...existing };
+  for (const [name, queryable] of Object.entries(inferred)) {
+    const before = existing[name];
+    if (before === undefined) out[name] = queryable;
+    else if (before.role === undefined) {
+      const type = combine(before.type, queryable.type);
+      if (type === 'mixed') delete out[name];
+      else out[name] = { ...before, type };
+    }
+  }
+  return out;
 }
