@@ -314,8 +314,8 @@ function itemSql(key: number, n: string): string {
 }
 
 /**
- * The Device's hourly avg/min/max of result_number, periods laid from its first observation, with its
- * location's periods (a GeoProperty has no number: null values), as placelink writes the entity.
+ * The Device's hourly avg/min/max of result_number, periods laid from its first observation, as
+ * placelink writes the entity (geometries are aggregated only when attrs names them).
  * The URN is cut where a colon meets a letter: pgbench reads `:name` as a variable even in a literal.
  */
 function temporalSql(n: string): string {
@@ -324,11 +324,9 @@ function temporalSql(n: string): string {
   return `WITH d AS (SELECT s.datastream_key, s.id, (SELECT min(x.phenomenon_time) FROM observation x WHERE x.datastream_key = s.datastream_key) AS origin
                FROM datastream s WHERE s.id = '${DEVICE_PREFIX}' || ${n}),
      o AS (SELECT date_bin(interval '1 hour', o.phenomenon_time, d.origin) AS b, o.result_number FROM d JOIN observation o USING (datastream_key)),
-     g AS (SELECT b, avg(result_number) AS avg, min(result_number) AS min, max(result_number) AS max FROM o GROUP BY b),
-     l AS (SELECT DISTINCT date_bin(interval '1 hour', l.valid_from, min(l.valid_from) OVER ()) AS b FROM d JOIN datastream_location l USING (datastream_key))
+     g AS (SELECT b, avg(result_number) AS avg, min(result_number) AS min, max(result_number) AS max FROM o GROUP BY b)
 SELECT json_build_object('id', 'urn:' || 'ngsi-ld:' || 'Device:' || (SELECT id FROM d), 'type', 'Device',
-         'airTemperature', (SELECT json_build_object('type', 'Property', ${periods((m) => `p.${m}`)}) FROM g p),
-         'location', (SELECT json_build_object('type', 'GeoProperty', ${periods(() => 'NULL')}) FROM l p))::text AS json`;
+         'airTemperature', (SELECT json_build_object('type', 'Property', ${periods((m) => `p.${m}`)}) FROM g p))::text AS json`;
 }
 
 // ---------------------------------------------------------------- load generators
