@@ -39,8 +39,9 @@ export function entityRepository(db: Database): EntityStore {
       return row!.n;
     },
     async byId(collectionKeys, linkedKeys, id) {
-      if (collectionKeys.length === 0) return null;
-      const [row] = await db.query<{ json: string }>(entitySql.byId(collectionKeys, linkedKeys, id));
+      const statement = entitySql.byId(collectionKeys, linkedKeys, id);
+      if (statement === null) return null;
+      const [row] = await db.query<{ json: string }>(statement);
       return row ? toRow(row.json) : null;
     },
   };

@@ -24,14 +24,15 @@ export function contextLink(url: string): string {
 /**
  * A JSON body in the representation chosen (clause 6.3.6): application/json names the @context in a
  * Link header, application/ld+json carries it in the body (in each entity of an array), GeoJSON in
- * the FeatureCollection or Feature unless the client prefers `body=json`.
+ * the FeatureCollection or Feature unless the client prefers `body=json`. Bodies are set as JSON text
+ * (an object body would be serialised twice: once for its length by the compression, once to send).
  */
 export function writeBody(ctx: ApiContext, body: Record<string, unknown> | readonly Record<string, unknown>[], representation: Representation, request: RequestContext, names?: TermMap): void {
   const context = bodyContextOf(request, names);
   const withContext = (member: Record<string, unknown>) => ({ ...member, '@context': context });
   if (representation === 'ld+json') {
     ctx.type = MEDIA.jsonLd;
-    ctx.body = Array.isArray(body) ? body.map(withContext) : withContext(body as Record<string, unknown>);
+    ctx.body = JSON.stringify(Array.isArray(body) ? body.map(withContext) : withContext(body as Record<string, unknown>));
     return;
   }
   const linkUrl = request.linkUrl ?? CORE_CONTEXT_URL;
@@ -40,13 +41,13 @@ export function writeBody(ctx: ApiContext, body: Record<string, unknown> | reado
     const document = Array.isArray(body) ? { type: 'FeatureCollection', features: body } : body;
     if (/\bbody=json\b/.test(ctx.get(HEADER.prefer))) {
       ctx.append(HEADER.link, contextLink(linkUrl));
-      ctx.body = document;
-    } else ctx.body = withContext(document as Record<string, unknown>);
+      ctx.body = JSON.stringify(document);
+    } else ctx.body = JSON.stringify(withContext(document as Record<string, unknown>));
     return;
   }
   ctx.type = MEDIA.json;
   ctx.append(HEADER.link, contextLink(linkUrl));
-  ctx.body = body;
+  ctx.body = JSON.stringify(body);
 }
 
 /** rel next/prev links of an offset-paged list, in the Link header (clause 6.3.10). */

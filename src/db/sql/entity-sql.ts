@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityCondition, EntityGeoFilter, EntityLiteral, EntityPath, EntityQuery, EntitySelection } from '../../domain/entity.js';
 import { DEVICE_COLLECTION_KEY } from '../../domain/entity.js';
 import { UNIT_CODES } from '../../domain/units.js';
@@ -29,8 +30,9 @@ function entityJson(linked: boolean): string {
                             'cr', placelink_rfc3339(f.created_at), 'mo', placelink_rfc3339(f.updated_at))::text`;
 }
 
-/** The entity id of a datastream's Device. */
-const DEVICE_ID = `'urn:ngsi-ld:Device:' || d.id`;
+/** The entity ids of Devices: this prefix and the datastream id. */
+export const DEVICE_ID_PREFIX = 'urn:ngsi-ld:Device:';
+const DEVICE_ID = `'${DEVICE_ID_PREFIX}' || d.id`;
 
 /**
  * The name of the measured attribute of the Device of datastream `d`: its observed property's name in
@@ -298,8 +300,12 @@ export const entitySql = {
 
   deviceCount: (): SqlQuery => ({ name: 'entity-device-count', text: 'SELECT count(*)::integer AS n FROM datastream', values: [] }),
 
-  /** One entity by id among the given collections (features of linked collections with refDevice; Devices from the datastreams). */
-  byId(collectionKeys: readonly number[], linkedKeys: readonly number[], id: string): SqlQuery {
+  /**
+   * One entity by id among the given collections (features of linked collections with refDevice;
+   * Devices from the datastreams); null when none of them can hold it. Prepared per shape: the few
+   * shapes (which branches) come back on every retrieval.
+   */
+  byId(collectionKeys: readonly number[], linkedKeys: readonly number[], id: string): SqlQuery | null {
     const params = new SqlParams();
     const part = (keys: readonly number[], linked: boolean): EntitySelection => ({ collectionKeys: keys, condition: null, anyAttribute: null, withLocation: false, geo: null, linked });
     const features = collectionKeys.filter((k) => k !== DEVICE_COLLECTION_KEY);
@@ -308,9 +314,12 @@ export const entitySql = {
     const parts = [
       ...(plain.length ? [part(plain, false)] : []),
       ...(linked.length ? [part(linked, true)] : []),
-      ...(collectionKeys.includes(DEVICE_COLLECTION_KEY) ? [part([DEVICE_COLLECTION_KEY], false)] : []),
+      // Only a Device's id can name a Device: other ids need not read the datastreams.
+      ...(collectionKeys.includes(DEVICE_COLLECTION_KEY) && id.startsWith(DEVICE_ID_PREFIX) ? [part([DEVICE_COLLECTION_KEY], false)] : []),
     ];
+    if (parts.length === 0) return null;
     const rows = entityRows(params, { parts, ids: [id], idPattern: null, limit: 1, offset: 0, count: false }, (isLinked) => `${entityJson(isLinked)} AS json, f.collection_key`);
-    return { text: `SELECT json FROM (${rows}) e ORDER BY collection_key LIMIT 1`, values: params.values };
+    const text = `SELECT json FROM (${rows}) e ORDER BY collection_key LIMIT 1`;
+    return { name: `entity-by-id-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text, values: params.values };
   },
 };

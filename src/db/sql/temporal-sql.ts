@@ -33,12 +33,19 @@ function windowSql(params: SqlParams, column: string, window: TimeWindow | null)
 /** An observation's instance id: its identity (datastream, phenomenon start and end, result time). */
 const OBSERVATION_INSTANCE = `'urn:ngsi-ld:instance:' || md5(o.datastream_key || '/' || extract(epoch FROM o.phenomenon_time) || '/' || extract(epoch FROM o.phenomenon_end) || '/' || extract(epoch FROM o.result_time))`;
 
+/** How instances are read: with their lateral limit and order (lastN, the instance limit), or lean for aggregation (no ids, numbers apart). */
+interface Reading {
+  readonly perAttribute: { readonly order: 'ASC' | 'DESC'; readonly limit: string } | null;
+  readonly lean: boolean;
+}
+
 /**
  * Devices: the measured attribute from the observations (observedAt is the phenomenon time; createdAt
- * and modifiedAt are when placelink received it), `@location` from the places of the datastream.
- * `perAttribute`: the lateral limit and order that lastN or the instance limit allow.
+ * and modifiedAt are when placelink received it), `@location` from the places of the datastream
+ * (not aggregated unless attrs asks for it). Each datastream's attribute name and unit code are
+ * worked out once (the MATERIALIZED list), not per observation.
  */
-function deviceInstances(params: SqlParams, query: HistoryQuery, perAttribute: { order: 'ASC' | 'DESC'; limit: string } | null): string {
+function deviceInstances(params: SqlParams, query: HistoryQuery, reading: Reading): string {
   const devices = query.sources.devices;
   const ids = params.bind(devices.map((d) => d.datastreamId));
   const positions = params.bind(devices.map((d) => d.position));
@@ -46,23 +53,29 @@ function deviceInstances(params: SqlParams, query: HistoryQuery, perAttribute: {
   const codes = params.bind(JSON.stringify(UNIT_CODES));
   const observationTime = query.timeProperty === 'observedAt' ? 'o.phenomenon_time' : query.timeProperty === 'deletedAt' ? 'NULL::timestamptz' : 'o.received_at';
   const placeTime = query.timeProperty === 'deletedAt' ? 'NULL::timestamptz' : 'l.valid_from';
-  const limit = perAttribute ? `ORDER BY ${observationTime} ${perAttribute.order} LIMIT ${perAttribute.limit}` : '';
-  const placeLimit = perAttribute ? `ORDER BY ${placeTime} ${perAttribute.order} LIMIT ${perAttribute.limit}` : '';
-  return `SELECT e.position, ${MEASURED_NAME} AS attribute, o.t, o.phenomenon_time AS observed_at, o.received_at AS modified_at, ${OBSERVATION_INSTANCE} AS instance_id,
-                 NULL::jsonb AS instance, coalesce(to_jsonb(o.result_number), o.result) AS value, o.result_number AS number, ${codes}::jsonb ->> (d.unit ->> 'symbol') AS unit_code
-          FROM unnest(${ids}::text[], ${positions}::integer[]) AS e(id, position)
-          JOIN datastream d ON d.id = e.id
+  const limit = reading.perAttribute ? `ORDER BY ${observationTime} ${reading.perAttribute.order} LIMIT ${reading.perAttribute.limit}` : '';
+  const placeLimit = reading.perAttribute ? `ORDER BY ${placeTime} ${reading.perAttribute.order} LIMIT ${reading.perAttribute.limit}` : '';
+  const instanceId = reading.lean ? 'NULL::text' : OBSERVATION_INSTANCE;
+  // Aggregates take numbers from `number`; `value` then only carries what is not a number.
+  const value = reading.lean ? 'o.result' : 'coalesce(to_jsonb(o.result_number), o.result)';
+  const places = reading.lean ? `${names}::text[] IS NOT NULL AND '@location' = ANY(${names}::text[])` : `${names}::text[] IS NULL OR '@location' = ANY(${names}::text[])`;
+  return `WITH ds AS MATERIALIZED (
+            SELECT e.position, d.datastream_key, ${MEASURED_NAME} AS name, ${codes}::jsonb ->> (d.unit ->> 'symbol') AS unit_code
+            FROM unnest(${ids}::text[], ${positions}::integer[]) AS e(id, position)
+            JOIN datastream d ON d.id = e.id)
+          SELECT ds.position, ds.name AS attribute, o.t, o.phenomenon_time AS observed_at, o.received_at AS modified_at, ${instanceId} AS instance_id,
+                 NULL::jsonb AS instance, ${value} AS value, o.result_number AS number, ds.unit_code
+          FROM ds
           CROSS JOIN LATERAL (SELECT o.*, ${observationTime} AS t FROM observation o
-                              WHERE o.datastream_key = d.datastream_key AND ${windowSql(params, observationTime, query.window)} ${limit}) o
-          WHERE ${names}::text[] IS NULL OR ${MEASURED_NAME} = ANY(${names}::text[])
+                              WHERE o.datastream_key = ds.datastream_key AND ${windowSql(params, observationTime, query.window)} ${limit}) o
+          WHERE ${names}::text[] IS NULL OR ds.name = ANY(${names}::text[])
           UNION ALL
-          SELECT e.position, '@location', l.t, l.valid_from, l.valid_from, 'urn:ngsi-ld:instance:' || md5(d.datastream_key || '/place/' || extract(epoch FROM l.valid_from)),
+          SELECT ds.position, '@location', l.t, l.valid_from, l.valid_from, 'urn:ngsi-ld:instance:' || md5(ds.datastream_key || '/place/' || extract(epoch FROM l.valid_from)),
                  NULL::jsonb, ST_AsGeoJSON(l.geom, 9, 0)::jsonb, NULL::float8, NULL
-          FROM unnest(${ids}::text[], ${positions}::integer[]) AS e(id, position)
-          JOIN datastream d ON d.id = e.id
+          FROM ds
           CROSS JOIN LATERAL (SELECT l.*, ${placeTime} AS t FROM datastream_location l
-                              WHERE l.datastream_key = d.datastream_key AND ${windowSql(params, placeTime, query.window)} ${placeLimit}) l
-          WHERE ${names}::text[] IS NULL OR '@location' = ANY(${names}::text[])`;
+                              WHERE l.datastream_key = ds.datastream_key AND ${windowSql(params, placeTime, query.window)} ${placeLimit}) l
+          WHERE ${places}`;
 }
 
 /** The features of a history as bound arrays: collection keys, feature ids, positions, attribute names (JSON arrays or null). */
@@ -98,7 +111,9 @@ function writtenInstances(params: SqlParams, query: HistoryQuery): string {
  * an instance wherever it differs from the version before; its time is when the version began
  * (modifiedAt: a harvest knows when it saw a value change, not when it was observed).
  */
-function versionedInstances(params: SqlParams, query: HistoryQuery): string {
+function versionedInstances(params: SqlParams, query: HistoryQuery, reading: Reading): string {
+  // Geometries are not aggregated unless attrs asks for them.
+  const geometry = reading.lean ? `e.attributes ? '@location' AND s.geom IS NOT NULL` : 's.geom IS NOT NULL';
   const time = query.timeProperty === 'deletedAt' ? 'NULL::timestamptz' : 'v.valid_from';
   return `SELECT v.position, v.attribute, ${time} AS t, NULL::timestamptz, v.valid_from, v.instance_id, NULL::jsonb, v.value, placelink_number(v.value)::float8, NULL
           FROM (SELECT e.position, a.key AS attribute, s.valid_from, a.value,
@@ -108,17 +123,17 @@ function versionedInstances(params: SqlParams, query: HistoryQuery): string {
                 CROSS JOIN LATERAL (SELECT fv.valid_from, fv.properties, fv.geom FROM feature_version fv WHERE fv.collection_key = e.collection_key AND fv.id = e.id
                                     UNION ALL
                                     SELECT f.updated_at, f.properties, f.geom FROM feature f WHERE f.collection_key = e.collection_key AND f.id = e.id AND f.retired_at IS NULL) s
-                CROSS JOIN LATERAL jsonb_each(s.properties || CASE WHEN s.geom IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('@location', ST_AsGeoJSON(s.geom, 9, 0)::jsonb) END) a
+                CROSS JOIN LATERAL jsonb_each(s.properties || CASE WHEN ${geometry} THEN jsonb_build_object('@location', ST_AsGeoJSON(s.geom, 9, 0)::jsonb) ELSE '{}'::jsonb END) a
                 WHERE e.attributes IS NULL OR e.attributes ? a.key) v
           WHERE v.previous IS DISTINCT FROM v.value AND ${windowSql(params, time, query.window)}`;
 }
 
 /** Every instance of the query's histories (no limits but those of lateral lastN). */
-function allInstances(params: SqlParams, query: HistoryQuery, perAttribute: { order: 'ASC' | 'DESC'; limit: string } | null): string {
+function allInstances(params: SqlParams, query: HistoryQuery, reading: Reading): string {
   const branches: string[] = [];
-  if (query.sources.devices.length) branches.push(deviceInstances(params, query, perAttribute));
+  if (query.sources.devices.length) branches.push(deviceInstances(params, query, reading));
   if (query.sources.written.length) branches.push(writtenInstances(params, query));
-  if (query.sources.versioned.length) branches.push(versionedInstances(params, query));
+  if (query.sources.versioned.length) branches.push(versionedInstances(params, query, reading));
   return `SELECT * FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) AS u(${COLUMNS})`;
 }
 
@@ -126,7 +141,7 @@ const COLUMNS = 'position, attribute, t, observed_at, modified_at, instance_id, 
 
 const AGGREGATES: Readonly<Record<AggregationMethod, string>> = {
   totalCount: 'to_jsonb(count(*))',
-  distinctCount: 'to_jsonb(count(DISTINCT value))',
+  distinctCount: 'to_jsonb(count(DISTINCT coalesce(to_jsonb(number), value)))',
   sum: 'to_jsonb(sum(number))',
   avg: 'to_jsonb(avg(number))',
   min: 'CASE WHEN count(number) > 0 THEN to_jsonb(min(number)) ELSE to_jsonb(min(text COLLATE "C")) END',
@@ -164,7 +179,7 @@ export const temporalSql = {
     const limit = params.bind(query.instanceLimit);
     const lastN = query.lastN === null ? null : params.bind(query.lastN);
     const sortTime = 'coalesce(t, modified_at)';
-    const instances = allInstances(params, query, lastN ? { order: 'DESC', limit: `${lastN}::integer` } : { order: 'ASC', limit: `${limit}::integer + 1` });
+    const instances = allInstances(params, query, { perAttribute: lastN ? { order: 'DESC', limit: `${lastN}::integer` } : { order: 'ASC', limit: `${limit}::integer + 1` }, lean: false });
     const last = lastN
       ? `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY position, attribute ORDER BY ${sortTime} DESC, instance_id) AS from_end FROM instances) i WHERE from_end <= ${lastN}::integer`
       : 'SELECT * FROM instances';
@@ -189,8 +204,8 @@ export const temporalSql = {
    */
   bounds(query: HistoryQuery): SqlQuery {
     const params = new SqlParams();
-    const first = allInstances(params, query, { order: 'ASC', limit: '1' });
-    const last = allInstances(params, query, { order: 'DESC', limit: '1' });
+    const first = allInstances(params, query, { perAttribute: { order: 'ASC', limit: '1' }, lean: true });
+    const last = allInstances(params, query, { perAttribute: { order: 'DESC', limit: '1' }, lean: true });
     return {
       text: `SELECT position, attribute, placelink_rfc3339(min(t)) AS first, placelink_rfc3339(max(t)) AS last FROM ((${first}) UNION ALL (${last})) i WHERE t IS NOT NULL GROUP BY position, attribute`,
       values: params.values,
@@ -205,7 +220,7 @@ export const temporalSql = {
    */
   aggregated(query: HistoryQuery, aggregation: Aggregation, bounds: readonly { position: number; attribute: string | null; origin: string; finish: string }[]): SqlQuery {
     const params = new SqlParams();
-    const instances = allInstances(params, query, null);
+    const instances = allInstances(params, query, { perAttribute: null, lean: true });
     const positions = params.bind(bounds.map((b) => b.position));
     const attributes = params.bind(bounds.map((b) => b.attribute));
     const origins = params.bind(bounds.map((b) => b.origin));
