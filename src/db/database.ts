@@ -237,8 +237,13 @@ export function createDatabase(options: DatabaseOptions, logger: Logger): Databa
           reopen(next);
         });
         next.on('end', () => reopen(next));
-        await next.connect();
-        await next.query(sessionSql.listen(channel).text);
+        try {
+          await next.connect();
+          await next.query(sessionSql.listen(channel).text);
+        } catch (error) {
+          void next.end().catch(() => {});
+          throw error;
+        }
         client = next;
       };
       const reopen = (failed: pg.Client) => {

@@ -136,4 +136,3 @@ export function deliveries(deps: DeliveryDeps) {
   };
 }
 
-export type Deliveries = ReturnType<typeof deliveries>;

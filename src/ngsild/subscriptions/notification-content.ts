@@ -29,7 +29,7 @@ const PREVIOUS: Readonly<Record<string, string>> = {
 
 type Instance = Record<string, unknown>;
 
-export function encodeOptions(compiled: CompiledSubscription): EncodeOptions {
+function encodeOptions(compiled: CompiledSubscription): EncodeOptions {
   const n = compiled.subscription.definition.notification;
   return {
     format: n.format ?? 'normalized',
@@ -42,12 +42,12 @@ export function encodeOptions(compiled: CompiledSubscription): EncodeOptions {
   };
 }
 
-export function wantsGeoJson(compiled: CompiledSubscription): boolean {
+function wantsGeoJson(compiled: CompiledSubscription): boolean {
   return compiled.subscription.definition.notification.endpoint.accept === 'application/geo+json';
 }
 
 /** The entity as it was: a row made of the previous state of its changed (or, deleted, all its) attributes. */
-export function previousRow(entity: Pick<ChangedEntity, 'collectionKey' | 'entityId'>, previous: PreviousState): EntityRow {
+function previousRow(entity: Pick<ChangedEntity, 'collectionKey' | 'entityId'>, previous: PreviousState): EntityRow {
   return {
     collectionKey: entity.collectionKey,
     id: entity.entityId,

@@ -18,7 +18,7 @@ export interface NotificationMessage {
 }
 
 /** `urn:ngsi-ld:Notification:<uuid>`: the same on every attempt, so a receiver can drop what it has already had. */
-export function notificationUri(id: string): string {
+function notificationUri(id: string): string {
   return `urn:ngsi-ld:Notification:${id}`;
 }
 

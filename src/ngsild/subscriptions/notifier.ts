@@ -13,7 +13,7 @@ export interface NotifierSettings {
   readonly backoffMaxMs: number;
   /** Subscriptions delivered to at once. */
   readonly concurrency: number;
-  /** How often the change log and outbox are looked at without a NOTIFY (and where LISTEN is not available). */
+  /** How often the change log and the outbox are looked at without being woken. */
   readonly pollMs: number;
 }
 
