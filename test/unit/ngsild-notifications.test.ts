@@ -95,7 +95,8 @@ describe('which subscriptions a change concerns', () => {
     expect(selects(any, { collectionKey: 8, entityId: 'urn:x' })).toBe(true);
   });
 
-  it.each<[string, Record<string, unknown>, ChangedEntity['event'], { created?: string[]; updated?: string[]; deleted?: string[] }, boolean]>([
+  type TriggerCase = [string, Record<string, unknown>, ChangedEntity['event'], { created?: string[]; updated?: string[]; deleted?: string[] }, boolean];
+  const cases: TriggerCase[] = [
     ['the default triggers: an attribute updated', {}, 'updated', { updated: ['powerState'] }, true],
     ['the default triggers: an entity created (its attributes are created)', {}, 'created', { created: ['powerState'] }, true],
     ['the default triggers: an attribute deleted', {}, 'updated', { deleted: ['powerState'] }, false],
@@ -111,7 +112,9 @@ describe('which subscriptions a change concerns', () => {
     ['watched: another attribute updated', { watchedAttributes: ['powerState'] }, 'updated', { updated: ['name'] }, false],
     ['watched: the attribute created by an update', { watchedAttributes: ['powerState'] }, 'updated', { updated: ['name'], created: ['powerState'] }, true],
     ['watched with entityUpdated: another attribute', { watchedAttributes: ['powerState'], notificationTrigger: ['entityUpdated'] }, 'updated', { updated: ['name'] }, false],
-  ])('%s → %s', async (_, body, event, touched, fires) => {
+  ];
+
+  it.each(cases.map(([name, body, event, touched, fires]): TriggerCase => [`${name}: ${fires ? 'notified' : 'not notified'}`, body, event, touched, fires]))('%s', async (_, body, event, touched, fires) => {
     const compiled = await compile({ entities: [{ type: 'Streetlight' }], ...body });
     const iris = (names: string[] = []) => names.map((name) => terms.expand(name));
     expect(triggers(compiled, event, { created: iris(touched.created), updated: iris(touched.updated), deleted: iris(touched.deleted) })).toBe(fires);
