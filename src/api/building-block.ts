@@ -20,6 +20,8 @@ export interface Route {
   /** Koa router path below the API's mount path, e.g. `/collections/:collectionId/items`. */
   readonly path: string;
   readonly handler: (ctx: ApiContext) => Promise<void>;
+  /** The route only refuses a malformed form of a documented path (an empty id segment): not in the API definition. */
+  readonly refusal?: true;
 }
 
 /** A fragment of the OpenAPI 3.0 document (paths and components) contributed by one block. */

@@ -1,5 +1,5 @@
 import type { Api, ApiContext, BuildingBlock, Route } from '../api/building-block.js';
-import { TenantsNotSupportedError } from '../domain/errors.js';
+import { InvalidParameterError, TenantsNotSupportedError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { cachedCatalog, type CollectionReader } from '../services/features/collection-catalog.js';
 import type { EntityProvision } from '../services/entities/entity-provision.js';
@@ -131,5 +131,35 @@ function withRequestChecks(blocks: readonly BuildingBlock[]): BuildingBlock[] {
     if (tenant !== '') throw new TenantsNotSupportedError(`placelink keeps one set of entities and has no tenant '${tenant.slice(0, 80)}': send requests without NGSILD-Tenant`);
     await handler(ctx);
   };
-  return blocks.map((block) => ({ ...block, routes: block.routes.map((route) => ({ ...route, handler: checked(route.handler) })) }));
+  const all = blocks.map((block) => ({ ...block, routes: block.routes.map((route) => ({ ...route, handler: checked(route.handler) })) }));
+  return [...all, emptySegmentBlock(all)];
+}
+
+/**
+ * A path whose id segment is empty (`/entities//attrs/speed`, `…/attrs/`) names no resource: it is a
+ * bad request (400), not an unknown route (404) or method (405). These routes come after the real
+ * ones, so a path that a real route also matches keeps its meaning.
+ */
+function emptySegmentBlock(blocks: readonly BuildingBlock[]): BuildingBlock {
+  const real = new Set(blocks.flatMap((block) => block.routes.map((route) => `${route.method} ${route.path.replace(/\/$/, '')}`)));
+  const routes: Route[] = [];
+  for (const route of blocks.flatMap((block) => block.routes)) {
+    const segments = route.path.split('/');
+    segments.forEach((segment, i) => {
+      if (!segment.startsWith(':')) return;
+      const path = [...segments.slice(0, i), '', ...segments.slice(i + 1)].join('/');
+      const key = `${route.method} ${path.replace(/\/$/, '')}`;
+      if (real.has(key) || routes.some((r) => `${r.method} ${r.path}` === `${route.method} ${path}`)) return;
+      const parameter = segment.slice(1);
+      routes.push({
+        method: route.method,
+        path,
+        refusal: true,
+        handler: async () => {
+          throw new InvalidParameterError(parameter, `the ${parameter} of the path is empty`);
+        },
+      });
+    });
+  }
+  return { name: 'NGSI-LD empty path segments', conformance: [], routes, openapi: () => ({}) };
 }

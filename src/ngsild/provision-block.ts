@@ -164,7 +164,7 @@ export function provisionBlock(deps: ProvisionDeps): BuildingBlock {
         handler: async (ctx) => {
           rejectUnknown(ctx.query, new Set(['type', LOCAL]));
           const writer = await caller(ctx);
-          const { body, names } = await entityBody(ctx);
+          const { body, names } = await entityBody(ctx, true);
           const { id, attribute, type } = await attributePath(ctx, names);
           const instance = parseAttribute(body, attribute, names, { partial: true });
           singleResult(ctx, (await deps.provision.apply([{ kind: 'patch-attribute', id, attribute, instance, expectedType: type }], deps.terms, writer))[0]!);

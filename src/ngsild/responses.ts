@@ -31,13 +31,13 @@ export function writeBody(ctx: ApiContext, body: Record<string, unknown> | reado
   const context = bodyContextOf(request, names);
   const withContext = (member: Record<string, unknown>) => ({ ...member, '@context': context });
   if (representation === 'ld+json') {
-    ctx.type = MEDIA.jsonLd;
+    ctx.set('Content-Type', MEDIA.jsonLd);
     ctx.body = JSON.stringify(Array.isArray(body) ? body.map(withContext) : withContext(body as Record<string, unknown>));
     return;
   }
   const linkUrl = request.linkUrl ?? CORE_CONTEXT_URL;
   if (representation === 'geo+json') {
-    ctx.type = MEDIA.geoJson;
+    ctx.set('Content-Type', MEDIA.geoJson);
     const document = Array.isArray(body) ? { type: 'FeatureCollection', features: body } : body;
     if (/\bbody=json\b/.test(ctx.get(HEADER.prefer))) {
       ctx.append(HEADER.link, contextLink(linkUrl));
@@ -45,7 +45,7 @@ export function writeBody(ctx: ApiContext, body: Record<string, unknown> | reado
     } else ctx.body = JSON.stringify(withContext(document as Record<string, unknown>));
     return;
   }
-  ctx.type = MEDIA.json;
+  ctx.set('Content-Type', MEDIA.json);
   ctx.append(HEADER.link, contextLink(linkUrl));
   ctx.body = JSON.stringify(body);
 }
@@ -56,7 +56,7 @@ export function pagingLinks(ctx: ApiContext, offset: number, limit: number, retu
     const query = new URLSearchParams(ctx.querystring);
     query.set('offset', String(to));
     query.set('limit', String(limit));
-    ctx.append(HEADER.link, `<${ctx.path}?${query}>; rel="${rel}"; type="${MEDIA.jsonLd}"`);
+    ctx.append(HEADER.link, `<${ctx.path}?${query}>;rel="${rel}";type="${MEDIA.jsonLd}"`);
   };
   if (limit === 0) return;
   const more = total === null ? returned === limit : offset + returned < total;

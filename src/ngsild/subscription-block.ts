@@ -90,7 +90,7 @@ export function subscriptionBlock(deps: SubscriptionDeps): BuildingBlock {
           if (count === 'true') ctx.set(HEADER.resultsCount, String(total));
           pagingLinks(ctx, offset, limit, page.length, total);
           const now = Date.now();
-          writeBody(ctx, page.map((s) => renderSubscription(s, terms, withSysAttrs, now)), as, request);
+          writeBody(ctx, page.map((s) => renderSubscription(s, terms, withSysAttrs, now)), as, request, terms);
         },
       },
       {
@@ -105,7 +105,7 @@ export function subscriptionBlock(deps: SubscriptionDeps): BuildingBlock {
           const terms = await deps.terms.of(request.context);
           const subscription = await deps.subscriptions.byId(id);
           if (!subscription) throw new ResourceNotFoundError(`subscription ${id}`);
-          writeBody(ctx, renderSubscription(subscription, terms, withSysAttrs, Date.now()), as, request);
+          writeBody(ctx, renderSubscription(subscription, terms, withSysAttrs, Date.now()), as, request, terms);
         },
       },
       {

@@ -111,7 +111,7 @@ describe('the served OpenAPI 3.0 definition', () => {
   });
 
   it('has every route the building blocks register, with its method and its path parameters', () => {
-    const routes = buildingBlocks(api.store, TEST_API_CONFIG).flatMap((b) => b.routes);
+    const routes = buildingBlocks(api.store, TEST_API_CONFIG).flatMap((b) => b.routes).filter((route) => !route.refusal);
     expect(routes.length).toBeGreaterThanOrEqual(10);
     const missing: string[] = [];
     for (const route of routes) {

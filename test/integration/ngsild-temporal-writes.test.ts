@@ -140,3 +140,16 @@ describe('temporal provision', () => {
     expect((await call('GET', `/temporal/entities/${encodeURIComponent(`${id}:x`)}`)).status).toBe(404);
   });
 });
+
+describe('paths with an empty id segment', () => {
+  it.each([
+    ['DELETE', '/temporal/entities//attrs/speed/urn:ngsi-ld:instance:x'],
+    ['DELETE', '/entities//attrs/speed'],
+    ['POST', '/entities//attrs'],
+    ['DELETE', `/temporal/entities/${encodeURIComponent(id)}/attrs//urn:ngsi-ld:instance:x`],
+  ])('%s %s is 400 BadRequestData, not an unknown route', async (method, path) => {
+    const answer = await call(method, path, method === 'POST' ? { speed: 1 } : undefined);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ type: 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData' });
+  });
+});
