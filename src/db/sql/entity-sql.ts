@@ -193,7 +193,9 @@ function geometryOf(params: SqlParams, attribute: string | null): string {
 
 /** Geo-queries (clause 4.10) with the Simple Features relations of PostGIS; `near` on the WGS 84 ellipsoid, behind a box on the index. */
 function geoSql(params: SqlParams, geo: EntityGeoFilter): string {
-  const reference = `ST_SetSRID(ST_GeomFromGeoJSON(${params.bind(JSON.stringify(geo.geometry))}::text), 4326)`;
+  const given = `ST_SetSRID(ST_GeomFromGeoJSON(${params.bind(JSON.stringify(geo.geometry))}::text), 4326)`;
+  // A self-intersecting polygon is repaired as stored geometries are (GEOS refuses relations on invalid input).
+  const reference = `(CASE WHEN ST_IsValid(${given}) THEN ${given} ELSE ST_MakeValid(${given}) END)`;
   const target = geometryOf(params, geo.attribute);
   const indexed = geo.attribute === null;
   switch (geo.relation) {
