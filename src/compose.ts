@@ -7,9 +7,12 @@ import { mountedBlocks, type Api, type BuildingBlock } from './api/building-bloc
 import { SERVICE_INFO } from './api/service-info.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/env.js';
+import type { Mapping } from './domain/mapping.js';
 import { createLogger, type Logger } from './logger.js';
 import type { HtmlOptions } from './ogcapi/html/layout.js';
-import { ngsiLdApi, startNgsiLdNotifier } from './ngsild/ngsild.js';
+import { ngsiLdApi, startNgsiLdNotifier, startNgsiLdRegistration } from './ngsild/ngsild.js';
+import { syncPushes } from './ngsild/federation/push-subscriptions.js';
+import type { Registration } from './ngsild/federation/registration.js';
 import type { Notifier } from './ngsild/subscriptions/notifier.js';
 import type { MappedEntityType } from './ngsild/write-access.js';
 import { itemUrl, ogcFeaturesApi } from './ogcapi/ogcapi.js';
@@ -142,6 +145,29 @@ export function startNotifications(store: Store, changes: ChangeFeed, config: No
     concurrency: config.ngsiLdNotifyConcurrency,
     batchSize: config.ngsiLdNotifyBatch,
     pollMs: config.ngsiLdNotifyPollMs,
+    logger,
+  });
+}
+
+export type FederationConfig = Pick<Config, 'ngsiLdContextsAllow' | 'ngsiLdContextTimeoutMs' | 'ngsiLdNotifyTimeoutMs' | 'ngsiLdRegisterAt' | 'ngsiLdRegisterIntervalMs' | 'baseUrl'>;
+
+/**
+ * Federation with other NGSI-LD brokers: the push subscriptions of the mappings that push (delivered
+ * by the notifier), and the Context Source registration when PLACELINK_NGSILD_REGISTER_AT names a broker.
+ */
+export async function startFederation(store: Store, mappings: readonly Mapping[], config: FederationConfig, logger: Logger): Promise<Registration | null> {
+  await syncPushes(store.subscriptions.pushes, mappings, logger);
+  if (!config.ngsiLdRegisterAt || !config.baseUrl) return null;
+  return startNgsiLdRegistration({
+    collections: store.collections,
+    entities: entityService(store),
+    storedContexts: storedContextService(store.ldContexts),
+    contextsAllow: config.ngsiLdContextsAllow,
+    contextTimeoutMs: config.ngsiLdContextTimeoutMs,
+    brokerBase: config.ngsiLdRegisterAt,
+    endpoint: config.baseUrl,
+    intervalMs: config.ngsiLdRegisterIntervalMs,
+    timeoutMs: config.ngsiLdNotifyTimeoutMs,
     logger,
   });
 }

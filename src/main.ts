@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { composeApi, ROOT_ERRORS, startNotifications } from './compose.js';
+import { composeApi, ROOT_ERRORS, startFederation, startNotifications } from './compose.js';
 import { redactedConfig, type Config } from './config/env.js';
 import { loadMappings, type LoadedMapping } from './config/mappings-loader.js';
 import { migrate } from './db/migrate.js';
@@ -13,6 +13,7 @@ import { startMqttFeed, type MqttFeed } from './ingest/mqtt/mqtt-subscriber.js';
 import type { Logger } from './logger.js';
 import { createChangeFeed } from './services/change-feed.js';
 import { loadDemoData } from './services/features/demo-data.js';
+import type { Registration } from './ngsild/federation/registration.js';
 import type { Notifier } from './ngsild/subscriptions/notifier.js';
 import type { Store } from './services/ports/store.js';
 import { sensorMappings } from './services/sensors/sensor-registry.js';
@@ -68,6 +69,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let scheduler: HarvestScheduler | null = null;
   const feeds: MqttFeed[] = [];
   let notifier: Notifier | null = null;
+  let registration: Registration | null = null;
   let maintenance: NodeJS.Timeout | null = null;
   let maintaining: Promise<unknown> = Promise.resolve();
   const maintain = () => {
@@ -101,6 +103,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     }
     maintain();
     if (!stopping) notifier = await startNotifications(store, changes, config, logger);
+    if (!stopping) registration = await startFederation(store, mappings.map((m) => m.mapping), config, logger);
     if (config.harvestSchedule && mappings.some((m) => m.mapping.schedule?.enabled) && !stopping) scheduler = await startHarvestScheduler(store, mappings, logger);
   });
 
@@ -129,6 +132,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await Promise.all(feeds.map((feed) => feed.stop().catch((error: unknown) => logger.warn({ err: error }, 'MQTT feed did not stop cleanly'))));
       if (maintenance) clearTimeout(maintenance);
       await maintaining;
+      await (registration as Registration | null)?.stop();
       // Deliveries under way finish; what is not delivered stays in the outbox for the next start.
       await (notifier as Notifier | null)?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

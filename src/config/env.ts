@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../domain/errors.js';
+import { ngsiLdBase } from './ngsi-ld-base.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
@@ -50,6 +51,12 @@ const ENV_SCHEMA = z.object({
   PLACELINK_NGSILD_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   PLACELINK_NGSILD_NOTIFY_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   PLACELINK_NGSILD_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  PLACELINK_NGSILD_REGISTER_AT: z
+    .url({ message: 'expected an absolute http(s) URL' })
+    .refine((v) => /^https?:\/\//.test(v), 'expected an absolute http(s) URL')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  PLACELINK_NGSILD_REGISTER_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 /** Names and addresses of this machine only: 127.0.0.0/8, ::1 and localhost. */
@@ -115,6 +122,10 @@ export interface Config {
   readonly ngsiLdNotifyBatch: number;
   /** How often the change log and the outbox are looked at without being woken (changes of other processes). */
   readonly ngsiLdNotifyPollMs: number;
+  /** A broker placelink registers itself at as a Context Source (its NGSI-LD base URL). */
+  readonly ngsiLdRegisterAt: string | undefined;
+  /** How often the registration is renewed (its expiresAt is three times as far ahead). */
+  readonly ngsiLdRegisterIntervalMs: number;
 }
 
 /** Reads and validates the environment; every bad variable is named in one error. */
@@ -131,6 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigurationError(`Invalid configuration: ${issues.map((i) => `${i.location}: ${i.reason}`).join('; ')}`, issues);
   }
   const v = parsed.data;
+  if (v.PLACELINK_NGSILD_REGISTER_AT !== undefined && v.BASE_URL === undefined) {
+    const reason = 'a broker can only reach placelink at its public address: set BASE_URL too';
+    throw new ConfigurationError(`Invalid configuration: PLACELINK_NGSILD_REGISTER_AT: ${reason}`, [{ location: 'PLACELINK_NGSILD_REGISTER_AT', reason }]);
+  }
   if (v.PLACELINK_NGSILD_ANONYMOUS_WRITES && !isLoopbackHost(v.HOST)) {
     const reason = `anonymous NGSI-LD writes are only allowed when HOST is a loopback address (127.0.0.0/8, ::1, localhost); HOST is ${JSON.stringify(v.HOST)}`;
     throw new ConfigurationError(`Invalid configuration: PLACELINK_NGSILD_ANONYMOUS_WRITES: ${reason}`, [
@@ -172,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ngsiLdNotifyConcurrency: v.PLACELINK_NGSILD_NOTIFY_CONCURRENCY,
     ngsiLdNotifyBatch: v.PLACELINK_NGSILD_NOTIFY_BATCH,
     ngsiLdNotifyPollMs: v.PLACELINK_NGSILD_NOTIFY_POLL_MS,
+    ngsiLdRegisterAt: v.PLACELINK_NGSILD_REGISTER_AT === undefined ? undefined : ngsiLdBase(v.PLACELINK_NGSILD_REGISTER_AT),
+    ngsiLdRegisterIntervalMs: v.PLACELINK_NGSILD_REGISTER_INTERVAL_S * 1000,
   };
 }
 

@@ -24,6 +24,7 @@ import type {
   WfsSource,
 } from '../domain/mapping.js';
 import { isSensorSource } from '../domain/mapping.js';
+import { ngsiLdBase } from './ngsi-ld-base.js';
 import { unitConversion } from '../domain/units.js';
 import { resolveCrs } from '../geo/crs-registry.js';
 
@@ -451,12 +452,16 @@ export function normalizeMapping(raw: Raw, ctx: NormalizeContext): Mapping {
   const time = (raw['time'] as Raw | undefined) ?? {};
   if (time['end'] !== undefined && time['start'] === undefined) issue(ctx, ['time', 'start'], 'is required when time.end is given');
   const ngsiLd = raw['ngsiLd'] as Raw | undefined;
+  const sensor = isSensorSource(source);
+  if (ngsiLd && sensor && (ngsiLd['type'] !== undefined || (ngsiLd['context'] as unknown[] | undefined)?.length)) {
+    issue(ctx, ['ngsiLd'], `a ${source.type} source's entities are its Devices: give pushTo only`);
+  }
+  if (ngsiLd && !sensor && ngsiLd['type'] === undefined) issue(ctx, ['ngsiLd', 'type'], 'is required: the entity type of the features');
   const deletePolicy = raw['deletePolicy'] as Raw;
   const schedule = raw['schedule'] as Raw | undefined;
   const intervalMs = schedule ? durationMs(String(schedule['interval'])) : 0;
   if (schedule && intervalMs < 10_000) issue(ctx, ['schedule', 'interval'], 'must be at least 10s');
   const theme = typeof target['inspireTheme'] === 'string' ? target['inspireTheme'].replace(/^.*\//, '') : null;
-  const sensor = isSensorSource(source);
   if (!sensor && raw['datastreams'] !== undefined) issue(ctx, ['datastreams'], `only applies to sensor sources (sensorthings, mqtt, http-push), not ${source.type}`);
   if ((source.type === 'mqtt' || source.type === 'http-push') && schedule) issue(ctx, ['schedule'], `a ${source.type} source pushes its observations; there is nothing to schedule`);
   if (source.type === 'sensorthings' && raw['datastreams'] !== undefined) issue(ctx, ['datastreams'], 'a SensorThings source reads its datastreams from the service; declare none');
@@ -503,7 +508,8 @@ export function normalizeMapping(raw: Raw, ctx: NormalizeContext): Mapping {
       required: geometry['required'] === true,
     },
     time: { start: valueExpression(time['start'], ['time', 'start'], ctx), end: valueExpression(time['end'], ['time', 'end'], ctx) },
-    ngsiLd: ngsiLd ? { type: String(ngsiLd['type']), context: ngsiLd['context'] as string[] } : null,
+    ngsiLd: ngsiLd && ngsiLd['type'] !== undefined ? { type: String(ngsiLd['type']), context: ngsiLd['context'] as string[] } : null,
+    ngsiLdPushTo: typeof ngsiLd?.['pushTo'] === 'string' ? ngsiLdBase(ngsiLd['pushTo']) : null,
     deletePolicy: { mode: deletePolicy['mode'] as 'retire' | 'purge' | 'keep', maxFraction: Number(deletePolicy['maxFraction']) },
     rejections: { max: ((raw['rejections'] as Raw)['max'] as number | null) ?? null },
     schedule: schedule ? { intervalMs, enabled: schedule['enabled'] !== false } : null,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Geometry } from 'geojson';
 import { PlacelinkError } from '../domain/errors.js';
 import type { EntityChange, PreviousState, StoredSubscription } from '../domain/subscription.js';
-import type { DeliveryLane, SubscriptionStore } from '../services/ports/subscription-ports.js';
+import type { DeliveryLane, PushState, SubscriptionStore } from '../services/ports/subscription-ports.js';
 import type { Database } from './database.js';
 import { subscriptionSql, type ChangeRow, type LaneRow, type SubscriptionRow } from './sql/subscription-sql.js';
 
@@ -28,6 +28,7 @@ function toSubscription(row: SubscriptionRow): StoredSubscription {
     },
     createdAt: row.created_at,
     modifiedAt: row.modified_at,
+    pushTo: row.push_to,
   };
 }
 
@@ -53,6 +54,7 @@ function toChange(row: ChangeRow): EntityChange {
     deleted: row.deleted,
     previous: toPrevious(row.previous),
     changedAt: row.changed_at,
+    onlyFor: row.only_subscription,
   };
 }
 
@@ -144,6 +146,21 @@ export function subscriptionStore(db: Database): SubscriptionStore {
           }
           await tx.query(subscriptionSql.schedulePeriodic(subscriptionId));
         });
+      },
+    },
+
+    pushes: {
+      async ensure(record, pushTo) {
+        const [row] = await db.query<{ state: PushState }>(subscriptionSql.ensurePush(record, pushTo));
+        return row!.state;
+      },
+      async retireExcept(keep) {
+        return (await db.query<{ subscription_id: string }>(subscriptionSql.retirePushes(keep))).map((r) => r.subscription_id);
+      },
+      async seed(subscriptionId, selection) {
+        const [row] = await db.query<{ n: number }>(subscriptionSql.seedPush(subscriptionId, selection.collectionId, selection.deviceIdPattern));
+        if (row!.n > 0) await db.query(subscriptionSql.wake());
+        return row!.n;
       },
     },
 

@@ -262,6 +262,8 @@ export interface Mapping {
   readonly geometry: GeometryRules;
   readonly time: { readonly start: ValueExpression | null; readonly end: ValueExpression | null };
   readonly ngsiLd: { readonly type: string; readonly context: readonly string[] } | null;
+  /** The NGSI-LD base URL (`…/ngsi-ld/v1`) of a broker its entities (or, for a sensor source, its Devices) are pushed into. */
+  readonly ngsiLdPushTo: string | null;
   readonly deletePolicy: DeletePolicy;
   readonly rejections: { readonly max: number | null };
   readonly schedule: { readonly intervalMs: number; readonly enabled: boolean } | null;

@@ -98,6 +98,8 @@ export interface StoredSubscription extends SubscriptionRecord {
   readonly delivery: DeliveryState;
   readonly createdAt: string;
   readonly modifiedAt: string;
+  /** A federation push (placelink's own): the NGSI-LD base URL of the broker its entities are upserted into. */
+  readonly pushTo: string | null;
 }
 
 export type SubscriptionStatus = 'active' | 'paused' | 'expired';
@@ -132,4 +134,6 @@ export interface EntityChange {
   readonly deleted: readonly string[];
   readonly previous: PreviousState | null;
   readonly changedAt: string;
+  /** A push's first sync: the change is for that subscription alone (null: for every subscription). */
+  readonly onlyFor: string | null;
 }

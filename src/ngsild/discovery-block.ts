@@ -2,61 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { ApiContext, BuildingBlock } from '../api/building-block.js';
 import { rejectUnknown, single } from '../api/query-values.js';
 import { InvalidParameterError, ResourceNotFoundError } from '../domain/errors.js';
-import type { CollectionReader } from '../services/features/collection-catalog.js';
-import type { EntityService } from '../services/entities/entity-service.js';
-import type { TermMap, TermMaps } from './context/term-map.js';
-import { entityTypes } from './entities/entity-types.js';
+import type { TermMap } from './context/term-map.js';
+import { typeSummaries, type TypeSummary, type TypeSummarySources } from './entities/type-summaries.js';
 import { representation } from './negotiation.js';
 import { discoveryOpenApi } from './openapi.js';
 import { linkedContext } from './request-context.js';
 import { writeBody } from './responses.js';
 
-export interface DiscoveryDeps {
-  readonly collections: CollectionReader;
-  readonly entities: EntityService;
-  readonly terms: TermMaps;
-}
+export type DiscoveryDeps = TypeSummarySources;
 
-/** What discovery knows of an entity type: how many entities, and each attribute IRI with its attribute types and entity count. */
-interface TypeSummary {
-  readonly iri: string;
-  readonly entities: number;
-  readonly attributes: Map<string, { types: Set<string>; entities: number }>;
-}
-
-const LOCATION = 'https://uri.etsi.org/ngsi-ld/location';
 const DETAILS = new Set(['details']);
-
-/**
- * The entity types and attributes there are, per type IRI (several collections can hold one type):
- * collections written through NGSI-LD read their stored attributes, harvested ones their properties.
- */
-async function summaries(deps: DiscoveryDeps): Promise<Map<string, TypeSummary>> {
-  const types = await entityTypes(deps);
-  const writable = types.filter((t) => t.stored);
-  const uses = await deps.entities.attributeUses(writable.map((t) => t.collection.key));
-  const out = new Map<string, TypeSummary>();
-  const add = (typeIri: string, attributeIri: string, attributeType: string, entities: number) => {
-    const summary = out.get(typeIri)!;
-    const attribute = summary.attributes.get(attributeIri) ?? { types: new Set<string>(), entities: 0 };
-    attribute.types.add(attributeType);
-    attribute.entities += entities;
-    summary.attributes.set(attributeIri, attribute);
-  };
-  for (const type of types) {
-    const summary = out.get(type.typeIri) ?? { iri: type.typeIri, entities: 0, attributes: new Map() };
-    out.set(type.typeIri, { ...summary, entities: summary.entities + type.entities });
-    if (type.stored) continue;
-    for (const name of type.properties) add(type.typeIri, type.terms.expand(name), type.collection.attributes[name]?.relationship ? 'Relationship' : 'Property', type.entities);
-    if (type.located) add(type.typeIri, LOCATION, 'GeoProperty', type.entities);
-  }
-  const byKey = new Map(writable.map((t) => [t.collection.key, t]));
-  for (const use of uses) {
-    const type = byKey.get(use.collectionKey)!;
-    for (const attributeType of use.types) add(type.typeIri, type.terms.expand(use.name), attributeType, use.entities);
-  }
-  return out;
-}
 
 function details(ctx: ApiContext): boolean {
   rejectUnknown(ctx.query, DETAILS);
@@ -74,7 +29,7 @@ export function discoveryBlock(deps: DiscoveryDeps): BuildingBlock {
     const request = linkedContext(ctx);
     const detailed = details(ctx);
     const terms = await deps.terms.of(request.context);
-    writeBody(ctx, build(await summaries(deps), terms, detailed), as, request, terms);
+    writeBody(ctx, build(await typeSummaries(deps), terms, detailed), as, request, terms);
   }
 
   return {

@@ -16,6 +16,8 @@ import { CORE_CONTEXT_URL } from './context/offline-contexts.js';
 import { termMaps } from './context/term-map.js';
 import { entityReader, type ItemUrl } from './entities/entity-reader.js';
 import { entityTypes } from './entities/entity-types.js';
+import { typeSummaries } from './entities/type-summaries.js';
+import { startRegistration, type Registration, type RegistrationSettings } from './federation/registration.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
 import { temporalBlock } from './temporal-block.js';
 import { temporalProvisionBlock } from './temporal-provision-block.js';
@@ -122,6 +124,19 @@ export function startNgsiLdNotifier(options: NgsiLdNotifierOptions): Promise<Not
     batchSize: options.batchSize,
   });
   return startNotifier(options.subscriptions, dispatch, options.changes, options, options.logger);
+}
+
+export interface NgsiLdRegistrationOptions extends NgsiLdNames, RegistrationSettings {
+  readonly collections: CollectionReader;
+  readonly entities: EntityService;
+  readonly logger: Logger;
+}
+
+/** Registers placelink at another broker as a Context Source and keeps the registration current (federation/registration.ts). */
+export function startNgsiLdRegistration(options: NgsiLdRegistrationOptions): Registration {
+  const terms = termMaps(loaderOf(options).load, CORE_CONTEXT_URL);
+  const sources = { collections: options.collections, entities: options.entities, terms };
+  return startRegistration({ types: () => typeSummaries(sources), collections: options.collections }, options, options.logger);
 }
 
 /** What every NGSI-LD request is checked for before its operation: placelink has one tenant (clause 6.3.14). */

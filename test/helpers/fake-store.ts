@@ -479,6 +479,7 @@ function noSubscriptionStore(): SubscriptionStore {
     ...failing(SUBSCRIPTION_METHODS, 'subscriptions.'),
     changes: failing(['claim', 'settle', 'release'], 'subscriptions.changes.'),
     outbox: failing(['claim', 'complete', 'claimPeriodic', 'settlePeriodic'], 'subscriptions.outbox.'),
+    pushes: failing(['ensure', 'retireExcept', 'seed'], 'subscriptions.pushes.'),
   };
 }
 

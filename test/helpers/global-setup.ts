@@ -17,7 +17,7 @@ declare module 'vitest' {
 
 const DEFAULT_URL = 'postgres://root@127.0.0.1:5432/placelink_test';
 
-/** Creates the test database on a reachable PostgreSQL server; false when there is none. */
+/** Creates the test database on a reachable PostgreSQL server; false when there is none, or it has no PostGIS (unless TEST_DATABASE_URL insists on it). */
 async function preparePostgres(url: string): Promise<boolean> {
   const target = new URL(url);
   const database = target.pathname.slice(1);
@@ -33,7 +33,11 @@ async function preparePostgres(url: string): Promise<boolean> {
     const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (rows.length === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
     const { rows: available } = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'");
-    if (available.length === 0) throw new Error(`PostgreSQL at ${admin.host} has no PostGIS; install it (apt-get install postgresql-15-postgis-3) or unset TEST_DATABASE_URL`);
+    if (available.length === 0) {
+      if (process.env['TEST_DATABASE_URL']) throw new Error(`PostgreSQL at ${admin.host} has no PostGIS; install it (apt-get install postgresql-15-postgis-3) or unset TEST_DATABASE_URL`);
+      process.stderr.write(`PostgreSQL at ${admin.host} has no PostGIS (apt-get install postgresql-15-postgis-3 to use it): `);
+      return false;
+    }
     return true;
   } finally {
     await client.end();
@@ -53,7 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!(await preparePostgres(url))) {
     if (process.env['TEST_DATABASE_URL']) throw new Error(`TEST_DATABASE_URL=${url} is not reachable`);
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'placelink-test-'));
-    process.stderr.write(`No PostgreSQL at ${new URL(url).host}: running the database tests on the embedded PostGIS (PGlite) in ${dataDir}\n`);
+    process.stderr.write(`no PostgreSQL with PostGIS at ${new URL(url).host}: running the database tests on the embedded PostGIS (PGlite) in ${dataDir}\n`);
     embedded = await startEmbeddedPostgis(dataDir, logger);
     connectionString = embedded.connectionString;
   }

@@ -32,6 +32,7 @@ function subscription(body: Record<string, unknown>): StoredSubscription {
   return {
     ...readSubscription({ type: 'Subscription', id: 'urn:ngsi-ld:Subscription:s', ...body }, { terms, context: [STREETLIGHTING] }, 0),
     delivery: { timesSent: 0, timesFailed: 0, lastNotification: null, lastSuccess: null, lastFailure: null, lastStatus: null },
+    pushTo: null,
     createdAt: '2026-01-01T00:00:00Z',
     modifiedAt: '2026-01-01T00:00:00Z',
   };
@@ -41,7 +42,7 @@ const compile = (body: Record<string, unknown>): Promise<CompiledSubscription> =
   compileSubscription(subscription({ notification: { endpoint: { uri: 'http://127.0.0.1/n' } }, ...body }), [lights, groups], maps);
 
 function change(changeId: number, event: EntityChange['event'], attributes: Partial<Pick<EntityChange, 'created' | 'updated' | 'deleted' | 'previous'>> = {}, entityId = ID): EntityChange {
-  return { changeId, collectionKey: 7, entityId, event, created: [], updated: [], deleted: [], previous: null, changedAt: `2026-03-01T00:00:0${changeId}Z`, ...attributes };
+  return { changeId, collectionKey: 7, entityId, event, created: [], updated: [], deleted: [], previous: null, changedAt: `2026-03-01T00:00:0${changeId}Z`, onlyFor: null, ...attributes };
 }
 
 const previous = (values: Record<string, unknown>, extra: Partial<NonNullable<EntityChange['previous']>> = {}) => ({ values, attributes: null, location: null, createdAt: null, modifiedAt: null, ...extra });

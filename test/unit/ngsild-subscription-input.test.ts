@@ -27,6 +27,7 @@ function stored(record: SubscriptionRecord): StoredSubscription {
   return {
     ...record,
     delivery: { timesSent: 0, timesFailed: 0, lastNotification: null, lastSuccess: null, lastFailure: null, lastStatus: null },
+    pushTo: null,
     createdAt: '2026-05-01T00:00:00Z',
     modifiedAt: '2026-05-01T00:00:00Z',
   };

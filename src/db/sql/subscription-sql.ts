@@ -17,7 +17,10 @@ const LIVE = `s.is_active AND (s.expires_at IS NULL OR s.expires_at > now())`;
 const SUBSCRIPTION_COLUMNS = `s.subscription_id, s.definition, s.context, s.is_active, ${TIME('s.expires_at')} AS expires_at, s.throttling_s, s.time_interval_s,
   s.times_sent::text AS times_sent, s.times_failed::text AS times_failed, ${TIME('s.last_notification')} AS last_notification,
   ${TIME('s.last_success')} AS last_success, ${TIME('s.last_failure')} AS last_failure, s.last_status,
-  ${TIME('s.created_at')} AS created_at, ${TIME('s.modified_at')} AS modified_at`;
+  ${TIME('s.created_at')} AS created_at, ${TIME('s.modified_at')} AS modified_at, s.push_to`;
+
+/** A subscription made through the API (not one of placelink's pushes). */
+const LISTED = 's.push_to IS NULL';
 
 export interface SubscriptionRow {
   subscription_id: string;
@@ -35,6 +38,7 @@ export interface SubscriptionRow {
   last_status: 'ok' | 'failed' | null;
   created_at: string;
   modified_at: string;
+  push_to: string | null;
 }
 
 export interface ChangeRow {
@@ -47,6 +51,7 @@ export interface ChangeRow {
   deleted: string[];
   previous: { p?: Record<string, unknown>; a?: Record<string, never>; g?: never; cr?: string; mo?: string } | null;
   changed_at: string;
+  only_subscription: string | null;
 }
 
 export interface LaneRow extends SubscriptionRow {
@@ -81,20 +86,20 @@ export const subscriptionSql = {
              throttling_s = $6, time_interval_s = $7, modified_at = now(),
              next_periodic_at = CASE WHEN s.time_interval_s IS DISTINCT FROM $7 THEN now() + $7 * interval '1 second' ELSE s.next_periodic_at END,
              retry_at = CASE WHEN $4 AND NOT s.is_active THEN NULL ELSE s.retry_at END
-           WHERE s.subscription_id = $1 RETURNING 1`,
+           WHERE s.subscription_id = $1 AND ${LISTED} RETURNING 1`,
     values: recordValues(record),
   }),
 
-  byId: (id: string): SqlQuery => ({ text: `SELECT ${SUBSCRIPTION_COLUMNS} FROM ngsild_subscription s WHERE s.subscription_id = $1`, values: [id] }),
+  byId: (id: string): SqlQuery => ({ text: `SELECT ${SUBSCRIPTION_COLUMNS} FROM ngsild_subscription s WHERE s.subscription_id = $1 AND ${LISTED}`, values: [id] }),
 
   page: (limit: number, offset: number): SqlQuery => ({
-    text: `SELECT ${SUBSCRIPTION_COLUMNS} FROM ngsild_subscription s ORDER BY s.created_at, s.subscription_id LIMIT $1 OFFSET $2`,
+    text: `SELECT ${SUBSCRIPTION_COLUMNS} FROM ngsild_subscription s WHERE ${LISTED} ORDER BY s.created_at, s.subscription_id LIMIT $1 OFFSET $2`,
     values: [limit, offset],
   }),
 
-  count: (): SqlQuery => ({ text: 'SELECT count(*)::integer AS n FROM ngsild_subscription', values: [] }),
+  count: (): SqlQuery => ({ text: `SELECT count(*)::integer AS n FROM ngsild_subscription s WHERE ${LISTED}`, values: [] }),
 
-  remove: (id: string): SqlQuery => ({ text: 'DELETE FROM ngsild_subscription WHERE subscription_id = $1 RETURNING 1', values: [id] }),
+  remove: (id: string): SqlQuery => ({ text: `DELETE FROM ngsild_subscription s WHERE s.subscription_id = $1 AND ${LISTED} RETURNING 1`, values: [id] }),
 
   reacting: (): SqlQuery => ({
     name: 'ngsild-reacting-subscriptions',
@@ -108,7 +113,7 @@ export const subscriptionSql = {
            WHERE c.change_id IN (SELECT x.change_id FROM ngsild_change x WHERE x.claimed_until IS NULL OR x.claimed_until < clock_timestamp()
                                  ORDER BY x.change_id LIMIT $1 FOR UPDATE SKIP LOCKED)
            RETURNING c.change_id::text AS change_id, c.collection_key, c.entity_id, c.event, c.created, c.updated, c.deleted, c.previous,
-                     ${TIME('c.changed_at')} AS changed_at`,
+                     ${TIME('c.changed_at')} AS changed_at, c.only_subscription`,
     values: [limit, leaseMs, token],
   }),
 
@@ -250,5 +255,51 @@ export const subscriptionSql = {
                                      ELSE now() + time_interval_s * interval '1 second' END
            WHERE subscription_id = $1`,
     values: [subscriptionId],
+  }),
+
+  /**
+   * Makes placelink's push subscription what the mapping says now: created, or rewritten when its
+   * definition, @context or broker changed (a push to another broker starts over). `state`: created,
+   * changed or same.
+   */
+  ensurePush: (record: SubscriptionRecord, pushTo: string): SqlQuery => ({
+    text: `WITH before AS (SELECT definition, context, push_to FROM ngsild_subscription WHERE subscription_id = $1),
+           upserted AS (
+             INSERT INTO ngsild_subscription (subscription_id, definition, context, is_active, push_to)
+             VALUES ($1, $2::jsonb, $3::jsonb, true, $4)
+             ON CONFLICT (subscription_id) DO UPDATE SET definition = EXCLUDED.definition, context = EXCLUDED.context, push_to = EXCLUDED.push_to,
+               is_active = true, retry_at = NULL, consecutive_failures = 0, modified_at = now()
+             WHERE (ngsild_subscription.definition, ngsild_subscription.context, ngsild_subscription.push_to)
+                   IS DISTINCT FROM (EXCLUDED.definition, EXCLUDED.context, EXCLUDED.push_to)
+             RETURNING 1
+           )
+           SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM before) THEN 'created' WHEN EXISTS (SELECT 1 FROM upserted) THEN 'changed' ELSE 'same' END AS state`,
+    values: [record.id, JSON.stringify(record.definition), JSON.stringify(record.context), pushTo],
+  }),
+
+  /** Push subscriptions of mappings that no longer push (with what they had still to deliver). */
+  retirePushes: (keep: readonly string[]): SqlQuery => ({
+    text: 'DELETE FROM ngsild_subscription WHERE push_to IS NOT NULL AND NOT (subscription_id = ANY($1::text[])) RETURNING subscription_id',
+    values: [keep],
+  }),
+
+  /**
+   * A push's first sync: a 'created' change, for this subscription alone, of every current entity of
+   * the collection (features with an NGSI-LD id) or, for a sensor mapping, of every Device whose id
+   * matches the pattern.
+   */
+  seedPush: (subscriptionId: string, collectionId: string | null, deviceIdPattern: string | null): SqlQuery => ({
+    text: `WITH seeded AS (
+             INSERT INTO ngsild_change (collection_key, entity_id, event, only_subscription)
+             SELECT f.collection_key, f.ngsi_ld_id, 'created', $1
+             FROM feature f JOIN collection c ON c.collection_key = f.collection_key AND c.id = $2 AND c.ngsi_ld_type IS NOT NULL
+             WHERE f.ngsi_ld_id IS NOT NULL AND f.retired_at IS NULL
+             UNION ALL
+             SELECT 0, 'urn:ngsi-ld:Device:' || d.id, 'created', $1
+             FROM datastream d WHERE $3::text IS NOT NULL AND ('urn:ngsi-ld:Device:' || d.id) ~ $3
+             RETURNING 1
+           )
+           SELECT count(*)::integer AS n FROM seeded`,
+    values: [subscriptionId, collectionId, deviceIdPattern],
   }),
 };

@@ -25,12 +25,15 @@ export interface EntityTypeSources {
   readonly terms: TermMaps;
 }
 
-/** The sensors' Devices, one per datastream, named as Smart Data Models does. */
+/** The type of the sensors' Devices, with the @context that names it as Smart Data Models does. */
+export const DEVICE_TYPE = { type: 'Device', context: ['https://raw.githubusercontent.com/smart-data-models/dataModel.Device/master/context.jsonld'] } as const;
+
+/** The sensors' Devices, one per datastream. */
 const DEVICES: EntityCollection = {
   key: DEVICE_COLLECTION_KEY,
   id: 'devices',
-  type: 'Device',
-  context: ['https://raw.githubusercontent.com/smart-data-models/dataModel.Device/master/context.jsonld'],
+  type: DEVICE_TYPE.type,
+  context: [...DEVICE_TYPE.context],
   writable: false,
   mappingId: null,
   attributes: {},

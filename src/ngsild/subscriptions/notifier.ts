@@ -4,6 +4,7 @@ import type { ChangeFeed } from '../../services/ports/changes.js';
 import type { SubscriptionStore } from '../../services/ports/subscription-ports.js';
 import { deliveries, type SendNotification } from './delivery.js';
 import type { Dispatcher } from './dispatcher.js';
+import { pushEntities } from '../federation/push-endpoint.js';
 import { postNotification } from './http-endpoint.js';
 import { mqttPublisher } from './mqtt-endpoint.js';
 
@@ -62,6 +63,7 @@ function signal() {
 export async function startNotifier(store: SubscriptionStore, dispatch: Dispatcher, changes: ChangeFeed, settings: NotifierSettings, logger: Logger): Promise<Notifier> {
   const mqtt = mqttPublisher();
   const send: SendNotification = (subscription, message, timeoutMs) => {
+    if (subscription.pushTo !== null) return pushEntities(subscription.pushTo, message, timeoutMs, logger);
     const endpoint = subscription.definition.notification.endpoint;
     return endpoint.uri.startsWith('mqtt') ? mqtt.publish(endpoint.uri, message, endpoint.notifierInfo ?? [], timeoutMs) : postNotification(endpoint.uri, message, timeoutMs);
   };

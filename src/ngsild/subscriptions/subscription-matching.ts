@@ -72,6 +72,13 @@ export interface ChangedEntity {
   readonly previous: PreviousState | null;
   /** When the first of its changes was written. */
   readonly changedAt: string;
+  /** The only subscriptions the change is for (a push's first sync); null: every subscription. */
+  readonly onlyFor: ReadonlySet<string> | null;
+}
+
+/** Changes for some subscriptions only stay so when combined only with such changes. */
+function combinedAudience(a: ReadonlySet<string> | null, b: ReadonlySet<string> | null): ReadonlySet<string> | null {
+  return a === null || b === null ? null : new Set([...a, ...b]);
 }
 
 const entityKey = (collectionKey: number, entityId: string) => `${collectionKey}\u0000${entityId}`;
@@ -97,13 +104,14 @@ export function combineChanges(changes: readonly EntityChange[]): ChangedEntity[
   for (const change of changes) {
     const key = entityKey(change.collectionKey, change.entityId);
     const before = out.get(key);
-    const own = { ...change, created: new Set(change.created), updated: new Set(change.updated), deleted: new Set(change.deleted) };
+    const own = { ...change, created: new Set(change.created), updated: new Set(change.updated), deleted: new Set(change.deleted), onlyFor: change.onlyFor === null ? null : new Set([change.onlyFor]) };
     if (!before) out.set(key, own);
-    else if (change.event === 'deleted') out.set(key, { ...own, changedAt: before.changedAt });
-    else if (change.event === 'created' || before.event === 'deleted') out.set(key, { ...own, event: 'created', changedAt: before.changedAt });
+    else if (change.event === 'deleted') out.set(key, { ...own, changedAt: before.changedAt, onlyFor: combinedAudience(before.onlyFor, own.onlyFor) });
+    else if (change.event === 'created' || before.event === 'deleted') out.set(key, { ...own, event: 'created', changedAt: before.changedAt, onlyFor: combinedAudience(before.onlyFor, own.onlyFor) });
     else {
       out.set(key, {
         ...before,
+        onlyFor: combinedAudience(before.onlyFor, own.onlyFor),
         created: new Set([...before.created, ...own.created]),
         updated: new Set([...before.updated, ...own.updated]),
         deleted: new Set([...before.deleted, ...own.deleted].filter((name) => !own.created.has(name))),
@@ -114,8 +122,9 @@ export function combineChanges(changes: readonly EntityChange[]): ChangedEntity[
   return [...out.values()];
 }
 
-/** Whether a subscription's entity selectors take the entity. */
-export function selects(compiled: CompiledSubscription, entity: Pick<ChangedEntity, 'collectionKey' | 'entityId'>): boolean {
+/** Whether a subscription's entity selectors take the entity (and a change meant for some subscriptions only is meant for it). */
+export function selects(compiled: CompiledSubscription, entity: Pick<ChangedEntity, 'collectionKey' | 'entityId'> & { readonly onlyFor?: ReadonlySet<string> | null }): boolean {
+  if (entity.onlyFor && !entity.onlyFor.has(compiled.subscription.id)) return false;
   if (compiled.selectors === null) return true;
   return compiled.selectors.some((s) => s.keys.has(entity.collectionKey) && (s.id === null || s.id === entity.entityId) && (s.idPattern === null || s.idPattern.test(entity.entityId)));
 }

@@ -90,10 +90,29 @@ export interface Outbox {
   settlePeriodic(subscriptionId: string, notification: NewNotification | null): Promise<void>;
 }
 
+export type PushState = 'created' | 'changed' | 'same';
+
+/** What a push's first sync sends: the entities of a collection, or the Devices whose ids match a pattern (PostgreSQL regex). */
+export interface PushSelection {
+  readonly collectionId: string | null;
+  readonly deviceIdPattern: string | null;
+}
+
+/** placelink's own subscriptions that upsert entities into another broker (federation push); the API does not list them. */
+export interface PushSubscriptions {
+  /** Creates the push subscription, or rewrites it when it differs (`record.id` names it). */
+  ensure(record: SubscriptionRecord, pushTo: string): Promise<PushState>;
+  /** Deletes the push subscriptions not named; their ids. */
+  retireExcept(keep: readonly string[]): Promise<string[]>;
+  /** Queues every entity the push selects now, for it alone (its first sync); how many. */
+  seed(subscriptionId: string, selection: PushSelection): Promise<number>;
+}
+
 /** The subscriptions with their change log and outbox. */
 export interface SubscriptionStore extends SubscriptionRepository {
   readonly changes: ChangeLog;
   readonly outbox: Outbox;
+  readonly pushes: PushSubscriptions;
   /**
    * Calls `wake` whenever a process has put notifications into the outbox (LISTEN/NOTIFY), and after a
    * reconnection; null where the database cannot notify (the embedded PostGIS).
