@@ -13,11 +13,12 @@ interface EntityJson {
   a: EntityRow['attributes'];
   cr: string;
   mo: string;
+  s: string[] | null;
 }
 
 function toRow(json: string): EntityRow {
   const e = JSON.parse(json) as EntityJson;
-  return { collectionKey: e.c, id: e.id, featureId: e.f, geometry: e.g, properties: e.p, attributes: e.a, createdAt: e.cr, modifiedAt: e.mo };
+  return { collectionKey: e.c, id: e.id, featureId: e.f, geometry: e.g, properties: e.p, attributes: e.a, createdAt: e.cr, modifiedAt: e.mo, scopes: e.s };
 }
 
 export function entityRepository(db: Database): EntityStore {

@@ -38,6 +38,8 @@ export interface EntityDraft {
   /** The entity type IRI; null where a fragment names none. */
   readonly type: string | null;
   readonly attributes: AttributeDrafts;
+  /** Its scopes (clause 4.18); undefined: the body gives none; null: NGSI-LD Null (a merge deletes them). */
+  readonly scopes?: readonly string[] | null;
 }
 
 /** Stored attributes by stored name, as `feature.ngsi_attributes` holds them. */
@@ -51,9 +53,12 @@ export interface EntityRecord {
   /** Each attribute's content by stored name (the default instance's, else the first one's), without `location`. */
   readonly properties: Record<string, unknown>;
   readonly attributes: StoredAttributes;
+  readonly scopes: readonly string[] | null;
 }
 
 export const NGSI_LD_NULL = 'urn:ngsi-ld:null';
+/** What attribute operations name the entity's scopes by (Delete Attribute `/attrs/scope`, the attributes a change updated); no attribute IRI is it. */
+export const SCOPE_MEMBER = 'scope';
 const LOCATION_IRI = 'https://uri.etsi.org/ngsi-ld/location';
 
 /** The member that holds an attribute's content, by attribute type (clause 4.5). */
@@ -145,7 +150,7 @@ function representative(instances: readonly AttributeInstance[]): AttributeInsta
  * The feature row of an entity: its stored attributes, each attribute's content in `properties`
  * (what OGC API clients and q read), and the `location` GeoProperty as the geometry.
  */
-export function entityRecord(id: string, attributes: StoredAttributes, names: EntityNames): EntityRecord {
+export function entityRecord(id: string, attributes: StoredAttributes, names: EntityNames, scopes: readonly string[] | null): EntityRecord {
   const location = names.compact(LOCATION_IRI);
   const properties: Record<string, unknown> = {};
   let geometry: Geometry | null = null;
@@ -155,5 +160,5 @@ export function entityRecord(id: string, attributes: StoredAttributes, names: En
     if (name === location) geometry = instance['type'] === 'GeoProperty' ? (instance['value'] as Geometry) : null;
     else properties[name] = contentOf(instance);
   }
-  return { id, geometry, properties, attributes };
+  return { id, geometry, properties, attributes, scopes: scopes && scopes.length > 0 ? scopes : null };
 }

@@ -48,6 +48,8 @@ export interface EntityRow {
   readonly attributes: Readonly<Record<string, AttributeInstance | readonly AttributeInstance[]>> | null;
   readonly createdAt: string;
   readonly modifiedAt: string;
+  /** Its scopes (clause 4.18), for entities written through NGSI-LD that have any. */
+  readonly scopes?: readonly string[] | null;
 }
 
 /** A path into an entity: an attribute (stored name), sub-attributes below it, and members of a compound value. */
@@ -111,12 +113,17 @@ export interface EntitySelection {
   readonly geo: EntityGeoFilter | null;
 }
 
+/** A scope query (clause 4.19): each pattern a POSIX regular expression one of the entity's scopes must match. */
+export type ScopeCondition = { readonly kind: 'and' | 'or'; readonly operands: readonly ScopeCondition[] } | { readonly kind: 'scope'; readonly pattern: string };
+
 export interface EntityQuery {
   /** OR-ed: each part its collections and its own resolved condition. */
   readonly parts: readonly EntitySelection[];
   readonly ids: readonly string[] | null;
   /** A POSIX regular expression the id must match. */
   readonly idPattern: string | null;
+  /** scopeQ: the entities whose scopes it selects (none without scopes). */
+  readonly scopes?: ScopeCondition | null;
   readonly limit: number;
   readonly offset: number;
   readonly count: boolean;

@@ -14,6 +14,7 @@ const PARAMETERS = {
   ngsildType: query('type', 'Entity type selection: names in the request @context, `,` or `|` for OR, `(A;B)` for AND, `*` for any.'),
   ngsildIdPattern: query('idPattern', 'A regular expression the entity id matches.'),
   ngsildQ: query('q', 'NGSI-LD query language (clause 4.9): `;` AND, `|` OR, parentheses, comparisons, ranges, lists, ~= regular expressions, dotted and [member] paths.'),
+  ngsildScopeQ: query('scopeQ', 'Scope query (clause 4.19): `/a/+/c` one level, `/a/#` a scope and all below it, `;` AND, `,` OR, parentheses.'),
   ngsildAttrs: query('attrs', 'Attributes to return (and entities must have at least one of).'),
   ngsildPick: query('pick', 'Entity members to return.'),
   ngsildOmit: query('omit', 'Entity members to leave out.'),
@@ -57,7 +58,7 @@ export function consumptionOpenApi(): OpenApiFragment {
           tags: ['NGSI-LD'],
           summary: 'Query entities (clause 5.7.2)',
           operationId: 'ngsildQueryEntities',
-          parameters: [...SELECTION, ...VIEW, ...PAGING],
+          parameters: [...SELECTION, ref('ngsildScopeQ'), ...VIEW, ...PAGING],
           responses: { '200': body('The entities (an array; a FeatureCollection with Accept: application/geo+json).'), ...ERRORS },
         },
       },
@@ -223,7 +224,7 @@ const WRITE_ERRORS = {
   '401': problem('No API key, or a wrong one (X-API-Key or Authorization: Bearer).'),
   '404': problem('ResourceNotFound: no such entity, attribute or instance.'),
   '415': { description: 'The body is neither application/json nor application/ld+json.' },
-  '422': problem('OperationNotSupported: entities a harvest keeps are read-only; scopes and multi-type entities are not supported.'),
+  '422': problem('OperationNotSupported: entities a harvest keeps are read-only; multi-type entities are not supported.'),
   '503': problem('LdContextNotAvailable, or the database is unavailable.'),
 };
 const NO_CONTENT = { '204': { description: 'Done.' } };

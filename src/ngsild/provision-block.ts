@@ -2,6 +2,7 @@ import type { ApiContext, BuildingBlock } from '../api/building-block.js';
 import { readJsonBody } from '../api/request-body.js';
 import { rejectUnknown, single, type RawQuery } from '../api/query-values.js';
 import { InvalidInputError, InvalidParameterError, PlacelinkError } from '../domain/errors.js';
+import { SCOPE_MEMBER } from '../domain/entity-writes.js';
 import type { ChangeOutcome, EntityChange, EntityProvision } from '../services/entities/entity-provision.js';
 import type { TermMap, TermMaps } from './context/term-map.js';
 import { attributeIri, parseAttribute, parseEntity } from './entities/entity-input.js';
@@ -189,7 +190,8 @@ export function provisionBlock(deps: ProvisionDeps): BuildingBlock {
           rejectUnknown(ctx.query, new Set(['type', 'deleteAll', 'datasetId', LOCAL]));
           const writer = await caller(ctx);
           const names = await deps.terms.of(linkedContext(ctx).context);
-          const { id, attribute, type } = await attributePath(ctx, names);
+          // `/attrs/scope` deletes the entity's scopes (clause 4.18); scope names no attribute elsewhere.
+          const { id, attribute, type } = String(ctx.params['attrId']) === SCOPE_MEMBER ? { id: entityIdOf(ctx), attribute: SCOPE_MEMBER, type: expectedType(ctx.query, names) } : await attributePath(ctx, names);
           const deleteAll = booleanParameter(ctx.query, 'deleteAll');
           const datasetId = single(ctx.query, 'datasetId') ?? null;
           if (datasetId !== null) checkEntityId(datasetId, 'datasetId');

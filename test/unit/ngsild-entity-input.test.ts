@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { entityRecord, mergedInstance, storedInstance, type InstanceDraft } from '../../src/domain/entity-writes.js';
-import { InvalidInputError, OperationNotSupportedError } from '../../src/domain/errors.js';
+import { InvalidInputError } from '../../src/domain/errors.js';
 import { contextLoader } from '../../src/ngsild/context/context-loader.js';
 import { CORE_CONTEXT_URL } from '../../src/ngsild/context/offline-contexts.js';
 import { termMaps, type TermMap } from '../../src/ngsild/context/term-map.js';
@@ -120,8 +120,12 @@ describe('reading NGSI-LD entities for writes', () => {
     expect(parseEntity({ id: 'urn:x:1', type: ['Vehicle', `${EX}Vehicle`] }, names, ENTITY).types).toEqual([`${EX}Vehicle`]);
   });
 
-  it('refuses scopes as not supported', () => {
-    expect(() => parseEntity({ ...entity({}), scope: '/Madrid' }, names, ENTITY)).toThrow(OperationNotSupportedError);
+  it('reads scopes (one or several, repeats dropped), NGSI-LD Null only where nulls delete, and refuses what is no scope', () => {
+    expect(parseEntity({ ...entity({}), scope: '/Madrid' }, names, ENTITY).scopes).toEqual(['/Madrid']);
+    expect(parseEntity({ ...entity({}), scope: ['/a/b', '/c', '/a/b'] }, names, ENTITY).scopes).toEqual(['/a/b', '/c']);
+    expect(parseEntity(entity({}), names, ENTITY).scopes).toBeUndefined();
+    expect(parseEntity({ scope: 'urn:ngsi-ld:null' }, names, { complete: false, nullDeletes: true, partial: true }).scopes).toBeNull();
+    for (const scope of ['urn:ngsi-ld:null', 'Madrid', '/a//b', '/a/+', '/a b', [], ['/a', 3]]) expect(() => parseEntity({ ...entity({}), scope }, names, ENTITY), JSON.stringify(scope)).toThrow(InvalidInputError);
   });
 
   it.each([
@@ -250,6 +254,7 @@ describe('stored attributes', () => {
         ],
       },
       compacting,
+      null,
     );
     expect(record.properties).toEqual({ speed: 55, name: { en: 'a' }, owners: ['urn:p:1'] });
     expect(record.geometry).toEqual({ type: 'Point', coordinates: [3, 4] });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityCondition, EntityGeoFilter, EntityLiteral, EntityPath, EntityQuery, EntitySelection } from '../../domain/entity.js';
+import type { EntityCondition, EntityGeoFilter, EntityLiteral, EntityPath, EntityQuery, EntitySelection, ScopeCondition } from '../../domain/entity.js';
 import { DEVICE_COLLECTION_KEY } from '../../domain/entity.js';
 import { UNIT_CODES } from '../../domain/units.js';
 import { SqlParams, type SqlQuery } from './sql-query.js';
@@ -27,7 +27,7 @@ function entityJson(linked: boolean): string {
          CASE WHEN ${refDevice} IS NOT NULL THEN jsonb_build_object('type', 'Relationship', 'object', ${refDevice}) END)) END`
     : 'f.ngsi_attributes';
   return `json_build_object('c', f.collection_key, 'id', f.ngsi_ld_id, 'f', CASE WHEN f.collection_key <> ${DEVICE_COLLECTION_KEY} THEN f.id END, 'g', ST_AsGeoJSON(f.geom, 9, 0)::json, 'p', ${properties}, 'a', ${attributes},
-                            'cr', placelink_rfc3339(f.created_at), 'mo', placelink_rfc3339(f.updated_at))::text`;
+                            'cr', placelink_rfc3339(f.created_at), 'mo', placelink_rfc3339(f.updated_at), 's', f.ngsi_scopes)::text`;
 }
 
 /** The entity ids of Devices: this prefix and the datastream id. */
@@ -52,7 +52,7 @@ function deviceRows(params: SqlParams): string {
   const link = `jsonb_build_object('type', 'Relationship', 'object', a.ngsi_ld_id, 'rule', jsonb_build_object('type', 'Property', 'value', l.rule))
                 || CASE WHEN l.distance_m IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('distance', jsonb_build_object('type', 'Property', 'value', l.distance_m, 'unitCode', 'MTR')) END`;
   return `(SELECT ${DEVICE_COLLECTION_KEY} AS collection_key, d.datastream_key::bigint AS seq, ${DEVICE_ID} AS ngsi_ld_id, d.id, d.geom, NULL::timestamptz AS retired_at,
-                  d.created_at, d.updated_at,
+                  d.created_at, d.updated_at, NULL::text[] AS ngsi_scopes,
                   jsonb_strip_nulls(jsonb_build_object('name', d.name, 'description', d.description, 'category', 'sensor',
                     'controlledProperty', d.observed_property ->> 'name', 'controlledAsset', c.objects)) || jsonb_strip_nulls(jsonb_build_object(${MEASURED_NAME}, v.value)) AS properties,
                   jsonb_strip_nulls(jsonb_build_object(
@@ -233,10 +233,17 @@ function selectionSql(params: SqlParams, selection: EntitySelection): string {
   return `(${conditions.join(' AND ')})`;
 }
 
-function whereClause(params: SqlParams, parts: readonly EntitySelection[], query: Pick<EntityQuery, 'ids' | 'idPattern'>): string {
+/** scopeQ: each pattern matched by one of the entity's scopes. */
+function scopeSql(params: SqlParams, condition: ScopeCondition): string {
+  if (condition.kind === 'scope') return `EXISTS (SELECT 1 FROM unnest(f.ngsi_scopes) AS s(scope) WHERE s.scope ~ ${params.bind(condition.pattern)}::text)`;
+  return `(${condition.operands.map((c) => scopeSql(params, c)).join(condition.kind === 'and' ? ' AND ' : ' OR ')})`;
+}
+
+function whereClause(params: SqlParams, parts: readonly EntitySelection[], query: Pick<EntityQuery, 'ids' | 'idPattern' | 'scopes'>): string {
   const conditions = ['f.retired_at IS NULL', 'f.ngsi_ld_id IS NOT NULL', `(${parts.map((part) => selectionSql(params, part)).join(' OR ')})`];
   if (query.ids) conditions.push(`f.ngsi_ld_id = ANY(${params.bind(query.ids)}::text[])`);
   if (query.idPattern !== null) conditions.push(`f.ngsi_ld_id ~ ${params.bind(query.idPattern)}::text`);
+  if (query.scopes) conditions.push(scopeSql(params, query.scopes));
   return conditions.join(' AND ');
 }
 

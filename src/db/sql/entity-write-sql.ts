@@ -11,7 +11,7 @@ import type { SqlQuery } from './sql-query.js';
 
 /** The entity row as a write reads it (the columns of EntityRow). */
 const ENTITY_COLUMNS = `f.collection_key AS "collectionKey", f.ngsi_ld_id AS id, ST_AsGeoJSON(f.geom, 9, 0)::json AS geometry, f.properties,
-  f.ngsi_attributes AS attributes, placelink_rfc3339(f.created_at) AS "createdAt", placelink_rfc3339(f.updated_at) AS "modifiedAt"`;
+  f.ngsi_attributes AS attributes, placelink_rfc3339(f.created_at) AS "createdAt", placelink_rfc3339(f.updated_at) AS "modifiedAt", f.ngsi_scopes AS scopes`;
 
 /** The geometry of $3 as stored: EPSG:4326, repaired when invalid, with the repair's reason. */
 const STORED_GEOMETRY = `(SELECT CASE WHEN r.raw IS NULL OR ST_IsValid(r.raw) THEN r.raw ELSE ST_MakeValid(r.raw) END AS geom,
@@ -19,16 +19,16 @@ const STORED_GEOMETRY = `(SELECT CASE WHEN r.raw IS NULL OR ST_IsValid(r.raw) TH
                           FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($3::text), 4326) AS raw) r)`;
 
 /** What a harvest would compare to decide "unchanged" (feature-sql.ts), here over everything the row holds of the entity. */
-function contentHash(geometry: string, properties: string, attributes: string): string {
-  return createHash('sha256').update(`${geometry}\u0000${properties}\u0000${attributes}`).digest('hex');
+function contentHash(geometry: string, properties: string, attributes: string, scopes: string): string {
+  return createHash('sha256').update(`${geometry}\u0000${properties}\u0000${attributes}\u0000${scopes}`).digest('hex');
 }
 
-/** $1 collection key, $2 id, $3 geometry, $4 properties, $5 attributes, $6 content hash. */
+/** $1 collection key, $2 id, $3 geometry, $4 properties, $5 attributes, $6 content hash, $7 scopes. */
 function recordValues(collectionKey: number, entity: EntityRecord): unknown[] {
   const geometry = entity.geometry === null ? null : JSON.stringify(entity.geometry);
   const properties = JSON.stringify(entity.properties);
   const attributes = JSON.stringify(entity.attributes);
-  return [collectionKey, entity.id, geometry, properties, attributes, contentHash(geometry ?? 'null', properties, attributes)];
+  return [collectionKey, entity.id, geometry, properties, attributes, contentHash(geometry ?? 'null', properties, attributes, JSON.stringify(entity.scopes)), entity.scopes];
 }
 
 export const entityWriteSql = {
@@ -45,11 +45,11 @@ export const entityWriteSql = {
     values: [collectionKeys, id],
   }),
 
-  /** $7: the creation time to keep (an entity moved to another collection), or null for now. */
+  /** $8: the creation time to keep (an entity moved to another collection), or null for now. */
   insert: (collectionKey: number, entity: EntityRecord, createdAt: string | null): SqlQuery => ({
-    text: `INSERT INTO feature (collection_key, id, namespace, local_id, ngsi_ld_id, geom, geometry_repair, properties, ngsi_attributes, content_hash, created_at, updated_at)
-           SELECT $1::integer, $2::text, c.inspire_namespace, $2::text, $2::text, g.geom, g.repair, $4::jsonb, $5::jsonb, decode($6::text, 'hex'),
-                  coalesce($7::timestamptz, now()), now()
+    text: `INSERT INTO feature (collection_key, id, namespace, local_id, ngsi_ld_id, geom, geometry_repair, properties, ngsi_attributes, content_hash, ngsi_scopes, created_at, updated_at)
+           SELECT $1::integer, $2::text, c.inspire_namespace, $2::text, $2::text, g.geom, g.repair, $4::jsonb, $5::jsonb, decode($6::text, 'hex'), $7::text[],
+                  coalesce($8::timestamptz, now()), now()
            FROM collection c, ${STORED_GEOMETRY} g
            WHERE c.collection_key = $1::integer`,
     values: [...recordValues(collectionKey, entity), createdAt],
@@ -57,7 +57,7 @@ export const entityWriteSql = {
 
   update: (collectionKey: number, entity: EntityRecord): SqlQuery => ({
     text: `UPDATE feature f SET geom = g.geom, geometry_repair = g.repair, properties = $4::jsonb, ngsi_attributes = $5::jsonb,
-                  content_hash = decode($6::text, 'hex'), updated_at = now()
+                  content_hash = decode($6::text, 'hex'), ngsi_scopes = $7::text[], updated_at = now()
            FROM ${STORED_GEOMETRY} g
            WHERE f.collection_key = $1::integer AND f.id = $2::text`,
     values: recordValues(collectionKey, entity),

@@ -158,6 +158,8 @@ export function encodeEntity(row: EntityRow, type: EntityType, options: EncodeOp
   const entity: Record<string, unknown> = {};
   if (kept('id', options)) entity['id'] = row.id;
   if (kept('type', options)) entity['type'] = options.output.compact(type.typeIri);
+  // Scopes (clause 4.18) in every representation: one as a string, several as an array.
+  if (row.scopes?.length && kept('scope', options) && !options.attributes) entity['scope'] = row.scopes.length === 1 ? row.scopes[0] : [...row.scopes];
   for (const [iri, attribute] of withItemLink(attributesOf(row, type, options.output), row, type, options)) {
     if (options.attributes && !options.attributes.has(iri)) continue;
     if (!kept(iri, options)) continue;

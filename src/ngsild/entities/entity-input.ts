@@ -1,7 +1,7 @@
 import { valid as validGeoJson } from 'geojson-validation';
 import { isCalendarDay } from '../../domain/calendar.js';
 import { CONTENT_MEMBER, NGSI_LD_NULL, type InstanceDraft } from '../../domain/entity-writes.js';
-import { InvalidInputError, OperationNotSupportedError, type InputIssue } from '../../domain/errors.js';
+import { InvalidInputError, type InputIssue } from '../../domain/errors.js';
 import type { TermMap } from '../context/term-map.js';
 import { isAbsoluteUri, isPrefixedName } from '../query/query-syntax.js';
 import { ATTRIBUTE_MEMBERS } from '../vocabulary.js';
@@ -18,7 +18,15 @@ export interface ParsedEntity {
   /** The type IRIs, without repetitions (several: a multi-type entity). */
   readonly types: readonly string[];
   readonly attributes: ReadonlyMap<string, readonly InstanceDraft[]>;
+  /** Its scopes (clause 4.18) without repetitions; undefined: none given; null: NGSI-LD Null (deletes them, where nulls delete). */
+  readonly scopes?: readonly string[] | null;
 }
+
+/**
+ * A scope (clause 4.18): levels each introduced by '/', as in /Madrid/Gardens/ParqueNorte; no level is
+ * empty, and none holds a character scopeQ reserves (# + ; , parentheses) or white space.
+ */
+export const SCOPE = /^(\/[^/#+;,()\s]+)+$/;
 
 export interface EntityRules {
   /** id and type are required (Create, Replace, Upsert, batch entities); fragments may leave them out. */
@@ -304,10 +312,18 @@ function typeIris(reader: Reader, raw: unknown, at: string): string[] {
   return iris;
 }
 
-/**
- * An entity or entity fragment. Scope (clause 4.18) is refused as not supported: placelink has
- * nowhere to keep it that its reads would show.
- */
+/** The scope member: a scope or a non-empty array of them (NGSI-LD Null where nulls delete). */
+function scopesOf(reader: Reader, raw: unknown, at: string): readonly string[] | null | undefined {
+  if (raw === NGSI_LD_NULL && reader.rules.nullDeletes) return null;
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0 || !list.every((s) => typeof s === 'string' && SCOPE.test(s))) {
+    reader.issues.add(at, `scope is a scope such as /Madrid/Gardens (levels each after a /, without # + ; , ( ) or spaces), or a non-empty array of them; got ${shown(raw)}`);
+    return undefined;
+  }
+  return [...new Set(list as string[])];
+}
+
+/** An entity or entity fragment. */
 export function parseEntity(raw: unknown, names: TermMap, rules: EntityRules, at = ''): ParsedEntity {
   const issues = new Issues();
   if (!isObject(raw)) {
@@ -315,8 +331,8 @@ export function parseEntity(raw: unknown, names: TermMap, rules: EntityRules, at
     issues.throwIfAny('The entity');
   }
   const body = raw as Raw;
-  if ('scope' in body) throw new OperationNotSupportedError(`${pointerTo(at, 'scope')}: entity scopes (clause 4.18) are not supported by placelink`);
   const reader: Reader = { names, rules, issues };
+  const scopes = 'scope' in body ? scopesOf(reader, body['scope'], pointerTo(at, 'scope')) : undefined;
   let id: string | null = null;
   if ('id' in body) {
     if (typeof body['id'] !== 'string' || !isAbsoluteUri(body['id'])) issues.add(pointerTo(at, 'id'), `an entity id is a URI, got ${shown(body['id'])}`);
@@ -335,7 +351,7 @@ export function parseEntity(raw: unknown, names: TermMap, rules: EntityRules, at
     attributes.set(iri, attribute(reader, value, here, iri));
   }
   issues.throwIfAny(id ? `The entity ${id}` : 'The entity');
-  return { id, types, attributes };
+  return { id, types, attributes, ...(scopes !== undefined ? { scopes } : {}) };
 }
 
 /**

@@ -1,8 +1,10 @@
+import type { ScopeCondition } from '../../domain/entity.js';
 import { integerValue, rejectUnknown, single, type RawQuery } from '../../api/query-values.js';
 import { InvalidParameterError, OperationNotSupportedError, UnknownRepresentationError } from '../../domain/errors.js';
 import { parseGeoQueryParameters, type GeoQuery } from '../query/geo-query.js';
 import { parseProjection, type Projection } from '../query/projection.js';
 import { parseQuery, type QExpression } from '../query/q-language.js';
+import { parseScopeQuery } from '../query/scope-query.js';
 import { isAbsoluteUri } from '../query/query-syntax.js';
 import { parseTypeSelection, type EntityTypeSelection } from '../query/type-selection.js';
 import type { EntityFormat } from './entity-encoder.js';
@@ -23,6 +25,8 @@ export interface EntitySelectionParameters {
   readonly idPattern: string | null;
   readonly q: QExpression | null;
   readonly geo: GeoQuery | null;
+  /** scopeQ (clause 4.19). */
+  readonly scopes?: ScopeCondition | null;
 }
 
 export interface EntityPage {
@@ -34,10 +38,10 @@ export interface EntityPage {
 export const LIMIT = { fallback: 20, maximum: 1000 } as const;
 
 /** Parameters of NGSI-LD V1.8.1 placelink knows of but does not implement: naming one is OperationNotSupported, not a silent wrong answer. */
-const UNSUPPORTED = ['csf', 'scopeQ', 'containedBy', 'joinLevel', 'datasetId', 'entityMap', 'orderBy', 'collation', 'expandValues', 'jsonKeys', 'orderFrom', 'orderGeometry'];
+const UNSUPPORTED = ['csf', 'containedBy', 'joinLevel', 'datasetId', 'entityMap', 'orderBy', 'collation', 'expandValues', 'jsonKeys', 'orderFrom', 'orderGeometry'];
 
 const VIEW_PARAMETERS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'join', 'local'];
-export const QUERY_PARAMETERS = new Set([...VIEW_PARAMETERS, 'id', 'type', 'idPattern', 'q', 'georel', 'geometry', 'coordinates', 'geoproperty', 'limit', 'offset', 'count', ...UNSUPPORTED]);
+export const QUERY_PARAMETERS = new Set([...VIEW_PARAMETERS, 'id', 'type', 'idPattern', 'q', 'scopeQ', 'georel', 'geometry', 'coordinates', 'geoproperty', 'limit', 'offset', 'count', ...UNSUPPORTED]);
 export const RETRIEVE_PARAMETERS = new Set([...VIEW_PARAMETERS, 'type', ...UNSUPPORTED]);
 
 const OPTIONS = new Set(['keyValues', 'simplified', 'concise', 'normalized', 'sysAttrs']);
@@ -85,6 +89,7 @@ export function readEntityQuery(query: RawQuery): { selection: EntitySelectionPa
   const q = single(query, 'q');
   const geo = parseGeoQueryParameters({ georel: single(query, 'georel'), geometry: single(query, 'geometry'), coordinates: single(query, 'coordinates'), geoproperty: single(query, 'geoproperty') });
   const ids = list(single(query, 'id'));
+  const scopeQ = single(query, 'scopeQ');
   if (typeRaw === undefined && view.projection.attrs === null && q === undefined && geo === null && single(query, 'local') !== 'true') {
     throw new InvalidParameterError('type', 'a query needs at least one of type, attrs, q, a geo-query or local=true (clause 5.7.2); id and idPattern alone select too much');
   }
@@ -107,6 +112,7 @@ export function readEntityQuery(query: RawQuery): { selection: EntitySelectionPa
       idPattern,
       q: q === undefined ? null : parseQuery(q, { parameter: 'q' }),
       geo,
+      scopes: scopeQ === undefined ? null : parseScopeQuery(scopeQ),
     },
     page: { limit, offset: integerValue('offset', single(query, 'offset'), { minimum: 0, maximum: Number.MAX_SAFE_INTEGER, fallback: 0 }), count: count === 'true' },
     view,

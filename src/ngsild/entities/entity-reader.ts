@@ -73,6 +73,7 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
       })),
       ids: selection.ids,
       idPattern: selection.idPattern,
+      scopes: selection.scopes ?? null,
       limit: page.limit,
       offset: page.offset,
       count: page.count,

@@ -3,12 +3,13 @@ import { InvalidInputError, InvalidParameterError, OperationNotSupportedError } 
 import { parseGeoQ } from '../query/geo-query.js';
 import { parseProjection } from '../query/projection.js';
 import { parseQuery } from '../query/q-language.js';
+import { parseScopeQuery } from '../query/scope-query.js';
 import { parseTypeSelection, type EntityTypeName, type EntityTypeSelection } from '../query/type-selection.js';
 import { checkEntityId, LIMIT, readView, type EntityPage, type EntitySelectionParameters, type EntityView } from './entity-parameters.js';
 
 const URL_PARAMETERS = new Set(['limit', 'offset', 'count', 'options', 'format', 'local']);
-const MEMBERS = new Set(['type', 'entities', 'attrs', 'pick', 'omit', 'q', 'geoQ', 'lang', 'local', '@context']);
-const UNSUPPORTED = ['csf', 'scopeQ', 'temporalQ', 'datasetId', 'join', 'joinLevel', 'containedBy', 'expandValues', 'jsonKeys'];
+const MEMBERS = new Set(['type', 'entities', 'attrs', 'pick', 'omit', 'q', 'geoQ', 'scopeQ', 'lang', 'local', '@context']);
+const UNSUPPORTED = ['csf', 'temporalQ', 'datasetId', 'join', 'joinLevel', 'containedBy', 'expandValues', 'jsonKeys'];
 
 type Raw = Record<string, unknown>;
 const isObject = (value: unknown): value is Raw => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -51,6 +52,8 @@ export function readQueryBody(body: unknown, url: RawQuery): { selection: Entity
   const q = body['q'];
   if (q !== undefined && typeof q !== 'string') throw new InvalidInputError('q must be a string');
   const geo = body['geoQ'] === undefined ? null : parseGeoQ(body['geoQ']);
+  const scopeQ = body['scopeQ'];
+  if (scopeQ !== undefined && typeof scopeQ !== 'string') throw new InvalidInputError('scopeQ must be a string');
   const chosen = selectors(body['entities']);
   if (chosen.types === null && projection.attrs === null && q === undefined && geo === null) {
     throw new InvalidInputError('A Query needs at least one of entities, attrs, q or geoQ (clause 5.7.2)');
@@ -60,7 +63,7 @@ export function readQueryBody(body: unknown, url: RawQuery): { selection: Entity
   const limit = integerValue('limit', single(url, 'limit'), { minimum: 0, maximum: LIMIT.maximum, fallback: LIMIT.fallback });
   if (limit === 0 && count !== 'true') throw new InvalidParameterError('limit', 'limit=0 is only meaningful together with count=true');
   return {
-    selection: { ...chosen, q: q === undefined ? null : parseQuery(q, { parameter: 'q' }), geo },
+    selection: { ...chosen, q: q === undefined ? null : parseQuery(q, { parameter: 'q' }), geo, scopes: scopeQ === undefined ? null : parseScopeQuery(scopeQ) },
     page: { limit, offset: integerValue('offset', single(url, 'offset'), { minimum: 0, maximum: Number.MAX_SAFE_INTEGER, fallback: 0 }), count: count === 'true' },
     view,
   };

@@ -20,7 +20,7 @@ export function entityDraft(parsed: ParsedEntity, pathId?: string): EntityDraft 
   if (parsed.types.length > 1) {
     throw new OperationNotSupportedError(`/type: entity ${id} has the types ${parsed.types.join(', ')}; placelink keeps an entity in the collection of its one type and does not store multi-type entities`);
   }
-  return { id, type: parsed.types[0] ?? null, attributes: parsed.attributes };
+  return { id, type: parsed.types[0] ?? null, attributes: parsed.attributes, ...(parsed.scopes !== undefined ? { scopes: parsed.scopes } : {}) };
 }
 
 /** The body of an operation on one entity or fragment: a JSON object (anything else cannot be read as one). */

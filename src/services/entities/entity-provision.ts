@@ -9,6 +9,7 @@ import {
   instancesOf,
   isNullDraft,
   mergedInstance,
+  SCOPE_MEMBER,
   storedForm,
   storedInstance,
   type AttributeDrafts,
@@ -278,8 +279,8 @@ async function runChanges(session: EntityWriteSession, changes: readonly EntityC
 
   const success = (id: string, created: boolean, updated: readonly string[] = [], notUpdated: readonly NotUpdated[] = []): ChangeOutcome => ({ id, ok: true, created, updated, notUpdated });
 
-  function rewrite(target: Target, row: EntityRow, names: EntityNames, instances: Instances): () => Promise<void> {
-    const record = entityRecord(row.id, storedAttributes(instances), names);
+  function rewrite(target: Target, row: EntityRow, names: EntityNames, instances: Instances, scopes: readonly string[] | null = row.scopes ?? null): () => Promise<void> {
+    const record = entityRecord(row.id, storedAttributes(instances), names, scopes);
     return async () => {
       await rows.update(target.ref, record);
       touch(target, record);
@@ -291,7 +292,7 @@ async function runChanges(session: EntityWriteSession, changes: readonly EntityC
     if (existing) throw new AlreadyExistsError(`entity ${entity.id} exists already (in collection '${existing.target.ref.id}')`);
     const target = await targetFor(entity.type!, context);
     const names = await target.names();
-    const record = entityRecord(entity.id, fresh(entity.attributes, names), names);
+    const record = entityRecord(entity.id, fresh(entity.attributes, names), names, entity.scopes ?? null);
     return {
       outcome: success(entity.id, true),
       write: async () => {
@@ -305,7 +306,7 @@ async function runChanges(session: EntityWriteSession, changes: readonly EntityC
     const { row, target, typeIri } = await writableEntity(entity.id, expectedType);
     const destination = entity.type === null || entity.type === typeIri ? target : await targetFor(entity.type, context);
     const names = await destination.names();
-    const record = entityRecord(entity.id, fresh(entity.attributes, names), names);
+    const record = entityRecord(entity.id, fresh(entity.attributes, names), names, entity.scopes ?? null);
     return {
       outcome: success(entity.id, false),
       write: async () => {
@@ -340,7 +341,13 @@ async function runChanges(session: EntityWriteSession, changes: readonly EntityC
       }
       instances.set(name, list);
     }
-    const write = updated.size > 0 ? rewrite(target, row, names, instances) : undefined;
+    // Scopes are replaced, or with noOverwrite added to those the entity has (clause 5.6.3).
+    let scopes = row.scopes ?? null;
+    if (entity.scopes) {
+      scopes = noOverwrite ? [...new Set([...(scopes ?? []), ...entity.scopes])] : entity.scopes;
+      updated.add(SCOPE_MEMBER);
+    }
+    const write = updated.size > 0 ? rewrite(target, row, names, instances, scopes) : undefined;
     if (strict && notUpdated.length > 0) {
       const error = new AlreadyExistsError(`entity ${entity.id}: ${notUpdated.map((n) => `${n.attribute}: ${n.reason}`).join('; ')}`);
       return { outcome: { id: entity.id, ok: false, error }, ...(write ? { write } : {}) };
@@ -369,7 +376,15 @@ async function runChanges(session: EntityWriteSession, changes: readonly EntityC
         updated.add(iri);
       }
     }
-    return { outcome: success(entity.id, false, [...updated], notUpdated), ...(updated.size > 0 ? { write: rewrite(target, row, names, instances) } : {}) };
+    // Like attributes, scopes are updated only where the entity has them (clause 5.6.2).
+    let scopes = row.scopes ?? null;
+    if (entity.scopes) {
+      if (scopes) {
+        scopes = entity.scopes;
+        updated.add(SCOPE_MEMBER);
+      } else notUpdated.push({ attribute: SCOPE_MEMBER, reason: 'the entity has no scope (Append Attributes gives it one)' });
+    }
+    return { outcome: success(entity.id, false, [...updated], notUpdated), ...(updated.size > 0 ? { write: rewrite(target, row, names, instances, scopes) } : {}) };
   }
 
   async function merge(entity: EntityDraft, expectedType: string | null | undefined): Promise<Plan> {
@@ -395,7 +410,9 @@ async function runChanges(session: EntityWriteSession, changes: readonly EntityC
       }
       instances.set(name, list);
     }
-    return { outcome: success(entity.id, false), write: rewrite(target, row, names, instances) };
+    // Given scopes replace the entity's; NGSI-LD Null deletes them.
+    const scopes = entity.scopes === undefined ? (row.scopes ?? null) : entity.scopes;
+    return { outcome: success(entity.id, false), write: rewrite(target, row, names, instances, scopes) };
   }
 
   /** The instances of an attribute and the position of the one a request names; ResourceNotFound when either is missing. */
@@ -447,6 +464,10 @@ async function runChanges(session: EntityWriteSession, changes: readonly EntityC
       case 'delete-attribute': {
         const { row, target, names } = await writableEntity(change.id, change.expectedType);
         const instances = instancesByName(row);
+        if (change.attribute === SCOPE_MEMBER) {
+          if (!row.scopes?.length) throw new ResourceNotFoundError(`the scope of entity ${change.id} (it has none)`);
+          return { outcome: success(change.id, false, [SCOPE_MEMBER]), write: rewrite(target, row, names, instances, null) };
+        }
         if (change.deleteAll) {
           const name = names.compact(change.attribute);
           if (!instances.delete(name)) throw new ResourceNotFoundError(`attribute ${change.attribute} of entity ${change.id}`);
