@@ -796,6 +796,33 @@ describe.skipIf(skip)('NGSI-LD context provision over the feature rows', () => {
     });
 
     it.each([
+      ['name', null, 'building-name-attribute.jsonld'],
+      [null, 'urn:ngsi-ld:Dataset:french-name', 'building-french-datasetid-only.jsonld'],
+      [null, 'urn:ngsi-ld:Dataset:french-name,urn:ngsi-ld:Dataset:spanish-name', 'building-two-datasetids.jsonld'],
+      [null, '@none', 'building-default-instances.jsonld'],
+      ['name', '@none', 'building-name-attribute-default-instance.jsonld'],
+      ['name', 'urn:ngsi-ld:Dataset:german-name', 'building-name-attribute-german-instance.jsonld'],
+      ['name', 'urn:ngsi-ld:Dataset:spanish-name', 'building-no-attributes.jsonld'],
+    ])('019_12: attrs=%s datasetId=%s keeps the instances of the suite expectation %s', async (attrs, datasetId, expectation) => {
+      const id = newId('Building');
+      await create('building-multi-instances-attributes.jsonld', id);
+      const params = [`type=Building`, `id=${encodeURIComponent(id)}`, ...(attrs ? [`attrs=${attrs}`] : []), ...(datasetId ? [`datasetId=${encodeURIComponent(datasetId)}`] : [])].join('&');
+      const answer = await call('GET', `/entities?${params}`, { context: compound, accept: LD });
+      expect(answer.status, answer.text).toBe(200);
+      expect(comparable((answer.body as unknown[])[0])).toEqual(comparable(suite(`expectations/${expectation}`, id)));
+      if (datasetId) {
+        const one = await call('GET', `${entityPath(id)}?datasetId=${encodeURIComponent(datasetId)}${attrs ? `&attrs=${attrs}` : ''}`, { context: compound, accept: LD });
+        if (one.status === 200) expect(comparable(one.body)).toEqual(comparable(suite(`expectations/${expectation}`, id)));
+        else expectProblem(one, 404, 'ResourceNotFound');
+      }
+    });
+
+    it('refuses a datasetId that is no URI (400), and datasetId on the temporal API (422: not applied there yet)', async () => {
+      expect((await call('GET', '/entities?type=Building&datasetId=not%20a%20uri', { context: compound })).status).toBe(400);
+      expectProblem(await call('GET', '/temporal/entities?type=Building&datasetId=%40none', { context: compound }), 422, 'OperationNotSupported');
+    });
+
+    it.each([
       ['a scope without a leading /', { scope: 'Madrid' }],
       ['an empty level', { scope: '/Madrid//Gardens' }],
       ['a reserved character', { scope: '/Madrid/#' }],

@@ -20,6 +20,8 @@ export interface EncodeOptions {
   readonly omit: ReadonlySet<string> | null;
   /** A language to pick from LanguageProperties (they are then Properties with `lang`). */
   readonly lang: string | null;
+  /** Only the instances with one of these datasetIds (`@none`: the default instances); an attribute left with none is left out. */
+  readonly datasetIds?: ReadonlySet<string> | null;
   /** The URL of a feature as an OGC API item, for the entity's `describedBy` link back to it. */
   readonly itemUrl?: (collectionId: string, featureId: string) => string;
 }
@@ -163,7 +165,9 @@ export function encodeEntity(row: EntityRow, type: EntityType, options: EncodeOp
   for (const [iri, attribute] of withItemLink(attributesOf(row, type, options.output), row, type, options)) {
     if (options.attributes && !options.attributes.has(iri)) continue;
     if (!kept(iri, options)) continue;
-    entity[options.output.compact(iri)] = formatAttribute(attribute.instances, options, attribute.multiple);
+    const instances = options.datasetIds ? attribute.instances.filter((i) => options.datasetIds!.has(typeof i['datasetId'] === 'string' ? i['datasetId'] : '@none')) : attribute.instances;
+    if (instances.length === 0) continue;
+    entity[options.output.compact(iri)] = formatAttribute(instances, options, attribute.multiple && instances.length > 1);
   }
   if (options.sysAttrs && options.format !== 'keyValues') {
     entity['createdAt'] = row.createdAt;

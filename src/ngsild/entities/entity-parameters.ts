@@ -17,6 +17,8 @@ export interface EntityView {
   readonly lang: string | null;
   /** The GeoProperty GeoJSON output takes its geometry from. */
   readonly geometryProperty: string;
+  /** datasetId (clause 4.5.5): only the attribute instances with one of these datasetIds (`@none`: the default instances). */
+  readonly datasetIds?: ReadonlySet<string> | null;
 }
 
 export interface EntitySelectionParameters {
@@ -38,9 +40,9 @@ export interface EntityPage {
 export const LIMIT = { fallback: 20, maximum: 1000 } as const;
 
 /** Parameters of NGSI-LD V1.8.1 placelink knows of but does not implement: naming one is OperationNotSupported, not a silent wrong answer. */
-const UNSUPPORTED = ['csf', 'containedBy', 'joinLevel', 'datasetId', 'entityMap', 'orderBy', 'collation', 'expandValues', 'jsonKeys', 'orderFrom', 'orderGeometry'];
+const UNSUPPORTED = ['csf', 'containedBy', 'joinLevel', 'entityMap', 'orderBy', 'collation', 'expandValues', 'jsonKeys', 'orderFrom', 'orderGeometry'];
 
-const VIEW_PARAMETERS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'join', 'local'];
+const VIEW_PARAMETERS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'datasetId', 'join', 'local'];
 export const QUERY_PARAMETERS = new Set([...VIEW_PARAMETERS, 'id', 'type', 'idPattern', 'q', 'scopeQ', 'georel', 'geometry', 'coordinates', 'geoproperty', 'limit', 'offset', 'count', ...UNSUPPORTED]);
 export const RETRIEVE_PARAMETERS = new Set([...VIEW_PARAMETERS, 'type', ...UNSUPPORTED]);
 
@@ -72,7 +74,16 @@ export function readView(query: RawQuery): EntityView {
     projection,
     lang: single(query, 'lang') ?? null,
     geometryProperty: single(query, 'geometryProperty') ?? 'location',
+    datasetIds: datasetIdsOf(single(query, 'datasetId')),
   };
+}
+
+/** The datasetId parameter: comma-separated dataset URIs, `@none` for the default instances. */
+function datasetIdsOf(raw: string | undefined): ReadonlySet<string> | null {
+  const ids = list(raw);
+  if (!ids) return null;
+  for (const id of ids) if (id !== '@none' && !isAbsoluteUri(id)) throw new InvalidParameterError('datasetId', `datasetId lists dataset URIs or @none; '${id.slice(0, 80)}' is neither`);
+  return new Set(ids);
 }
 
 export function checkEntityId(id: string, parameter = 'id'): string {

@@ -44,6 +44,7 @@ function encodeOptions(view: EntityView, request: TermMap, itemUrl: ItemUrl | un
     pick: view.projection.pick ? iris(view.projection.pick.map((t) => t.name)) : null,
     omit: view.projection.omit ? iris(view.projection.omit.map((t) => t.name)) : null,
     lang: view.lang,
+    datasetIds: view.datasetIds ?? null,
     ...(itemUrl ? { itemUrl } : {}),
   };
 }
