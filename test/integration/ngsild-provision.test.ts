@@ -840,6 +840,88 @@ describe.skipIf(skip)('NGSI-LD context provision over the feature rows', () => {
     });
   });
 
+  describe('linked entity retrieval (clause 4.5.23: join, joinLevel)', () => {
+    const PARIS = 'urn:ngsi-ld:City:Paris';
+    const FRANCE = 'urn:ngsi-ld:Country:France';
+    const LINKED = 'expectations/linked-entity-retrieval';
+    /** A suite expectation with its building id replaced by ours. */
+    const expected = (file: string, fileId: string, id: string) => JSON.parse(suiteText(`${LINKED}/${file}`).replaceAll(fileId, id)) as unknown;
+    const get = async (path: string) => {
+      const answer = await call('GET', path, { context: compound, accept: JSON_TYPE });
+      expect(answer.status, answer.text).toBe(200);
+      return answer.body;
+    };
+    /**
+     * Paris and France as the suite's file pair gives them, for the duration of `work`; in the suite's
+     * compound @context (country-simple-attributes.jsonld names a context only reachable online).
+     */
+    async function withLinked(city: string, country: string, work: () => Promise<void>): Promise<void> {
+      try {
+        await create(city, PARIS, { body: { ...suite(city, PARIS), '@context': compound } });
+        await create(country, FRANCE, { body: { ...suite(country, FRANCE), '@context': compound } });
+        await work();
+      } finally {
+        for (const id of [PARIS, FRANCE]) await call('DELETE', entityPath(id));
+      }
+    }
+
+    it('018_13: two levels, inline and flat, normalized and keyValues, as the suite expects', async () => {
+      const id = newId('Building');
+      await create('building-relationship.jsonld', id);
+      await withLinked('city-relationship.jsonld', 'country-minimal.jsonld', async () => {
+        for (const [join, options, file] of [
+          ['inline', '', 'building-two-levels-inline-018-13.json'],
+          ['flat', '', 'building-two-levels-flat-018-13.json'],
+          ['inline', '&options=keyValues', 'building-two-levels-inline-simplified-018-13.json'],
+          ['flat', '&options=keyValues', 'building-two-levels-flat-simplified-018-13.json'],
+        ] as const) {
+          const body = await get(`${entityPath(id)}?join=${join}&joinLevel=2${options}`);
+          expect(comparable(body), `${join}${options}`).toEqual(comparable(expected(file, 'urn:ngsi-ld:Building:018-13', id)));
+        }
+        // joinLevel 1 stops at Paris
+        expect(await get(`${entityPath(id)}?join=flat`)).toHaveLength(2);
+      });
+    });
+
+    it('018_20, 018_21: pick and omit with braces project the linked entities', async () => {
+      const id = newId('Building');
+      await create('building-relationship.jsonld', id);
+      await withLinked('city-simple-attributes.jsonld', 'country-simple-attributes.jsonld', async () => {
+        for (const [join, projection, file, fileId] of [
+          ['inline', 'pick=id,locatedAt{id,name}', 'building-two-levels-inline-pick-id-locatedAt-018-20.json', '018-20'],
+          ['flat', 'pick=id,locatedAt{id,name}', 'building-two-levels-flat-pick-id-locatedAt-018-20.json', '018-20'],
+          ['inline', 'pick=id,locatedAt{id,name,isInCountry{id,description}}', 'building-two-levels-inline-pick-id-locatedAt-isInCountry-018-20.json', '018-20'],
+          ['inline', 'omit=type,locatedAt{name}', 'building-two-levels-inline-omit-id-locateAt-018-21.json', '018-21'],
+          ['flat', 'omit=type,locatedAt{name,isInCountry{description}}', 'building-two-levels-flat-omit-id-locateAt-isInCountry-018-21.json', '018-21'],
+        ] as const) {
+          const body = await get(`${entityPath(id)}?join=${join}&joinLevel=2&${projection}`);
+          expect(comparable(body), `${join} ${projection}`).toEqual(comparable(expected(file, `urn:ngsi-ld:Building:${fileId}`, id)));
+        }
+      });
+    });
+
+    it('018_14: an object no entity has is left as it is, inline and flat; 019_13: a query lists the linked entities after the page', async () => {
+      const id = newId('Building');
+      await create('building-relationship.jsonld', id);
+      for (const join of ['inline', 'flat']) expect(comparable(await get(`${entityPath(id)}?join=${join}`))).toEqual(comparable(expected('building-non-existent-inline-flat-018-14.json', 'urn:ngsi-ld:Building:018-14', id)));
+      await withLinked('city-minimal.jsonld', 'country-minimal.jsonld', async () => {
+        const listed = (await get(`/entities?type=Building&id=${encodeURIComponent(id)}&join=flat`)) as { id: string }[];
+        expect(listed.map((e) => e.id)).toEqual([id, PARIS]);
+        const inline = (await get(`/entities?type=Building&id=${encodeURIComponent(id)}&join=inline`)) as Record<string, { entity?: { id: string } }>[];
+        expect(inline[0]!['locatedAt']!.entity?.id).toBe(PARIS);
+      });
+    });
+
+    it('refuses a join that is not flat, inline or @none and a joinLevel out of 1…5 with 400, and join on the temporal API with 422', async () => {
+      const id = newId('Building');
+      await create('building-relationship.jsonld', id);
+      expect((await call('GET', `${entityPath(id)}?join=deep`, { context: compound })).status).toBe(400);
+      expect((await call('GET', `${entityPath(id)}?join=flat&joinLevel=0`, { context: compound })).status).toBe(400);
+      expect((await call('GET', `${entityPath(id)}?join=flat&joinLevel=6`, { context: compound })).status).toBe(400);
+      expectProblem(await call('GET', `/temporal/entities/${encodeURIComponent(id)}?join=flat`, { context: compound }), 422, 'OperationNotSupported');
+    });
+  });
+
   describe('batch operations', () => {
     const batch = (operation: string, body: unknown, options: Call & { query?: string } = {}) => call('POST', `/entityOperations/${operation}${options.query ?? ''}`, { body, ...options });
     /** The entities with these ids, as the suite queries them back. */

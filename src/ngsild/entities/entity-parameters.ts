@@ -8,6 +8,7 @@ import { parseScopeQuery } from '../query/scope-query.js';
 import { isAbsoluteUri } from '../query/query-syntax.js';
 import { parseTypeSelection, type EntityTypeSelection } from '../query/type-selection.js';
 import type { EntityFormat } from './entity-encoder.js';
+import type { JoinView } from './linked-entities.js';
 
 /** How entities are written: representation, system attributes, projection, language, geometry of GeoJSON. */
 export interface EntityView {
@@ -19,6 +20,8 @@ export interface EntityView {
   readonly geometryProperty: string;
   /** datasetId (clause 4.5.5): only the attribute instances with one of these datasetIds (`@none`: the default instances). */
   readonly datasetIds?: ReadonlySet<string> | null;
+  /** join and joinLevel (clause 4.5.23): linked entity retrieval; null: none. */
+  readonly join?: JoinView | null;
 }
 
 export interface EntitySelectionParameters {
@@ -40,9 +43,9 @@ export interface EntityPage {
 export const LIMIT = { fallback: 20, maximum: 1000 } as const;
 
 /** Parameters of NGSI-LD V1.8.1 placelink knows of but does not implement: naming one is OperationNotSupported, not a silent wrong answer. */
-const UNSUPPORTED = ['csf', 'containedBy', 'joinLevel', 'entityMap', 'orderBy', 'collation', 'expandValues', 'jsonKeys', 'orderFrom', 'orderGeometry'];
+const UNSUPPORTED = ['csf', 'containedBy', 'entityMap', 'orderBy', 'collation', 'expandValues', 'jsonKeys', 'orderFrom', 'orderGeometry'];
 
-const VIEW_PARAMETERS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'datasetId', 'join', 'local'];
+const VIEW_PARAMETERS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'datasetId', 'join', 'joinLevel', 'local'];
 export const QUERY_PARAMETERS = new Set([...VIEW_PARAMETERS, 'id', 'type', 'idPattern', 'q', 'scopeQ', 'georel', 'geometry', 'coordinates', 'geoproperty', 'limit', 'offset', 'count', ...UNSUPPORTED]);
 export const RETRIEVE_PARAMETERS = new Set([...VIEW_PARAMETERS, 'type', ...UNSUPPORTED]);
 
@@ -55,8 +58,18 @@ function list(value: string | undefined): string[] | null {
 
 function refuseUnsupported(query: RawQuery): void {
   for (const name of UNSUPPORTED) if (query[name] !== undefined) throw new OperationNotSupportedError(`the parameter ${name} is not supported by placelink`);
+}
+
+/** The most relationship levels a join follows. */
+export const MAX_JOIN_LEVEL = 5;
+
+/** join (flat, inline or @none) and joinLevel (default 1). */
+function joinOf(query: RawQuery): JoinView | null {
   const join = single(query, 'join');
-  if (join !== undefined && join !== '@none') throw new OperationNotSupportedError('linked entity retrieval (join=flat|inline) is not supported by placelink');
+  const levelRaw = single(query, 'joinLevel');
+  if (join !== undefined && join !== 'flat' && join !== 'inline' && join !== '@none') throw new InvalidParameterError('join', `join is flat, inline or @none; got '${join.slice(0, 20)}'`);
+  const level = integerValue('joinLevel', levelRaw, { minimum: 1, maximum: MAX_JOIN_LEVEL, fallback: 1 });
+  return join === 'flat' || join === 'inline' ? { mode: join, level } : null;
 }
 
 /** The representation: `format` wins over the older `options` values; keyValues and concise are exclusive. */
@@ -75,6 +88,7 @@ export function readView(query: RawQuery): EntityView {
     lang: single(query, 'lang') ?? null,
     geometryProperty: single(query, 'geometryProperty') ?? 'location',
     datasetIds: datasetIdsOf(single(query, 'datasetId')),
+    join: joinOf(query),
   };
 }
 

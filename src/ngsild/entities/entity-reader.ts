@@ -3,7 +3,8 @@ import type { EntityService } from '../../services/entities/entity-service.js';
 import type { CollectionReader } from '../../services/features/collection-catalog.js';
 import type { TermMap, TermMaps } from '../context/term-map.js';
 import { entityFeature, encodeEntity, type EncodeOptions } from './entity-encoder.js';
-import type { EntityPage, EntitySelectionParameters, EntityView } from './entity-parameters.js';
+import { LIMIT, type EntityPage, type EntitySelectionParameters, type EntityView } from './entity-parameters.js';
+import { joinEntities, type LinkedEntityDeps, type TypedRow } from './linked-entities.js';
 import { entityTypes, type EntityType } from './entity-types.js';
 import { resolveGeoQuery, resolveQuery, selectTypes } from './query-resolution.js';
 
@@ -28,21 +29,23 @@ export interface EncodedPage {
 export interface EntityReader {
   query(selection: EntitySelectionParameters, page: EntityPage, view: EntityView, request: TermMap, geoJson: boolean, itemUrl?: ItemUrl): Promise<EncodedPage>;
   /** null: no entity with that id (among the types given). */
-  retrieve(id: string, types: EntitySelectionParameters['types'], view: EntityView, request: TermMap, geoJson: boolean, itemUrl?: ItemUrl): Promise<Record<string, unknown> | null>;
+  /** An array with `join=flat` when the entity links to others. */
+  retrieve(id: string, types: EntitySelectionParameters['types'], view: EntityView, request: TermMap, geoJson: boolean, itemUrl?: ItemUrl): Promise<Record<string, unknown> | Record<string, unknown>[] | null>;
   /** The rows a query selects, with the type of each (for representations written elsewhere: the temporal ones). */
   rows(selection: EntitySelectionParameters, page: EntityPage, attrs: readonly string[] | null, request: TermMap): Promise<{ rows: EntityRow[]; types: Map<number, EntityType>; count: number | null }>;
   row(id: string, types: EntitySelectionParameters['types'], request: TermMap): Promise<{ row: EntityRow; type: EntityType } | null>;
 }
 
 function encodeOptions(view: EntityView, request: TermMap, itemUrl: ItemUrl | undefined): EncodeOptions {
-  const iris = (names: readonly string[]) => new Set(names.map((name) => (name === 'id' || name === 'type' ? name : request.expand(name))));
+  const iris = (names: readonly string[]) => new Set(names.map((name) => (name === 'id' || name === 'type' || name === 'scope' ? name : request.expand(name))));
   return {
     format: view.format,
     sysAttrs: view.sysAttrs,
     output: request,
     attributes: view.projection.attrs ? iris(view.projection.attrs) : null,
     pick: view.projection.pick ? iris(view.projection.pick.map((t) => t.name)) : null,
-    omit: view.projection.omit ? iris(view.projection.omit.map((t) => t.name)) : null,
+    // An omit term with braces (`locatedAt{name}`) leaves out members of the linked entities, not the relationship.
+    omit: view.projection.omit ? iris(view.projection.omit.filter((t) => t.linked === null).map((t) => t.name)) : null,
     lang: view.lang,
     datasetIds: view.datasetIds ?? null,
     ...(itemUrl ? { itemUrl } : {}),
@@ -83,6 +86,23 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
     return { rows: found, types: new Map(types.map((t) => [t.collection.key, t])), count };
   }
 
+  /** Linked entity retrieval over this reader: rows of any type by id, encoded as the view says with each level's projection. */
+  function linkedDeps(view: EntityView, request: TermMap, itemUrl: ItemUrl | undefined): LinkedEntityDeps {
+    return {
+      rowsOf: async (ids) => {
+        const out: TypedRow[] = [];
+        for (let at = 0; at < ids.length; at += LIMIT.maximum) {
+          const chunk = ids.slice(at, at + LIMIT.maximum);
+          const found = await rows({ types: null, ids: chunk, idPattern: null, q: null, geo: null }, { limit: LIMIT.maximum, offset: 0, count: false }, null, request);
+          for (const r of found.rows) out.push({ row: r, type: found.types.get(r.collectionKey)! });
+        }
+        return out;
+      },
+      encode: (typed, options) => encodeEntity(typed.row, typed.type, options),
+      optionsOf: (projection) => encodeOptions({ ...view, projection }, request, itemUrl),
+    };
+  }
+
   async function row(id: string, typeSelection: EntitySelectionParameters['types'], request: TermMap) {
     const types = selectTypes(typeSelection, await entityTypes(deps), request);
     const found = await deps.entities.byId(types.map((t) => t.collection.key), id);
@@ -92,12 +112,23 @@ export function entityReader(deps: EntityReaderDeps): EntityReader {
   return {
     async query(selection, page, view, request, geoJson, itemUrl) {
       const found = await rows(selection, page, view.projection.attrs, request);
+      if (view.join && !geoJson) {
+        const typed = found.rows.map((r) => ({ row: r, type: found.types.get(r.collectionKey)! }));
+        const joined = await joinEntities(typed, view.projection, view.join, linkedDeps(view, request, itemUrl));
+        return { entities: [...joined.entities, ...joined.linked], count: found.count };
+      }
       return { entities: encode(found.rows, [...found.types.values()], view, request, geoJson, itemUrl), count: found.count };
     },
 
     async retrieve(id, typeSelection, view, request, geoJson, itemUrl) {
       const found = await row(id, typeSelection, request);
-      return found ? encode([found.row], [found.type], view, request, geoJson, itemUrl)[0]! : null;
+      if (!found) return null;
+      if (view.join && !geoJson) {
+        const joined = await joinEntities([found], view.projection, view.join, linkedDeps(view, request, itemUrl));
+        // flat: the entity and those it links to, as an array; just the entity when it links to none.
+        return joined.linked.length ? [...joined.entities, ...joined.linked] : joined.entities[0]!;
+      }
+      return encode([found.row], [found.type], view, request, geoJson, itemUrl)[0]!;
     },
 
     rows,

@@ -91,8 +91,8 @@ function readAggregation(methodsRaw: string | undefined, periodRaw: string | und
  * and reads the temporal parameters; the rest is read (and unknown parameters refused) as for entities.
  */
 function temporalPart(query: RawQuery): { rest: RawQuery; view: Omit<TemporalView, 'entity'> } {
-  // The entity API's datasetId filter (clause 4.5.5) is not applied to temporal representations yet: refused rather than ignored.
-  if (query['datasetId'] !== undefined) throw new OperationNotSupportedError('the parameter datasetId is not supported by placelink on the temporal API');
+  // The entity API's datasetId filter and linked entity retrieval are not applied to temporal representations yet: refused rather than ignored.
+  for (const name of ['datasetId', 'join', 'joinLevel']) if (query[name] !== undefined) throw new OperationNotSupportedError(`the parameter ${name} is not supported by placelink on the temporal API`);
   const options = (single(query, 'options') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   const temporalOptions = options.filter((o) => o === 'temporalValues' || o === 'aggregatedValues');
   if (temporalOptions.length > 1) throw new UnknownRepresentationError('options', 'options may name one of temporalValues and aggregatedValues');
