@@ -88,7 +88,7 @@ export function ngsiLdApi(options: NgsiLdApiOptions): Api {
       discoveryBlock({ collections: options.collections, entities: options.entities, terms }),
       temporalBlock({ reader: temporalReader({ entities: reader, history: options.history, instanceLimit: options.temporalLimit }), terms, maxBodyBytes: options.maxBodyBytes }),
       jsonldContextsBlock({ contexts, maxBodyBytes: options.maxBodyBytes }),
-      provisionBlock({ provision: options.provision, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
+      provisionBlock({ provision: options.provision, reader, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
       temporalProvisionBlock({ provision: options.provision, reader, instances: options.history, terms, access: options.writes, maxBodyBytes: options.maxBodyBytes }),
       subscriptionBlock({ subscriptions: options.subscriptions, terms, maxBodyBytes: options.maxBodyBytes }),
     ]),

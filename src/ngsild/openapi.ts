@@ -269,6 +269,14 @@ export function provisionOpenApi(): OpenApiFragment {
     paths: {
       '/entities': {
         post: write('ngsildCreateEntity', 'Create an entity (clause 5.6.1)', { '201': { description: 'Created; Location names the entity.' }, '409': problem('AlreadyExists: an entity has that id.') }, { requestBody: WRITE_BODY }),
+        delete: write('ngsildPurgeEntities', 'Purge entities (clause 5.6.21 of V1.9.1): delete the written entities a selection names, or drop / keep attributes of them; entities a harvest keeps are left alone', NO_CONTENT, {
+          parameters: [
+            ...['ngsildId', 'ngsildType', 'ngsildIdPattern', 'ngsildQ', 'ngsildScopeQ'].map(ref),
+            query('local', 'true: every written entity (with no other selection).'),
+            query('drop', 'Attributes to delete from the selected entities.'),
+            query('keep', 'Attributes to keep; every other one is deleted (not with drop).'),
+          ],
+        }),
       },
       '/entities/{entityId}': {
         delete: write('ngsildDeleteEntity', 'Delete an entity (clause 5.6.6)', NO_CONTENT, { parameters: [ref('entityId'), typeParameter] }),

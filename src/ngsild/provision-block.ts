@@ -7,6 +7,8 @@ import type { ChangeOutcome, EntityChange, EntityProvision } from '../services/e
 import type { TermMap, TermMaps } from './context/term-map.js';
 import { attributeIri, parseAttribute, parseEntity } from './entities/entity-input.js';
 import { checkEntityId } from './entities/entity-parameters.js';
+import type { EntityReader } from './entities/entity-reader.js';
+import { purgeChanges, readPurge } from './entities/purge.js';
 import { batchElements, batchEntity, batchId, entityDraft, expectedType, objectBody, optionsOf } from './entities/write-requests.js';
 import { NGSI_LD_PROBLEMS } from './errors.js';
 import { bodyMediaType } from './negotiation.js';
@@ -17,6 +19,8 @@ import { entityWriters, type WriteAccess } from './write-access.js';
 
 export interface ProvisionDeps {
   readonly provision: EntityProvision;
+  /** Reads what Purge Entities selects. */
+  readonly reader: EntityReader;
   readonly terms: TermMaps;
   readonly access: WriteAccess;
   readonly maxBodyBytes: number;
@@ -95,6 +99,19 @@ export function provisionBlock(deps: ProvisionDeps): BuildingBlock {
           ctx.set('Location', `${ctx.state.apiBase}/entities/${pathSegment(entity.id)}`);
           // Koa would answer a bodiless 201 with its status text; the suite checks that the body is empty.
           ctx.body = '';
+        },
+      },
+      {
+        method: 'DELETE',
+        path: '/entities',
+        handler: async (ctx) => {
+          const purge = readPurge(ctx.query);
+          const writer = await caller(ctx);
+          const names = await deps.terms.of(linkedContext(ctx).context);
+          const changes = await purgeChanges(purge, deps.reader, names);
+          // What another writer deleted meanwhile is gone all the same: single outcomes are not reported.
+          if (changes.length) await deps.provision.apply(changes, deps.terms, writer);
+          ctx.status = 204;
         },
       },
       {

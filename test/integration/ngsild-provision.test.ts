@@ -368,13 +368,6 @@ describe.skipIf(skip)('NGSI-LD context provision over the feature rows', () => {
       expectProblem(await call('DELETE', '/entities/thisisaninvaliduri'), 400, 'BadRequestData');
     });
 
-    it('leaves Purge Entities (DELETE /entities, V1.9) unanswered: 405, nothing deleted', async () => {
-      const id = newId('Building');
-      await create('building-minimal.jsonld', id);
-      expectProblem(await call('DELETE', '/entities?type=Building', { context: compound }), 405, 'MethodNotAllowed');
-      expect(await storedRows(id)).toBe(1);
-    });
-
     it('refuses to delete an entity a harvest keeps', async () => {
       expectProblem(await call('DELETE', entityPath(`urn:ngsi-ld:OffStreetParking:${run}-harvested`)), 422, 'OperationNotSupported');
     });
@@ -919,6 +912,49 @@ describe.skipIf(skip)('NGSI-LD context provision over the feature rows', () => {
       expect((await call('GET', `${entityPath(id)}?join=flat&joinLevel=0`, { context: compound })).status).toBe(400);
       expect((await call('GET', `${entityPath(id)}?join=flat&joinLevel=6`, { context: compound })).status).toBe(400);
       expectProblem(await call('GET', `/temporal/entities/${encodeURIComponent(id)}?join=flat`, { context: compound }), 422, 'OperationNotSupported');
+    });
+  });
+
+  describe('Purge Entities (060, clause 5.6.21 of V1.9.1)', () => {
+    const purge = (query: string) => call('DELETE', `/entities?${query}`, { context: compound });
+    const ids = (list: readonly string[]) => `id=${list.map(encodeURIComponent).join(',')}`;
+
+    it('060_01, 060_02: needs a selection, and keep and drop exclude each other (400 BadRequestData)', async () => {
+      expectProblem(await purge(''), 400, 'BadRequestData');
+      expectProblem(await purge('type=Building&keep=name&drop=subCategory'), 400, 'BadRequestData');
+    });
+
+    it('060_03: deletes what type, id and q select, and nothing else', async () => {
+      const [a, b, c] = [newId('Building'), newId('Building'), newId('Building')];
+      for (const id of [a, b]) await create('building-simple-attributes.jsonld', id);
+      await create('building-minimal.jsonld', c);
+      const eiffel = (suite('building-simple-attributes.jsonld')['name'] as { value: string }).value;
+      expect((await purge(`${ids([a, c])}&q=${encodeURIComponent(`name==${JSON.stringify(eiffel)}`)}`)).status).toBe(204);
+      expect([await storedRows(a), await storedRows(b), await storedRows(c)]).toEqual([0, 1, 1]);
+      expect((await purge(`type=Building&${ids([b, c])}`)).status).toBe(204);
+      expect([await storedRows(b), await storedRows(c)]).toEqual([0, 0]);
+    });
+
+    it('060_04, 060_05: drop deletes the attributes named, keep every other one', async () => {
+      const [a, b] = [newId('Building'), newId('Building')];
+      for (const id of [a, b]) await create('building-simple-attributes.jsonld', id);
+      expect((await purge(`${ids([a])}&drop=name`)).status).toBe(204);
+      expect(Object.keys(await retrieve(a))).toEqual(expect.arrayContaining(['subCategory', 'airQualityLevel']));
+      expect(await retrieve(a)).not.toHaveProperty('name');
+      expect((await purge(`${ids([b])}&keep=name`)).status).toBe(204);
+      const kept = await retrieve(b);
+      expect(kept).toHaveProperty('name');
+      for (const gone of ['subCategory', 'airQualityLevel', 'almostFull']) expect(kept).not.toHaveProperty(gone);
+    });
+
+    it('leaves the entities a harvest keeps alone (they are read-only through NGSI-LD)', async () => {
+      const harvested = `urn:ngsi-ld:OffStreetParking:${run}-harvested`;
+      expect((await purge(`type=OffStreetParking&${ids([harvested])}`)).status).toBe(204);
+      expect(await storedRows(harvested)).toBe(1);
+    });
+
+    it('needs the API key like every write', async () => {
+      expect((await call('DELETE', `/entities?${ids([newId('Building')])}`, { key: null })).status).toBe(401);
     });
   });
 
