@@ -69,6 +69,10 @@ export function consumptionBlock(deps: ConsumptionDeps): BuildingBlock {
           if (view.projection.attrs && Object.keys(entity).every((k) => k === 'id' || k === 'type')) {
             throw new ResourceNotFoundError(`attributes ${view.projection.attrs.join(', ')} of entity ${id}`);
           }
+          // pick or omit that leave nothing of the entity (clause 4.21): there is no such representation of it.
+          if ((view.projection.pick || view.projection.omit) && !Array.isArray(entity) && Object.keys(entity).length === 0) {
+            throw new ResourceNotFoundError(`members of entity ${id} that pick and omit leave`);
+          }
           writeBody(ctx, entity, as, request, terms);
         },
       },

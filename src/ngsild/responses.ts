@@ -56,7 +56,8 @@ export function pagingLinks(ctx: ApiContext, offset: number, limit: number, retu
     const query = new URLSearchParams(ctx.querystring);
     query.set('offset', String(to));
     query.set('limit', String(limit));
-    ctx.append(HEADER.link, `<${ctx.path}?${query}>;rel="${rel}";type="${MEDIA.jsonLd}"`);
+    // The collection's path as the API names it (a request to `/subscriptions/` pages `/subscriptions`).
+    ctx.append(HEADER.link, `<${ctx.path.replace(/(.)\/+$/, '$1')}?${query}>;rel="${rel}";type="${MEDIA.jsonLd}"`);
   };
   if (limit === 0) return;
   const more = total === null ? returned === limit : offset + returned < total;

@@ -905,6 +905,24 @@ describe.skipIf(skip)('NGSI-LD context provision over the feature rows', () => {
       });
     });
 
+    it('018_19: pick that matches no member, or omit of every member, is 404 (no such representation)', async () => {
+      const id = newId('Building');
+      await create('building-simple-attributes.jsonld', id);
+      expectProblem(await call('GET', `${entityPath(id)}?pick=unknown`, { context: compound }), 404, 'ResourceNotFound');
+      expectProblem(await call('GET', `${entityPath(id)}?omit=id,type,name,subCategory,airQualityLevel,almostFull`, { context: compound }), 404, 'ResourceNotFound');
+      expect((await call('GET', `${entityPath(id)}?omit=id,type,name`, { context: compound })).status).toBe(200);
+    });
+
+    it('019_24: the Query body takes join and joinLevel', async () => {
+      const id = newId('Building');
+      await create('building-relationship.jsonld', id);
+      await withLinked('city-minimal.jsonld', 'country-minimal.jsonld', async () => {
+        const answer = await call('POST', '/entityOperations/query', { body: { type: 'Query', entities: [{ id, type: 'Building' }], join: 'flat', joinLevel: 1 }, contentType: JSON_TYPE, context: compound });
+        expect(answer.status, answer.text).toBe(200);
+        expect((answer.body as { id: string }[]).map((e) => e.id)).toEqual([id, PARIS]);
+      });
+    });
+
     it('refuses a join that is not flat, inline or @none and a joinLevel out of 1…5 with 400, and join on the temporal API with 422', async () => {
       const id = newId('Building');
       await create('building-relationship.jsonld', id);

@@ -283,6 +283,9 @@ describe('subscriptions: create, retrieve, query, update, delete', () => {
     expect((second.body as unknown[]).length).toBe(1);
     expect(second.headers.get('Link')).toContain('rel="prev"');
     expect(second.headers.get('Link')).toContain(total > 2 ? 'rel="next"' : 'rel="prev"');
+    // 031_02: a request to the collection with a trailing slash pages the collection's own path
+    const slashed = await api('GET', `/subscriptions/?limit=1&offset=1`);
+    expect(slashed.headers.get('Link')).toContain('</ngsi-ld/v1/subscriptions?limit=1&offset=0>;rel="prev"');
   });
 
   it('updates with a fragment: isActive false pauses, expiresAt in the future is kept, names in the fragment context are expanded', async () => {

@@ -157,6 +157,14 @@ describe('the entities of a notification', () => {
     expect(notifiedEntity(normalized, deleted!, null, lights)).toEqual({ id: ID, name: { type: 'Property', value: 'urn:ngsi-ld:null' }, createdAt: '2026-01-01T00:00:00Z', deletedAt: '2026-03-01T00:00:03Z' });
   });
 
+  it('a deleted LanguageProperty is a language map holding the NGSI-LD Null (046_22_11, 046_34_04)', async () => {
+    const street = { type: 'LanguageProperty', languageMap: { en: 'Main Street', de: 'Hauptstraße' } };
+    const [deleted] = combineChanges([change(4, 'updated', { deleted: ['street'], previous: { values: {}, attributes: { street }, location: null, createdAt: null, modifiedAt: null } })]);
+    const compiled = await compile({ entities: [{ type: 'Streetlight' }], notification: { showChanges: true, attributes: ['street'], endpoint: { uri: 'http://127.0.0.1/n' } } });
+    const stored = { ...row({}), attributes: {} };
+    expect(notifiedEntity(compiled, deleted!, stored, lights)).toEqual({ id: ID, type: 'Streetlight', street: { type: 'LanguageProperty', languageMap: { '@none': 'urn:ngsi-ld:null' }, previousLanguageMap: street.languageMap } });
+  });
+
   it('GeoJSON for an endpoint that accepts it: Features in a FeatureCollection; nothing for an entity gone since', async () => {
     const compiled = await compile({ entities: [{ type: 'Streetlight' }], notification: { format: 'keyValues', endpoint: { uri: 'http://127.0.0.1/n', accept: 'application/geo+json' } } });
     const feature = notifiedEntity(compiled, updated(), row({ powerState: 'on' }), lights);
@@ -182,10 +190,11 @@ describe('the notification as it goes out', () => {
     expect(withContext.link).toContain('<https://example.org/ctx.jsonld>');
   });
 
-  it('JSON-LD: the @context in the body, the core context last', () => {
+  it('JSON-LD: the @context in the body and in each entity (046_14), the core context last', () => {
     const message = notificationMessage(subscription({ entities: [{ type: 'A' }], notification: { endpoint: { uri: 'http://x/n', accept: 'application/ld+json' } } }), pending, at);
     expect(message.link).toBeNull();
     expect(message.body['@context']).toEqual([STREETLIGHTING, CORE_CONTEXT_URL]);
+    expect(message.body['data']).toEqual([{ id: ID, type: 'Streetlight', '@context': [STREETLIGHTING, CORE_CONTEXT_URL] }]);
   });
 
   it('GeoJSON: the @context in the FeatureCollection, or in a Link header when the receiver prefers body=json', () => {

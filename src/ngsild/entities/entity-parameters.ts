@@ -63,10 +63,8 @@ function refuseUnsupported(query: RawQuery): void {
 /** The most relationship levels a join follows. */
 export const MAX_JOIN_LEVEL = 5;
 
-/** join (flat, inline or @none) and joinLevel (default 1). */
-function joinOf(query: RawQuery): JoinView | null {
-  const join = single(query, 'join');
-  const levelRaw = single(query, 'joinLevel');
+/** join (flat, inline or @none) and joinLevel (default 1), as parameters or Query members. */
+export function joinOf(join: string | undefined, levelRaw: string | undefined): JoinView | null {
   if (join !== undefined && join !== 'flat' && join !== 'inline' && join !== '@none') throw new InvalidParameterError('join', `join is flat, inline or @none; got '${join.slice(0, 20)}'`);
   const level = integerValue('joinLevel', levelRaw, { minimum: 1, maximum: MAX_JOIN_LEVEL, fallback: 1 });
   return join === 'flat' || join === 'inline' ? { mode: join, level } : null;
@@ -88,7 +86,7 @@ export function readView(query: RawQuery): EntityView {
     lang: single(query, 'lang') ?? null,
     geometryProperty: single(query, 'geometryProperty') ?? 'location',
     datasetIds: datasetIdsOf(single(query, 'datasetId')),
-    join: joinOf(query),
+    join: joinOf(single(query, 'join'), single(query, 'joinLevel')),
   };
 }
 

@@ -5,11 +5,11 @@ import { parseProjection } from '../query/projection.js';
 import { parseQuery } from '../query/q-language.js';
 import { parseScopeQuery } from '../query/scope-query.js';
 import { parseTypeSelection, type EntityTypeName, type EntityTypeSelection } from '../query/type-selection.js';
-import { checkEntityId, LIMIT, readView, type EntityPage, type EntitySelectionParameters, type EntityView } from './entity-parameters.js';
+import { checkEntityId, joinOf, LIMIT, readView, type EntityPage, type EntitySelectionParameters, type EntityView } from './entity-parameters.js';
 
 const URL_PARAMETERS = new Set(['limit', 'offset', 'count', 'options', 'format', 'local']);
-const MEMBERS = new Set(['type', 'entities', 'attrs', 'pick', 'omit', 'q', 'geoQ', 'scopeQ', 'lang', 'local', '@context']);
-const UNSUPPORTED = ['csf', 'temporalQ', 'datasetId', 'join', 'joinLevel', 'containedBy', 'expandValues', 'jsonKeys'];
+const MEMBERS = new Set(['type', 'entities', 'attrs', 'pick', 'omit', 'q', 'geoQ', 'scopeQ', 'lang', 'local', 'join', 'joinLevel', '@context']);
+const UNSUPPORTED = ['csf', 'temporalQ', 'datasetId', 'containedBy', 'expandValues', 'jsonKeys'];
 
 type Raw = Record<string, unknown>;
 const isObject = (value: unknown): value is Raw => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -48,7 +48,12 @@ export function readQueryBody(body: unknown, url: RawQuery): { selection: Entity
   for (const name of Object.keys(body)) if (!MEMBERS.has(name)) throw new InvalidInputError(`The Query has no member ${name.slice(0, 40)}`);
   const base = readView(url);
   const projection = parseProjection({ attrs: strings(body['attrs'], 'attrs'), pick: strings(body['pick'], 'pick'), omit: strings(body['omit'], 'omit') });
-  const view: EntityView = { ...base, projection, lang: typeof body['lang'] === 'string' ? body['lang'] : base.lang };
+  const joinRaw = body['join'];
+  if (joinRaw !== undefined && typeof joinRaw !== 'string') throw new InvalidInputError('join must be a string: flat, inline or @none');
+  const levelRaw = body['joinLevel'];
+  if (levelRaw !== undefined && typeof levelRaw !== 'number') throw new InvalidInputError('joinLevel must be a number');
+  const join = joinRaw === undefined && levelRaw === undefined ? (base.join ?? null) : joinOf(joinRaw, levelRaw === undefined ? undefined : String(levelRaw));
+  const view: EntityView = { ...base, projection, lang: typeof body['lang'] === 'string' ? body['lang'] : base.lang, join };
   const q = body['q'];
   if (q !== undefined && typeof q !== 'string') throw new InvalidInputError('q must be a string');
   const geo = body['geoQ'] === undefined ? null : parseGeoQ(body['geoQ']);

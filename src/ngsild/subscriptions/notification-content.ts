@@ -76,7 +76,9 @@ function included(iri: string, options: EncodeOptions): boolean {
 function nulled(previous: Instance, showChanges: boolean): Instance {
   const type = typeof previous['type'] === 'string' ? previous['type'] : 'Property';
   const content = CONTENT_MEMBER[type] ?? 'value';
-  return { type, [content]: NGSI_LD_NULL, ...(showChanges && content in previous ? { [PREVIOUS[content]!]: previous[content] } : {}) };
+  // A LanguageProperty's NGSI-LD Null is a language map (clause 4.5.18): {"@none": "urn:ngsi-ld:null"}.
+  const nothing = type === 'LanguageProperty' ? { '@none': NGSI_LD_NULL } : NGSI_LD_NULL;
+  return { type, [content]: nothing, ...(showChanges && content in previous ? { [PREVIOUS[content]!]: previous[content] } : {}) };
 }
 
 /** The encoded attribute with its previous content added (a concise lone value becomes an object to hold it). */

@@ -156,6 +156,7 @@ export function readTemporalQueryBody(body: unknown, url: RawQuery): { selection
     query = rest;
   }
   const { rest, view } = temporalPart({ ...url, ...time });
+  if (query !== null && typeof query === 'object' && ('join' in query || 'joinLevel' in query)) throw new OperationNotSupportedError('linked entity retrieval (join) is not supported by placelink on the temporal API');
   const entity = readQueryBody(query, rest);
   return { selection: entity.selection, page: entity.page, view: { ...view, entity: entity.view } };
 }
