@@ -49,6 +49,10 @@ export interface StoredNotificationParams {
   readonly showChanges?: boolean;
   readonly sysAttrs?: boolean;
   readonly endpoint: StoredEndpoint;
+  /** Linked entity retrieval (clause 4.5.23) in notifications. */
+  readonly join?: 'flat' | 'inline';
+  /** Relationship levels a join follows (1 when not given). */
+  readonly joinLevel?: number;
 }
 
 /** A text in the language of a request, with the @context its names are in. */
@@ -68,6 +72,8 @@ export interface SubscriptionDefinition {
   readonly geoQ?: InContext<Readonly<Record<string, unknown>>>;
   readonly lang?: string;
   readonly jsonldContext?: string;
+  /** Only the attribute instances of these datasets in notifications (`@none`: the default instances). */
+  readonly datasetId?: readonly string[];
   readonly notification: StoredNotificationParams;
 }
 

@@ -227,7 +227,7 @@ afterAll(async () => {
     const client = await mqtt.connectAsync(BROKER_URL, { clientId: `placelink-test-${run}`, clean: true, protocolVersion: 5, properties: { sessionExpiryInterval: 0 } }).catch(() => null);
     await client?.endAsync();
   }
-  for (const id of [LIGHTS, WRITTEN, `${run}-push`, `${run}-mqtt`, `${run}-harvested`, collectionIdFor('SubscribedLamp', `${DEFAULT_VOCAB}SubscribedLamp`)]) await store.collections.remove(id);
+  for (const id of [LIGHTS, WRITTEN, `${run}-push`, `${run}-mqtt`, `${run}-harvested`, ...['SubscribedLamp', 'JoinedHouse', 'JoinedTown'].map((t) => collectionIdFor(t, `${DEFAULT_VOCAB}${t}`))]) await store.collections.remove(id);
   await db.query({ text: 'DELETE FROM sensor_source WHERE id = ANY($1)', values: [[`${run}-push`, `${run}-mqtt`]] });
   await db.close();
 });
@@ -385,7 +385,9 @@ describe('subscriptions: bad input is an NGSI-LD error and nothing is stored', (
     const response = await api('POST', '/subscriptions', { ...valid, csf: 'x' });
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ type: 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported' });
-    expect((await api('POST', '/subscriptions', { ...valid, notification: { endpoint, join: 'inline' } })).status).toBe(422);
+    expect((await api('POST', '/subscriptions', { ...valid, scopeQ: '/Madrid' })).status).toBe(422);
+    expect((await api('POST', '/subscriptions', { ...valid, notification: { endpoint, join: 'deep' } })).status).toBe(400);
+    expect((await api('POST', '/subscriptions', { ...valid, notification: { endpoint, join: 'flat', joinLevel: 9 } })).status).toBe(400);
   });
 
   it('refuses bad ids, unknown subscriptions and bad fragments', async () => {
@@ -554,6 +556,35 @@ describe('notifications from every way data changes', () => {
     expect((await write('DELETE', `/entities/${encodeURIComponent(entity)}`)).status).toBe(204);
     const deleted = await until('the deletion to be notified', () => receiver.at('ngsild-write')[2]);
     expect(deleted.body.data).toEqual([{ id: entity, type: 'SubscribedLamp', brightness: { value: 'urn:ngsi-ld:null', previousValue: 60 }, deletedAt: expect.stringMatching(/Z$/) }]);
+  });
+
+  it('joins linked entities into notifications (join inline and flat, 046_23–046_30) and keeps the datasets asked for (datasetId, 028_06, 046_19)', async () => {
+    const write = (method: string, path: string, body?: unknown) => api(method, path, body, { 'X-API-Key': KEY });
+    const house = `urn:ngsi-ld:JoinedHouse:${run}`;
+    const town = `urn:ngsi-ld:JoinedTown:${run}`;
+    expect((await write('POST', '/entities', { id: town, type: 'JoinedTown', name: { type: 'Property', value: 'Hannover' } })).status).toBe(201);
+    expect(
+      (await write('POST', '/entities', {
+        id: house,
+        type: 'JoinedHouse',
+        locatedIn: { type: 'Relationship', object: town },
+        height: [{ type: 'Property', value: 12 }, { type: 'Property', value: 13, datasetId: 'urn:ngsi-ld:Dataset:survey' }],
+      })).status,
+    ).toBe(201);
+    const watch = (join: string, path: string, extra: Record<string, unknown> = {}) =>
+      subscribe({ entities: [{ type: 'JoinedHouse', id: house }], notificationTrigger: ['attributeUpdated'], notification: { join, joinLevel: 1, endpoint: { uri: receiver.url(path) } }, ...extra }, CORE);
+    const inlineId = await watch('inline', 'join-inline');
+    await watch('flat', 'join-flat');
+    await watch('@none', 'dataset', { datasetId: ['urn:ngsi-ld:Dataset:survey'] });
+    expect((await subscription(inlineId, CORE))['notification']).toMatchObject({ join: 'inline', joinLevel: 1 });
+    expect((await write('PATCH', `/entities/${encodeURIComponent(house)}/attrs`, { locatedIn: { type: 'Relationship', object: town, since: { type: 'Property', value: 2020 } } })).status).toBe(204);
+    const inline = await until('the inline notification', () => receiver.at('join-inline')[0]);
+    expect(inline.body.data).toEqual([expect.objectContaining({ id: house, locatedIn: expect.objectContaining({ object: town, entity: { id: town, type: 'JoinedTown', name: { type: 'Property', value: 'Hannover' } } }) })]);
+    const flat = await until('the flat notification', () => receiver.at('join-flat')[0]);
+    expect(flat.body.data.map((e) => e['id'])).toEqual([house, town]);
+    expect((flat.body.data[0]!['locatedIn'] as Record<string, unknown>)['entity']).toBeUndefined();
+    const dataset = await until('the datasetId notification', () => receiver.at('dataset')[0]);
+    expect(dataset.body.data[0]!['height']).toEqual({ type: 'Property', value: 13, datasetId: 'urn:ngsi-ld:Dataset:survey' });
   });
 
   describe.skipIf(!haveBroker)('over MQTT', () => {

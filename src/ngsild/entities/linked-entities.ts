@@ -74,13 +74,20 @@ function inlined(member: unknown, objects: readonly string[], linked: ReadonlyMa
  * The entities of `rows` encoded with `projection`, joined as `join` says: inline, each entity with
  * its linked entities inside; flat, the entities then every linked entity not already there.
  */
-export async function joinEntities(rows: readonly TypedRow[], projection: Projection, join: JoinView, deps: LinkedEntityDeps): Promise<{ entities: Record<string, unknown>[]; linked: Record<string, unknown>[] }> {
+export async function joinEntities(
+  rows: readonly TypedRow[],
+  projection: Projection,
+  join: JoinView,
+  deps: LinkedEntityDeps,
+  /** The entities of `rows` already encoded (a notification's, with their changes shown); encoded here when not given. */
+  encodedRows?: readonly Record<string, unknown>[],
+): Promise<{ entities: Record<string, unknown>[]; linked: Record<string, unknown>[] }> {
   const flat: Record<string, unknown>[] = [];
   const seen = new Set(rows.map((r) => r.row.id));
 
   async function level(items: readonly TypedRow[], itemsProjection: Projection, depth: number): Promise<Record<string, unknown>[]> {
     const options = deps.optionsOf(itemsProjection);
-    const encoded = items.map((item) => deps.encode(item, options));
+    const encoded = depth === 0 && encodedRows ? [...encodedRows] : items.map((item) => deps.encode(item, options));
     // flat: linked entities in the order they are reached, level by level along each relationship.
     if (join.mode === 'flat' && depth > 0) {
       items.forEach((item, i) => {

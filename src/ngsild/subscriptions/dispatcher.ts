@@ -6,7 +6,9 @@ import type { NewNotification, SubscriptionStore } from '../../services/ports/su
 import type { TermMaps } from '../context/term-map.js';
 import type { EntityType } from '../entities/entity-types.js';
 import { resolveGeoQuery, resolveQuery } from '../entities/query-resolution.js';
-import { currentState, notificationData, notifiedEntity, touchedAttributes } from './notification-content.js';
+import { joinEntities, type LinkedEntityDeps, type TypedRow } from '../entities/linked-entities.js';
+import { MEDIA } from '../vocabulary.js';
+import { currentState, encodeOptions, notificationData, notifiedEntity, touchedAttributes } from './notification-content.js';
 import { combineChanges, compileSubscription, selects, triggers, type ChangedEntity, type CompiledSubscription } from './subscription-matching.js';
 
 export interface DispatcherDeps {
@@ -86,11 +88,13 @@ export function dispatcher(deps: DispatcherDeps) {
       const matching = await rows(byKey, chosen.filter((e) => e.event !== 'deleted'), c);
       chosen = chosen.filter((e) => e.event === 'deleted' || matching.has(rowKey(e.collectionKey, e.entityId)));
     }
-    const data = chosen.flatMap((e) => {
-      const entity = notifiedEntity(c, e, current.get(rowKey(e.collectionKey, e.entityId)) ?? null, byKey.get(e.collectionKey)!);
-      return entity ? [entity] : [];
+    const notified = chosen.flatMap((e) => {
+      const row = current.get(rowKey(e.collectionKey, e.entityId)) ?? null;
+      const entity = notifiedEntity(c, e, row, byKey.get(e.collectionKey)!);
+      return entity ? [{ entity, typed: e.event !== 'deleted' && row ? { row, type: byKey.get(e.collectionKey)! } : null }] : [];
     });
-    if (data.length === 0) return null;
+    if (notified.length === 0) return null;
+    const data = await joined(c, notified, byKey);
     return {
       id: randomUUID(),
       subscriptionId: c.subscription.id,
@@ -98,6 +102,34 @@ export function dispatcher(deps: DispatcherDeps) {
       changedAt: chosen.map((e) => e.changedAt).reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)),
       coalesce: c.subscription.throttling !== null,
     };
+  }
+
+  /**
+   * The entities of a notification with the entities they link to, when the subscription asks for a
+   * join (clause 4.5.23): inside their Relationships, or after them. Deleted entities are not joined.
+   */
+  async function joined(c: CompiledSubscription, notified: readonly { entity: Record<string, unknown>; typed: TypedRow | null }[], byKey: ReadonlyMap<number, EntityType>): Promise<Record<string, unknown>[]> {
+    const join = c.subscription.definition.notification.join;
+    const joinable = notified.filter((n) => n.typed !== null);
+    if (!join || joinable.length === 0 || c.subscription.definition.notification.endpoint.accept === MEDIA.geoJson) return notified.map((n) => n.entity);
+    const options = encodeOptions(c);
+    const linked: LinkedEntityDeps = {
+      rowsOf: async (ids) => {
+        const query: EntityQuery = { parts: [...byKey.values()].map((t) => selection(t, null)), ids, idPattern: null, limit: Math.min(PERIODIC_LIMIT, ids.length * byKey.size), offset: 0, count: false };
+        return (await deps.entities.query(query)).rows.map((row) => ({ row, type: byKey.get(row.collectionKey)! }));
+      },
+      encode: (typed) => currentState(c, typed.row, typed.type),
+      optionsOf: () => options,
+    };
+    const result = await joinEntities(
+      joinable.map((n) => n.typed!),
+      { attrs: null, pick: null, omit: null },
+      { mode: join, level: c.subscription.definition.notification.joinLevel ?? 1 },
+      linked,
+      joinable.map((n) => n.entity),
+    );
+    const byEntity = new Map(joinable.map((n, i) => [n.entity, result.entities[i]!]));
+    return [...notified.map((n) => byEntity.get(n.entity) ?? n.entity), ...result.linked];
   }
 
   /** Notifications of one claimed batch of changes. */

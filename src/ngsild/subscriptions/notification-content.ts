@@ -29,7 +29,7 @@ const PREVIOUS: Readonly<Record<string, string>> = {
 
 type Instance = Record<string, unknown>;
 
-function encodeOptions(compiled: CompiledSubscription): EncodeOptions {
+export function encodeOptions(compiled: CompiledSubscription): EncodeOptions {
   const n = compiled.subscription.definition.notification;
   return {
     format: n.format ?? 'normalized',
@@ -39,6 +39,7 @@ function encodeOptions(compiled: CompiledSubscription): EncodeOptions {
     pick: n.pick ? new Set(n.pick) : null,
     omit: n.omit ? new Set(n.omit) : null,
     lang: compiled.subscription.definition.lang ?? null,
+    datasetIds: compiled.subscription.definition.datasetId ? new Set(compiled.subscription.definition.datasetId) : null,
   };
 }
 

@@ -14,7 +14,7 @@ import {
   type SubscriptionRecord,
 } from '../../domain/subscription.js';
 import type { TermMap } from '../context/term-map.js';
-import { checkEntityId } from '../entities/entity-parameters.js';
+import { checkEntityId, MAX_JOIN_LEVEL } from '../entities/entity-parameters.js';
 import { parseGeoQ } from '../query/geo-query.js';
 import { parseProjection } from '../query/projection.js';
 import { parseQuery, type QExpression } from '../query/q-language.js';
@@ -38,7 +38,7 @@ type Raw = Record<string, unknown>;
 const isObject = (value: unknown): value is Raw => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Members of V1.8.1 placelink does not implement. */
-const UNSUPPORTED = ['csf', 'scopeQ', 'temporalQ', 'datasetId'];
+const UNSUPPORTED = ['csf', 'scopeQ', 'temporalQ'];
 /** Members the system writes: accepted in a body (the suite sends them back) and ignored. */
 const READ_ONLY = ['status', 'createdAt', 'modifiedAt', 'deletedAt'];
 const NOTIFICATION_READ_ONLY = ['status', 'timesSent', 'timesFailed', 'lastNotification', 'lastSuccess', 'lastFailure'];
@@ -207,10 +207,14 @@ function notificationParams(value: unknown, names: RequestNames, stored: StoredN
         out[key] = endpoint(member);
         break;
       case 'join':
-        if (member !== '@none') throw new OperationNotSupportedError('notification.join: linked entity retrieval is not supported by placelink');
+        if (member !== 'flat' && member !== 'inline' && member !== '@none') throw bad('notification.join must be flat, inline or @none');
+        if (member === '@none') delete out[key];
+        else out[key] = member;
         break;
       case 'joinLevel':
-        throw new OperationNotSupportedError('notification.joinLevel: linked entity retrieval is not supported by placelink');
+        if (typeof member !== 'number' || !Number.isInteger(member) || member < 1 || member > MAX_JOIN_LEVEL) throw bad(`notification.joinLevel must be an integer from 1 to ${MAX_JOIN_LEVEL}`);
+        out[key] = member;
+        break;
       default:
         throw bad(`notification has no member ${key.slice(0, 40)}`);
     }
@@ -298,6 +302,11 @@ const MEMBERS: Readonly<Record<string, (value: unknown, names: RequestNames) => 
     return { value, context: names.context };
   },
   lang: (value: unknown) => string(value, 'lang'),
+  datasetId: (value: unknown) => {
+    const ids = typeof value === 'string' ? [value] : stringArray(value, 'datasetId');
+    for (const id of ids) if (id !== '@none' && !isAbsoluteUri(id)) throw bad(`datasetId lists dataset URIs or @none; '${id.slice(0, 80)}' is neither`);
+    return ids;
+  },
   jsonldContext: (value: unknown) => {
     const uri = string(value, 'jsonldContext');
     if (!isAbsoluteUri(uri)) throw bad(`jsonldContext '${uri.slice(0, 100)}' is not an absolute URI`);

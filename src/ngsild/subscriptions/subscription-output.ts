@@ -21,6 +21,7 @@ export function renderSubscription(subscription: StoredSubscription, request: Te
   if (d.q) out['q'] = d.q.value;
   if (d.geoQ) out['geoQ'] = d.geoQ.value;
   if (d.lang !== undefined) out['lang'] = d.lang;
+  if (d.datasetId !== undefined) out['datasetId'] = d.datasetId;
   if (!subscription.isActive) out['isActive'] = false;
   if (subscription.expiresAt !== null) out['expiresAt'] = subscription.expiresAt;
   if (subscription.throttling !== null) out['throttling'] = subscription.throttling;
@@ -43,6 +44,8 @@ function notificationMember(params: StoredNotificationParams, subscription: Stor
   if (params.format !== undefined) out['format'] = params.format;
   if (params.showChanges !== undefined) out['showChanges'] = params.showChanges;
   if (params.sysAttrs !== undefined) out['sysAttrs'] = params.sysAttrs;
+  if (params.join !== undefined) out['join'] = params.join;
+  if (params.joinLevel !== undefined) out['joinLevel'] = params.joinLevel;
   out['endpoint'] = params.endpoint;
   const delivery = subscription.delivery;
   if (delivery.lastStatus !== null) out['status'] = delivery.lastStatus;
