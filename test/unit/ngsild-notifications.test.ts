@@ -194,7 +194,7 @@ describe('the notification as it goes out', () => {
     const message = notificationMessage(subscription({ entities: [{ type: 'A' }], notification: { endpoint: { uri: 'http://x/n', accept: 'application/ld+json' } } }), pending, at);
     expect(message.link).toBeNull();
     expect(message.body['@context']).toEqual([STREETLIGHTING, CORE_CONTEXT_URL]);
-    expect(message.body['data']).toEqual([{ id: ID, type: 'Streetlight', '@context': [STREETLIGHTING, CORE_CONTEXT_URL] }]);
+    expect(message.body['data']).toEqual([{ id: ID, type: 'Streetlight', '@context': STREETLIGHTING }]);
   });
 
   it('GeoJSON: the @context in the FeatureCollection, or in a Link header when the receiver prefers body=json', () => {

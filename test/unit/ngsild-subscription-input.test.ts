@@ -72,6 +72,13 @@ describe('reading a subscription', () => {
     expect(read({ entities: [{ type: 'Streetlight' }], notification: { endpoint, omit: ['type,location'] } }).definition.notification.omit).toEqual(['type', 'https://uri.etsi.org/ngsi-ld/location']);
   });
 
+  it('takes format simplified as keyValues (046_25, 046_29), join with joinLevel, and datasetId', () => {
+    const record = read({ entities: [{ type: 'Streetlight' }], datasetId: ['urn:ngsi-ld:Dataset:a', '@none'], notification: { endpoint, format: 'simplified', join: 'flat', joinLevel: 2 } });
+    expect(record.definition.notification).toMatchObject({ format: 'keyValues', join: 'flat', joinLevel: 2 });
+    expect(record.definition.datasetId).toEqual(['urn:ngsi-ld:Dataset:a', '@none']);
+    expect(read({ entities: [{ type: 'Streetlight' }], notification: { endpoint, join: '@none' } }).definition.notification.join).toBeUndefined();
+  });
+
   it.each<[string, Record<string, unknown>, new (...args: never[]) => Error]>([
     ['type not Subscription', { type: 'Entity', entities: [{ type: 'A' }] }, InvalidInputError],
     ['timeInterval without entities', { watchedAttributes: ['a'], timeInterval: 5 }, InvalidInputError],

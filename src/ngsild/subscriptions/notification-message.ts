@@ -32,10 +32,11 @@ export function notificationMessage(subscription: StoredSubscription, notificati
   const body: Record<string, unknown> = { id: notificationUri(notification.id), type: 'Notification', subscriptionId: subscription.id, notifiedAt, data: notification.data };
   const link = contextLink(linkUrl ?? CORE_CONTEXT_URL);
   if (accept === MEDIA.jsonLd) {
-    // Each entity carries the @context too, so a receiver can take an entity out of the notification as a JSON-LD document of its own.
-    const context = bodyContextOf(request, undefined);
-    const data = Array.isArray(notification.data) ? notification.data.map((entity: Record<string, unknown>) => ({ ...entity, '@context': context })) : notification.data;
-    return { contentType: MEDIA.jsonLd, link: null, receiverInfo, body: { '@context': context, ...body, data } };
+    // Each entity carries the subscription's own @context too (one URL as a string), so a receiver can
+    // take an entity out of the notification as a JSON-LD document of its own.
+    const own = context.length === 0 ? CORE_CONTEXT_URL : context.length === 1 ? context[0] : context;
+    const data = Array.isArray(notification.data) ? notification.data.map((entity: Record<string, unknown>) => ({ ...entity, '@context': own })) : notification.data;
+    return { contentType: MEDIA.jsonLd, link: null, receiverInfo, body: { '@context': bodyContextOf(request, undefined), ...body, data } };
   }
   if (accept === MEDIA.geoJson) {
     const preferJson = Object.entries(receiverInfo).some(([key, value]) => key.toLowerCase() === 'prefer' && /\bbody=json\b/.test(value));

@@ -196,8 +196,10 @@ function notificationParams(value: unknown, names: RequestNames, stored: StoredN
         out[key] = projectionIris(parseProjection({ [key]: stringArray(member, `notification.${key}`) })[key]!, `notification.${key}`, names);
         break;
       case 'format':
-        if (typeof member !== 'string' || !(FORMATS as readonly string[]).includes(member)) throw bad(`notification.format must be one of ${FORMATS.join(', ')}`);
-        out[key] = member;
+        // simplified is keyValues by its other name (clause 4.5.3), as for queries.
+        if (member === 'simplified') out[key] = 'keyValues';
+        else if (typeof member !== 'string' || !(FORMATS as readonly string[]).includes(member)) throw bad(`notification.format must be one of ${FORMATS.join(', ')} (or simplified)`);
+        else out[key] = member;
         break;
       case 'showChanges':
       case 'sysAttrs':
