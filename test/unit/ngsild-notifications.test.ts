@@ -163,6 +163,9 @@ describe('the entities of a notification', () => {
     const compiled = await compile({ entities: [{ type: 'Streetlight' }], notification: { showChanges: true, attributes: ['street'], endpoint: { uri: 'http://127.0.0.1/n' } } });
     const stored = { ...row({}), attributes: {} };
     expect(notifiedEntity(compiled, deleted!, stored, lights)).toEqual({ id: ID, type: 'Streetlight', street: { type: 'LanguageProperty', languageMap: { '@none': 'urn:ngsi-ld:null' }, previousLanguageMap: street.languageMap } });
+    // the notification of a deleted entity has the plain Null for it (046_37)
+    const [gone] = combineChanges([change(5, 'deleted', { previous: { values: {}, attributes: { street }, location: null, createdAt: null, modifiedAt: null } })]);
+    expect(notifiedEntity(compiled, gone!, null, lights)).toMatchObject({ street: { type: 'LanguageProperty', languageMap: 'urn:ngsi-ld:null', previousLanguageMap: street.languageMap } });
   });
 
   it('GeoJSON for an endpoint that accepts it: Features in a FeatureCollection; nothing for an entity gone since', async () => {

@@ -73,12 +73,16 @@ function included(iri: string, options: EncodeOptions): boolean {
   return (!options.attributes || options.attributes.has(iri)) && kept(iri, options);
 }
 
-/** An attribute that is no more: its type, the NGSI-LD Null as content, and (showChanges) what it held. */
-function nulled(previous: Instance, showChanges: boolean): Instance {
+/**
+ * An attribute that is no more: its type, the NGSI-LD Null as content, and (showChanges) what it held.
+ * A deleted LanguageProperty's Null is a language map, {"@none": "urn:ngsi-ld:null"} (clause 4.5.18, as
+ * the suite's 046_22_11 and 046_34_04 expect); in the notification of a deleted entity the suite
+ * (046_37) expects the plain Null for every attribute, so `plain` gives that.
+ */
+function nulled(previous: Instance, showChanges: boolean, plain = false): Instance {
   const type = typeof previous['type'] === 'string' ? previous['type'] : 'Property';
   const content = CONTENT_MEMBER[type] ?? 'value';
-  // A LanguageProperty's NGSI-LD Null is a language map (clause 4.5.18): {"@none": "urn:ngsi-ld:null"}.
-  const nothing = type === 'LanguageProperty' ? { '@none': NGSI_LD_NULL } : NGSI_LD_NULL;
+  const nothing = type === 'LanguageProperty' && !plain ? { '@none': NGSI_LD_NULL } : NGSI_LD_NULL;
   return { type, [content]: nothing, ...(showChanges && content in previous ? { [PREVIOUS[content]!]: previous[content] } : {}) };
 }
 
@@ -99,7 +103,7 @@ function deletedEntity(entity: ChangedEntity, type: EntityType, options: EncodeO
   if (kept('type', options)) out['type'] = options.output.compact(type.typeIri);
   if (entity.previous) {
     for (const [iri, attribute] of attributesOf(previousRow(entity, entity.previous), type, options.output)) {
-      if (included(iri, options)) out[options.output.compact(iri)] = formatAttribute([nulled(attribute.instances[0]!, showChanges)], options, false);
+      if (included(iri, options)) out[options.output.compact(iri)] = formatAttribute([nulled(attribute.instances[0]!, showChanges, true)], options, false);
     }
     if (options.sysAttrs && options.format !== 'keyValues') {
       if (entity.previous.createdAt) out['createdAt'] = entity.previous.createdAt;
