@@ -51,6 +51,11 @@ describe('type: the entity type selection language (clause 4.17)', () => {
     expect(() => parseTypeSelection(text)).not.toThrow();
   });
 
+  it('reads a parenthesised disjunction as the disjunction it is (046_16)', () => {
+    expect(parseTypeSelection('(Building|Tower)')).toStrictEqual({ kind: 'or', operands: [type('Building'), type('Tower')] });
+    expect(parseTypeSelection('(A,B),(C;D)')).toStrictEqual({ kind: 'or', operands: [type('A'), type('B'), all('C', 'D')] });
+  });
+
   it('reads 019_08_05 as the suite counts it', () => {
     expect(parseTypeSelection('(Building;Parking),TouristDestination')).toStrictEqual({ kind: 'or', operands: [all('Building', 'Parking'), type('TouristDestination')] });
   });
@@ -62,7 +67,8 @@ describe('type: the entity type selection language (clause 4.17)', () => {
     [',Building', 'character 1', "an entity type or '('"],
     ['A,,B', 'character 3', "an entity type or '('"],
     ['(A;B', 'character 5', "';' or a ')' closing the '(' at character 1"],
-    ['(A|B)', 'character 3', 'inside parentheses only ; joins types'],
+    ['(A|B;C)', 'character 5', 'one group joins its types with ; or with | only'],
+    ['(A;B|C)', 'character 5', 'one group joins its types with ; or with | only'],
     ['((A;B))', 'character 2', 'an entity type'],
     ['(A;(B;C))', 'character 4', 'an entity type'],
     ['()', 'character 2', 'an entity type'],

@@ -66,8 +66,8 @@ class TypeSelectionParser {
   ) {}
 
   parse(): EntityTypeSelection {
-    const operands = [this.alternative()];
-    while (this.accept(',') || this.accept('|')) operands.push(this.alternative());
+    const operands = [...this.alternative()];
+    while (this.accept(',') || this.accept('|')) operands.push(...this.alternative());
     if (this.pos < this.text.length) {
       const hint = this.text[this.pos] === ';' ? ' (an AND needs parentheses: (TypeA;TypeB))' : '';
       throw this.syntaxError(this.pos, `',', '|' or the end of ${this.parameter}${hint}`);
@@ -75,16 +75,24 @@ class TypeSelectionParser {
     return operands.length === 1 ? operands[0]! : { kind: 'or', operands };
   }
 
-  private alternative(): EntityTypeName | EntityTypeConjunction {
-    if (!this.accept('(')) return this.typeName("an entity type or '('");
+  /**
+   * A type, a parenthesised conjunction, or a parenthesised disjunction `(A|B)`, which the clause's
+   * grammar does not have but the ETSI suite sends (046_16): it is the same as `A|B`, so its types
+   * join the disjunction around it. One group joins with one operator.
+   */
+  private alternative(): (EntityTypeName | EntityTypeConjunction)[] {
+    if (!this.accept('(')) return [this.typeName("an entity type or '('")];
     const open = this.pos - 1;
     const types = [this.typeName('an entity type')];
-    while (this.accept(';')) types.push(this.typeName('an entity type'));
+    const operator = this.text[this.pos];
+    const joins = operator === ';' ? [';'] : operator === ',' || operator === '|' ? [',', '|'] : [];
+    while (joins.some((j) => this.accept(j))) types.push(this.typeName('an entity type'));
     if (!this.accept(')')) {
-      const hint = ',|'.includes(this.text[this.pos] ?? ';') ? ' (inside parentheses only ; joins types)' : '';
-      throw this.syntaxError(this.pos, `';' or a ')' closing the '(' at ${characterAt(this.text, open)}${hint}`);
+      const hint = joins.length && ';,|'.includes(this.text[this.pos] ?? 'end') ? ' (one group joins its types with ; or with | only)' : '';
+      throw this.syntaxError(this.pos, `${joins.length ? `'${operator}'` : "';', '|'"} or a ')' closing the '(' at ${characterAt(this.text, open)}${hint}`);
     }
-    return types.length === 1 ? types[0]! : { kind: 'and', types };
+    if (operator === ';' && types.length > 1) return [{ kind: 'and', types }];
+    return types;
   }
 
   private typeName(expected: string): EntityTypeName {
