@@ -12,6 +12,7 @@ import { contextLoader } from '../../src/ngsild/context/context-loader.js';
 import { importFeatures, inferQueryables } from '../../src/services/features/import-features.js';
 import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testStore, uniqueId } from '../helpers/database.js';
+import { etsiSchemaErrors } from '../helpers/etsi-openapi.js';
 import { startTestServer, type TestServer } from '../helpers/http-server.js';
 
 const STREETLIGHTING = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Streetlighting/master/context.jsonld';
@@ -311,6 +312,19 @@ describe('NGSI-LD entities over the feature rows', () => {
     expect(attribute.attributeCount).toBeGreaterThanOrEqual(36);
     expect((await get('/attributes')).body).toMatchObject({ type: 'AttributeList', attributeList: expect.arrayContaining(['wattage', 'powerState']) });
     expect((await get('/types/NoSuchType')).status).toBe(404);
+  });
+
+  it('answers bodies the ETSI OpenAPI 1.8.1 schemas accept: entities, type and attribute lists, ProblemDetails', async () => {
+    const entity = (await get(`/entities/urn:ngsi-ld:Streetlight:${suffix}:L-3`)).body;
+    expect(etsiSchemaErrors('Entity', entity)).toEqual([]);
+    for (const e of (await get('/entities?type=Streetlight&limit=5')).body as unknown[]) expect(etsiSchemaErrors('Entity', e)).toEqual([]);
+    expect(etsiSchemaErrors('EntityTypeList', (await get('/types')).body)).toEqual([]);
+    expect(etsiSchemaErrors('EntityTypeInfo', (await get('/types/Streetlight')).body)).toEqual([]);
+    expect(etsiSchemaErrors('AttributeList', (await get('/attributes')).body)).toEqual([]);
+    expect(etsiSchemaErrors('Attribute', (await get('/attributes/wattage')).body)).toEqual([]);
+    expect(etsiSchemaErrors('ProblemDetails', (await get('/types/NoSuchType')).body)).toEqual([]);
+    // and the schemas do refuse what is wrong
+    expect(etsiSchemaErrors('Entity', { ...(entity as object), id: 42 })).not.toEqual([]);
   });
 
   it('refuses a representation it cannot produce with 406', async () => {

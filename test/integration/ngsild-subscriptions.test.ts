@@ -22,6 +22,7 @@ import { importFeatures, inferQueryables } from '../../src/services/features/imp
 import type { Store } from '../../src/services/ports/store.js';
 import { testDatabase, testLogger, testStore, uniqueId } from '../helpers/database.js';
 import { announceSkip } from '../helpers/environment.js';
+import { etsiSchemaErrors } from '../helpers/etsi-openapi.js';
 import { feature } from '../helpers/fixtures.js';
 import { BROKER_URL, brokerReachable } from '../helpers/mosquitto.js';
 import { mappingFolder } from '../helpers/sensor-mappings.js';
@@ -253,6 +254,9 @@ describe('subscriptions: create, retrieve, query, update, delete', () => {
       status: 'active',
       notification: { attributes: ['powerState'], format: 'keyValues', endpoint: { uri: receiver.url('crud'), accept: 'application/json' } },
     });
+    // The ETSI OpenAPI's Subscription is a oneOf of Subscription.OnChange and Subscription.Periodic, and an
+    // on-change subscription matches both (Periodic does not require timeInterval): checked against its own branch.
+    expect(etsiSchemaErrors('Subscription.OnChange', await subscription(id))).toEqual([]);
     // Stored as IRIs: without the request's context they come back expanded.
     const expanded = await api('GET', `/subscriptions/${encodeURIComponent(id)}?options=sysAttrs`);
     expect(expanded.body).toMatchObject({
