@@ -98,6 +98,17 @@ function datasetIdsOf(raw: string | undefined): ReadonlySet<string> | null {
   return new Set(ids);
 }
 
+/** An idPattern parameter: a regular expression (or none). */
+export function checkIdPattern(idPattern: string | null): string | null {
+  if (idPattern === null) return null;
+  try {
+    new RegExp(idPattern, 'u');
+  } catch {
+    throw new InvalidParameterError('idPattern', `idPattern is not a regular expression: ${idPattern.slice(0, 80)}`);
+  }
+  return idPattern;
+}
+
 export function checkEntityId(id: string, parameter = 'id'): string {
   if (!isAbsoluteUri(id)) throw new InvalidParameterError(parameter, `an entity id is a URI; '${id.slice(0, 100)}' is not one`);
   return id;
@@ -120,14 +131,7 @@ export function readEntityQuery(query: RawQuery): { selection: EntitySelectionPa
   if (count !== undefined && count !== 'true' && count !== 'false') throw new InvalidParameterError('count', `count is true or false, got '${count.slice(0, 20)}'`);
   const limit = integerValue('limit', single(query, 'limit'), { minimum: 0, maximum: LIMIT.maximum, fallback: LIMIT.fallback });
   if (limit === 0 && count !== 'true') throw new InvalidParameterError('limit', 'limit=0 is only meaningful together with count=true');
-  const idPattern = single(query, 'idPattern') ?? null;
-  if (idPattern !== null) {
-    try {
-      new RegExp(idPattern, 'u');
-    } catch {
-      throw new InvalidParameterError('idPattern', `idPattern is not a regular expression: ${idPattern.slice(0, 80)}`);
-    }
-  }
+  const idPattern = checkIdPattern(single(query, 'idPattern') ?? null);
   return {
     selection: {
       types: typeRaw === undefined ? null : parseTypeSelection(typeRaw),

@@ -5,7 +5,7 @@ import type { TermMap } from '../context/term-map.js';
 import { parseQuery } from '../query/q-language.js';
 import { parseScopeQuery } from '../query/scope-query.js';
 import { parseTypeSelection } from '../query/type-selection.js';
-import { checkEntityId, LIMIT, type EntitySelectionParameters } from './entity-parameters.js';
+import { checkEntityId, checkIdPattern, LIMIT, type EntitySelectionParameters } from './entity-parameters.js';
 import type { EntityReader } from './entity-reader.js';
 
 /**
@@ -32,18 +32,11 @@ export function readPurge(query: RawQuery): PurgeRequest {
   if (keep && drop) throw new InvalidParameterError('keep', 'keep and drop exclude each other: give one of them');
   const type = single(query, 'type');
   const ids = names(single(query, 'id'));
-  const idPattern = single(query, 'idPattern') ?? null;
+  const idPattern = checkIdPattern(single(query, 'idPattern') ?? null);
   const q = single(query, 'q');
   const scopeQ = single(query, 'scopeQ');
   if (type === undefined && ids === null && idPattern === null && q === undefined && scopeQ === undefined && single(query, 'local') !== 'true') {
     throw new InvalidParameterError('type', 'Purge Entities needs at least one of type, id, idPattern, q, scopeQ or local=true: it does not delete every entity by accident');
-  }
-  if (idPattern !== null) {
-    try {
-      new RegExp(idPattern, 'u');
-    } catch {
-      throw new InvalidParameterError('idPattern', `idPattern is not a regular expression: ${idPattern.slice(0, 80)}`);
-    }
   }
   return {
     selection: {
