@@ -28,6 +28,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUITE_DIR = path.join(conformanceDir(), 'ngsi-ld', 'etsi-suite');
 const RUN_SH = path.join(SUITE_DIR, 'run.sh');
 const FLOOR_FILE = fileURLToPath(new URL('./etsi-ngsild-floor.json', import.meta.url));
+/** The folders of timed notification tests, and how far below a run's count their floor is held (45–48 passed in the last five runs). */
+const TIMED_FOLDERS = new Set(['TP/NGSI-LD/ContextInformation/Subscription/SubscriptionNotificationBehaviour']);
+const TIMED_MARGIN = 3;
 const STATE_DIR = path.join(os.tmpdir(), 'placelink-etsi-ngsild');
 const RESULTS_DIR = path.join(STATE_DIR, 'last-run');
 
@@ -328,7 +331,8 @@ describe.skipIf(skipped)('ETSI NGSI-LD conformance suite (TP/NGSI-LD: CommonBeha
   it('raises the floor when asked (PLACELINK_ETSI_RAISE_FLOOR=1) and every floor held', async (ctx) => {
     if (process.env['PLACELINK_ETSI_RAISE_FLOOR'] !== '1') ctx.skip('set PLACELINK_ETSI_RAISE_FLOOR=1 to write the pass counts of this run into the floor file');
     const floors: Record<string, number> = { ...floorFile.floors };
-    for (const [folder, counts] of run.perFolder) floors[folder] = Math.max(floors[folder] ?? 0, counts.passed);
+    // Folders whose tests wait for notifications with timeouts are held TIMED_MARGIN below the count: a loaded machine can miss one.
+    for (const [folder, counts] of run.perFolder) floors[folder] = Math.max(floors[folder] ?? 0, TIMED_FOLDERS.has(folder) ? counts.passed - TIMED_MARGIN : counts.passed);
     for (const [folder, floor] of Object.entries(floorFile.floors)) expect(run.perFolder.get(folder)?.passed ?? 0, `${folder} fell below its floor: not raising`).toBeGreaterThanOrEqual(floor);
     const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
     const sorted = Object.fromEntries(Object.entries(floors).sort(([a], [b]) => a.localeCompare(b)));
