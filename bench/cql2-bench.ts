@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { CQL2_GOAL, cql2Table, measureCql2, type Cql2Case } from './cql2-measure.js';
+import { ensureDatabase, reachable } from './bench-support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env['BENCH_CQL2_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/placelink_bench_cql2';
@@ -31,16 +32,6 @@ function log(message: string): void {
   process.stderr.write(`bench:cql2: ${message}\n`);
 }
 
-async function ensureDatabase(): Promise<void> {
-  const admin = new URL(DATABASE_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client(admin.toString());
-  await client.connect();
-  const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (rows.length === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  await client.end();
-}
 
 function cli(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -89,13 +80,6 @@ async function ensurePoints(client: pg.Client): Promise<number> {
   return key;
 }
 
-async function reachable(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(3000) })).ok;
-  } catch {
-    return false;
-  }
-}
 
 function startServer(): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'serve'], {
@@ -121,7 +105,7 @@ const CASES: readonly Cql2Case[] = [
 ];
 
 async function main(): Promise<void> {
-  await ensureDatabase();
+  await ensureDatabase(DATABASE_URL);
   await cli(['migrate']);
   const client = new pg.Client(DATABASE_URL);
   await client.connect();

@@ -31,6 +31,7 @@ import { readGml, type GmlReadResult } from '../src/ingest/gml/gml-reader.js';
 import { runHarvest } from '../src/ingest/harvest-runner.js';
 import { recordMapper } from '../src/ingest/mapping/apply-mapping.js';
 import { createLogger } from '../src/logger.js';
+import { log, median, recreateDatabase as recreateDatabaseAt } from './bench-support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/placelink_bench_ingest';
@@ -41,12 +42,10 @@ const MILLION = Number(process.env['BENCH_MILLION'] ?? 1_000_000);
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'gml,harvest,million').split(','));
 /** Rounds of the first harvest and of the COPY it is compared with: this shared 2-core machine varies by a third from run to run; the median round counts. */
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const OUT = process.env['BENCH_OUT'] ?? path.join(ROOT, '.bench', 'ingest-results.json');
 const logger = createLogger('warn');
 const results: Record<string, unknown> = { machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.loadavg()[0]!.toFixed(2)} load at start` };
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const mb = (bytes: number) => bytes / 1e6;
 
 async function reachable(url: string): Promise<boolean> {
@@ -60,14 +59,7 @@ async function reachable(url: string): Promise<boolean> {
 }
 
 async function recreateDatabase(): Promise<void> {
-  const admin = new URL(DATABASE_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client(admin.toString());
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-  await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  await client.end();
+  await recreateDatabaseAt(DATABASE_URL);
   const db = createDatabase({ connectionString: DATABASE_URL, poolSize: 2, statementTimeoutMs: 600_000 }, logger);
   await migrate(db, logger);
   await db.close();

@@ -51,6 +51,7 @@ import { createStore } from '../src/db/store.js';
 import { createLogger } from '../src/logger.js';
 import { isSensorMapping, type SensorMapping } from '../src/services/sensors/sensor-registry.js';
 import { sensorService } from '../src/services/sensors/sensor-service.js';
+import { ensureDatabase, log, median, reachable } from './bench-support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SHARED = process.env['PLACELINK_SHARED'] ?? path.resolve(ROOT, '../shared');
@@ -92,28 +93,9 @@ const DEVICE_PREFIX = 'bench-dev-';
 const START = Date.UTC(2025, 0, 1);
 const PER_DEVICE = DAYS * 1440;
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 
-async function reachable(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(3000) })).ok;
-  } catch {
-    return false;
-  }
-}
 
-async function ensureDatabase(): Promise<void> {
-  const admin = new URL(DATABASE_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client(admin.toString());
-  await client.connect();
-  const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (rows.length === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  await client.end();
-}
 
 function cli(args: string[]): string {
   return execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), ...args], { env: { ...process.env, DATABASE_URL }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -533,7 +515,7 @@ async function main(): Promise<void> {
       throw new Error(`${tool} is missing (bash ../shared/peers/setup.sh installs it)`);
     }
   }
-  await ensureDatabase();
+  await ensureDatabase(DATABASE_URL);
   cli(['migrate']);
   const work = mkdtempSync(path.join(os.tmpdir(), 'placelink-ngsild-bench-'));
   const mappings = path.join(work, 'mappings');

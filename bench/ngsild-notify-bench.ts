@@ -26,6 +26,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { log, median, recreateDatabase as recreateDatabaseAt } from './bench-support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/placelink_bench_notify';
@@ -44,21 +45,12 @@ const DEVICE_CONTEXT = 'https://raw.githubusercontent.com/smart-data-models/data
 const BASE = `http://127.0.0.1:${PORT}`;
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 /** A fresh database each run: rows deleted by an earlier run would keep autovacuum busy during this one. */
 async function recreateDatabase(): Promise<void> {
-  const admin = new URL(DATABASE_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client(admin.toString());
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-  await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  await client.end();
+  await recreateDatabaseAt(DATABASE_URL);
 }
 
 async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 600_000): Promise<void> {

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { compareProfiles, summarizeProfile, topFunctions, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { CQL2_GOAL, cql2Table, measureCql2, type Cql2Case, type Cql2Result } from './cql2-measure.js';
+import { ensureDatabase, log, reachable } from './bench-support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SHARED = process.env['PLACELINK_SHARED'] ?? path.resolve(ROOT, '../shared');
@@ -46,28 +47,8 @@ const PROFILE_INTERVAL_US = Number(process.env['BENCH_PROFILE_INTERVAL_US'] ?? 5
 const CQL2_RUNS = Number(process.env['BENCH_CQL2_RUNS'] ?? 7);
 const CQL2_LIMIT = 10_000;
 
-function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
-}
 
-async function reachable(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(3000) })).ok;
-  } catch {
-    return false;
-  }
-}
 
-async function ensureDatabase(): Promise<void> {
-  const admin = new URL(DATABASE_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client(admin.toString());
-  await client.connect();
-  const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (rows.length === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  await client.end();
-}
 
 function cli(args: string[], env: Record<string, string> = {}): string {
   return execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), ...args], { env: { ...process.env, DATABASE_URL, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -466,7 +447,7 @@ async function main(): Promise<void> {
     log('peers are not running: starting them with ../shared/peers/setup.sh');
     execFileSync('bash', [path.join(SHARED, 'peers/setup.sh')], { stdio: 'inherit' });
   }
-  await ensureDatabase();
+  await ensureDatabase(DATABASE_URL);
   cli(['migrate']);
   const client = new pg.Client(DATABASE_URL);
   await client.connect();

@@ -31,6 +31,7 @@ import { createLogger } from '../src/logger.js';
 import { importFeatures } from '../src/services/features/import-features.js';
 import { isSensorMapping, type SensorMapping } from '../src/services/sensors/sensor-registry.js';
 import { sensorService } from '../src/services/sensors/sensor-service.js';
+import { log, median, recreateDatabase as recreateDatabaseAt } from './bench-support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/placelink_bench_sensors';
@@ -46,21 +47,12 @@ const HTTP_BATCH = 5000;
 /** Rounds of the MQTT and the HTTP/COPY measurements: a shared 2-core machine varies by ±20 % from one second to the next; the median round is reported, and every round. */
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
 /** A fresh database each run: rows deleted by an earlier run would keep autovacuum busy during this one. */
 async function recreateDatabase(): Promise<void> {
-  const admin = new URL(DATABASE_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client(admin.toString());
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-  await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  await client.end();
+  await recreateDatabaseAt(DATABASE_URL);
 }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
